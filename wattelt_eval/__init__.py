@@ -1,0 +1,64 @@
+"""wattelt_eval: evaluate demand-driven (vraaggestuurd) vs supply-driven social-support pilots.
+
+Pipeline, one module per stage (no stage reaches back)::
+
+    data in -> validation.load -> PilotData -> outcomes -> compare/balance/... -> plots -> report
+
+Public interface (DESIGN.md section 6)::
+
+    import wattelt_eval as we
+    data = we.load(path)
+    problems = we.validate(path)
+    table = we.outcomes(data)
+    res = we.compare(table, outcome="goal_retention", arm="arm", method="aipw", cluster="team")
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .data import PilotData, StudySettings
+from .instruments import Instrument, load_instrument
+
+__version__ = "0.1.0"
+
+# name -> (module, attribute or None for the module itself). Loaded lazily so that
+# importing the package stays fast and each stage stays a module you can read alone.
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "load": (".validation", "load"),
+    "validate": (".validation", "validate"),
+    "ValidationError": (".validation", "ValidationError"),
+    "outcomes": (".outcomes", "outcomes"),
+    "outcome_set": (".outcomes", "outcome_set"),
+    "compare": (".compare", "compare"),
+    "compare_all": (".compare", "compare_all"),
+    "balance": (".compare", "balance"),
+    "did": (".compare", "did"),
+    "its": (".compare", "its"),
+    "power": (".compare", "power"),
+    "cea": (".compare", "cea"),
+    "synth": (".synth", None),
+    "report": (".report", None),
+    "privacy": (".privacy", None),
+    "disclosure": (".disclosure", None),
+    "plots": (".plots", None),
+    "schema": (".schema", None),
+    "io": (".io", None),
+}
+
+__all__ = ["PilotData", "StudySettings", "Instrument", "load_instrument", "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        mod_name, attr = _LAZY[name]
+        mod = importlib.import_module(mod_name, __name__)
+        value = mod if attr is None else getattr(mod, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'wattelt_eval' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
