@@ -31,7 +31,7 @@ report: install system-deps
 
 test: install system-deps
 	$(BIN)/ruff check wattelt_eval tests benchmarks
-	$(BIN)/python -m pytest -n 2 --nbval tests notebooks
+	$(BIN)/python -m pytest -n 2 --dist loadscope --nbval tests notebooks
 
 test-fast: install
 	$(BIN)/python -m pytest -x -q -m "not slow and not browser" tests
