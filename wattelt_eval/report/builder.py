@@ -1,0 +1,417 @@
+"""Build the council report: execute the report notebook, export HTML, print a PDF.
+
+Pipeline (each step deterministic given the data, the parameters and
+``SOURCE_DATE_EPOCH``):
+
+1. load and validate the pilot data package (stops with
+   :class:`wattelt_eval.ValidationError` before anything runs);
+2. execute the parameterised notebook ``report_template.ipynb`` that ships in this
+   package with papermill (progress bar on the terminal);
+3. strip volatile metadata (timings, random cell ids, kernel paths) and store the
+   executed notebook next to the report;
+4. convert to one self-contained HTML file with nbconvert (code hidden, images
+   inlined, no scripts, no external resources);
+5. print the HTML to PDF with headless Chromium.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+if TYPE_CHECKING:
+    from ..data import PilotData
+
+Lang = Literal["nl", "en"]
+Format = Literal["html", "pdf"]
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE_NOTEBOOK = HERE / "report_template.ipynb"
+NBCONVERT_TEMPLATES = HERE / "nbconvert"
+CSS_FILE = HERE / "report.css"
+
+#: Flags for headless Chromium (plus a fresh ``--user-data-dir`` and ``--print-to-pdf``).
+CHROMIUM_FLAGS: tuple[str, ...] = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+_TITLE = {
+    "nl": "Evaluatie vraaggestuurd werken: rapport voor de gemeenteraad",
+    "en": "Evaluation of demand-driven working: report for the council",
+}
+
+
+class ReportError(RuntimeError):
+    """The report could not be made (notebook failed, no Chromium, ...)."""
+
+
+@dataclass
+class ReportResult:
+    """What :func:`build` wrote.
+
+    Attributes
+    ----------
+    html, pdf, notebook : Path or None
+        The files written (``None`` when that format was not asked for).
+    fingerprint : str
+        SHA-256 fingerprint of the canonical input tables.
+    lang : str
+    parameters : dict
+        Parameters passed to the report notebook.
+    """
+
+    html: Path | None
+    pdf: Path | None
+    notebook: Path
+    fingerprint: str
+    lang: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for p in (self.html, self.pdf, self.notebook) if p is not None]
+
+    def __repr__(self) -> str:
+        files = ", ".join(str(p) for p in self.paths)
+        return f"ReportResult(lang={self.lang!r}, files=[{files}], fingerprint={self.fingerprint[:12]}…)"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<li><a href='{html.escape(p.as_posix())}'>{html.escape(p.name)}</a></li>"
+            for p in self.paths
+        )
+        return (
+            f"<div><b>Council report</b> ({html.escape(self.lang)})<ul>{rows}</ul>"
+            f"<code>sha256 {html.escape(self.fingerprint)}</code></div>"
+        )
+
+
+# ----------------------------------------------------------------------------- helpers
+def _say(msg: str, progress: bool) -> None:
+    if progress:
+        print(msg, file=sys.stderr, flush=True)
+
+
+def _check_options(lang: str | None, formats: Iterable[str]) -> tuple[str | None, tuple[str, ...]]:
+    if lang is not None and lang not in get_args(Lang):
+        raise ValueError(f"lang must be 'nl' or 'en', not {lang!r}")
+    if isinstance(formats, str):
+        formats = (formats,)
+    formats = tuple(formats)
+    bad = [f for f in formats if f not in get_args(Format)]
+    if bad or not formats:
+        raise ValueError(f"formats must be a non-empty selection of 'html' and 'pdf', not {formats!r}")
+    return lang, formats
+
+
+def _resolve_data(path_or_data: Any, demo: bool) -> PilotData:
+    from ..data import PilotData
+
+    if demo:
+        if path_or_data is not None:
+            raise ValueError("give either a data package or demo=True, not both")
+        from .. import synth
+
+        return synth.demo()
+    if isinstance(path_or_data, PilotData):
+        return path_or_data
+    if path_or_data is None:
+        raise ValueError("no data: give a pilot data package (folder or .xlsx) or demo=True")
+    if not isinstance(path_or_data, (str, os.PathLike)):
+        raise TypeError(
+            f"path_or_data must be a path or a PilotData, not {type(path_or_data).__name__}"
+        )
+    from ..validation import load
+
+    return load(path_or_data)  # raises ValidationError with .problems
+
+
+def find_chromium() -> str | None:
+    """Path of the Chromium executable (``WATTELT_CHROMIUM`` overrides), or ``None``."""
+    env = os.environ.get("WATTELT_CHROMIUM")
+    if env:
+        return env
+    for cand in ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(cand)
+        if found:
+            return found
+    return None
+
+
+@contextlib.contextmanager
+def _env(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+# ----------------------------------------------------------------------------- steps
+def execute_notebook(parameters: dict[str, Any], workdir: Path, progress: bool = True):
+    """Execute the report template with papermill; return the executed notebook node.
+
+    Raises
+    ------
+    ReportError
+        When a cell fails (the message names the cell and the error).
+    """
+    import nbformat
+    import papermill as pm
+
+    out = workdir / "executed.ipynb"
+    # A fixed hash seed and the non-interactive backend keep the kernel deterministic.
+    with _env(PYTHONHASHSEED="0", MPLBACKEND="Agg"):
+        try:
+            pm.execute_notebook(
+                str(TEMPLATE_NOTEBOOK),
+                str(out),
+                parameters=parameters,
+                kernel_name="python3",
+                progress_bar=progress,
+                cwd=str(workdir),
+                log_output=False,
+            )
+        except pm.PapermillExecutionError as exc:
+            raise ReportError(
+                f"the report notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+            ) from None
+    return nbformat.read(str(out), as_version=4)
+
+
+def clean_notebook(nb: Any, title: str) -> Any:
+    """Remove volatile metadata so that two runs give byte-identical notebooks.
+
+    Drops papermill timings and paths, per-cell execution timestamps, and
+    replaces the cell ids (papermill makes a random one for the injected
+    parameters) by ``cell-<n>``. Execution counts are renumbered 1, 2, ...
+    """
+    pm_meta = nb.metadata.get("papermill", {})
+    nb.metadata["papermill"] = {
+        k: v for k, v in pm_meta.items() if k in ("parameters", "version", "default_parameters")
+    }
+    nb.metadata["title"] = title
+    nb.metadata.pop("widgets", None)
+    count = 0
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            count += 1
+            cell.execution_count = count
+            for out in cell.get("outputs", []):
+                if "execution_count" in out:
+                    out["execution_count"] = count
+                out.get("metadata", {}).pop("execution", None)
+    return nb
+
+
+def to_html(nb: Any, lang: str) -> str:
+    """Convert an executed notebook to one self-contained HTML page (code hidden)."""
+    import copy
+
+    from nbconvert import HTMLExporter
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:  # the council sees displays, not prints, warnings or tracebacks
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if o.get("output_type") in ("display_data", "execute_result")]
+    exporter = HTMLExporter(
+        template_name="council",
+        extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        language_code=lang,
+    )
+    resources = {"council_css": CSS_FILE.read_text(encoding="utf-8"), "metadata": {"name": nb.metadata.get("title", "report")}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+def print_pdf(html_path: Path, pdf_path: Path, chromium: str | None = None, timeout: float = 120) -> Path:
+    """Print an HTML file to PDF with headless Chromium.
+
+    Raises
+    ------
+    ReportError
+        When Chromium is missing or does not produce the PDF.
+    """
+    exe = chromium or find_chromium()
+    if not exe:
+        raise ReportError(
+            "Chromium was not found, so no PDF can be printed. Install it with "
+            "`make system-deps` (Debian package `chromium`), or ask for formats=('html',)."
+        )
+    pdf_path = Path(pdf_path).resolve()
+    pdf_path.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="wattelt-chromium-") as profile:
+        cmd = [
+            exe,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf_path}",
+            Path(html_path).resolve().as_uri(),
+        ]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise ReportError(f"Chromium did not finish printing the PDF within {timeout:.0f} s") from None
+        except OSError as exc:
+            raise ReportError(f"Chromium could not be started ({exe}): {exc}") from None
+    if not pdf_path.exists() or pdf_path.stat().st_size == 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
+        raise ReportError(f"Chromium did not write the PDF (exit code {proc.returncode}):\n{tail}")
+    return pdf_path
+
+
+# ----------------------------------------------------------------------------- build
+def build(
+    path_or_data: str | os.PathLike[str] | PilotData | None,
+    out_dir: str | os.PathLike[str] = "reports",
+    lang: Lang | None = None,
+    formats: Iterable[Format] = ("html", "pdf"),
+    *,
+    demo: bool = False,
+    seed: int | None = None,
+    n_boot: int = 999,
+    progress: bool = True,
+    chromium: str | None = None,
+) -> ReportResult:
+    """Make the council report (HTML and PDF) for a pilot data package.
+
+    Parameters
+    ----------
+    path_or_data : path or PilotData or None
+        A pilot data package (folder or ``.xlsx``), loaded and validated with
+        :func:`wattelt_eval.load`, or a :class:`~wattelt_eval.PilotData`. ``None``
+        together with ``demo=True`` reports the bundled demo pilot.
+    out_dir : path
+        Folder for ``report_<lang>.html``, ``report_<lang>.pdf`` and the executed
+        notebook ``report_<lang>.ipynb`` (created if needed).
+    lang : {"nl", "en"}, optional
+        Report language; default the study's ``language`` setting (``nl``).
+    formats : sequence of {"html", "pdf"}
+        Which documents to make. The HTML is always made (the PDF is printed from
+        it), but only kept when asked for.
+    demo : bool
+        Report the bundled demo pilot (:func:`wattelt_eval.synth.demo`).
+    seed : int, optional
+        Seed for the bootstrap; default the study's ``seed`` setting.
+    n_boot : int
+        Bootstrap replicates for the confidence intervals.
+    progress : bool
+        Show the steps and papermill's progress bar on the terminal (stderr).
+    chromium : str, optional
+        Chromium executable (default ``/usr/bin/chromium`` or ``$WATTELT_CHROMIUM``).
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    wattelt_eval.ValidationError
+        The package is invalid; nothing was executed (see ``.problems``).
+    ReportError
+        The notebook failed or Chromium could not print the PDF.
+
+    Notes
+    -----
+    With ``SOURCE_DATE_EPOCH`` set, two builds from the same data and seed give a
+    byte-identical HTML file and executed notebook. The input fingerprint is
+    explained in :mod:`wattelt_eval.report.provenance`.
+    """
+    import nbformat
+
+    from .. import __version__
+    from .provenance import fingerprint, generation_time
+
+    lang, formats = _check_options(lang, formats)
+    if not isinstance(n_boot, int) or n_boot < 99:
+        raise ValueError(f"n_boot must be a whole number of at least 99, not {n_boot!r}")
+    if seed is not None and not isinstance(seed, int):
+        raise ValueError(f"seed must be a whole number, not {seed!r}")
+
+    _say("wattelt-eval report: gegevens laden en controleren / loading and validating data", progress)
+    data = _resolve_data(path_or_data, demo)
+    if lang is None:
+        lang = data.study.language if data.study.language in get_args(Lang) else "nl"
+    seed = data.study.seed if seed is None else seed
+    fp = fingerprint(data)
+    generated = generation_time()
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"report_{lang}"
+
+    with tempfile.TemporaryDirectory(prefix="wattelt-report-") as tmp:
+        tmpdir = Path(tmp)
+        if demo:
+            data_param = "demo"
+        elif isinstance(path_or_data, (str, os.PathLike)):
+            data_param = str(Path(path_or_data).resolve())
+        else:  # in-memory data: hand it to the kernel as a pickle in the temporary folder
+            pkl = tmpdir / "pilotdata.pkl"
+            with open(pkl, "wb") as fh:
+                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            data_param = pkl.name
+        parameters = {
+            "data_source": data_param,
+            "lang": lang,
+            "seed": int(seed),
+            "n_boot": int(n_boot),
+            "generated": generated.isoformat(),
+            "expected_fingerprint": fp,
+        }
+        _say("wattelt-eval report: rapportnotebook uitvoeren / executing the report notebook", progress)
+        nb = execute_notebook(parameters, tmpdir, progress=progress)
+
+    title = _TITLE[lang] + (f" — {data.study.name}" if data.study.name else "")
+    nb = clean_notebook(nb, title)
+    nb_path = out_dir / f"{stem}.ipynb"
+    nbformat.write(nb, str(nb_path))
+
+    _say("wattelt-eval report: HTML maken / writing HTML", progress)
+    html_text = to_html(nb, lang)
+    html_path = out_dir / f"{stem}.html"
+    html_path.write_text(html_text, encoding="utf-8")
+
+    pdf_path = None
+    if "pdf" in formats:
+        _say("wattelt-eval report: PDF afdrukken met Chromium / printing PDF with Chromium", progress)
+        pdf_path = print_pdf(html_path, out_dir / f"{stem}.pdf", chromium=chromium)
+    if "html" not in formats:
+        html_path.unlink()
+        html_path = None
+    result = ReportResult(
+        html=html_path, pdf=pdf_path, notebook=nb_path, fingerprint=fp, lang=lang,
+        parameters={**parameters, "version": __version__},
+    )
+    for p in result.paths:
+        _say(f"  {p}", progress)
+    return result
