@@ -198,9 +198,7 @@ def scan_contact_details(
         raise ValueError(f"kinds must be among {sorted(CONTACT_PATTERNS)}, not {bad}")
     if columns is None:
         columns = [
-            c
-            for c in df.columns
-            if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object
+            c for c in df.columns if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object
         ]
     hits: list[tuple[int, str, str]] = []
     for col in columns:
