@@ -93,8 +93,6 @@ def run_cli(args: argparse.Namespace) -> int:
     """Run ``wattelt-eval report``; exit code 0 ok, 1 invalid data or failed report, 2 usage."""
     from pathlib import Path
 
-    from ..validation import ValidationError
-
     if args.demo and args.path:
         print("wattelt-eval report: give a PATH or --demo, not both", file=sys.stderr)
         return 2
@@ -106,6 +104,8 @@ def run_cli(args: argparse.Namespace) -> int:
             f"wattelt-eval report: '{args.path}' bestaat niet / does not exist", file=sys.stderr
         )
         return 2
+    from ..validation import ValidationError
+
     try:
         result = build(
             None if args.demo else args.path,

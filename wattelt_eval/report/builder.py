@@ -237,7 +237,10 @@ def to_html(nb: Any, lang: str) -> str:
     nb = copy.deepcopy(nb)
     for cell in nb.cells:  # the council sees displays, not prints, warnings or tracebacks
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if o.get("output_type") in ("display_data", "execute_result")]
+            cell.outputs = [
+                o for o in cell.outputs if o.get("output_type") in ("display_data", "execute_result")
+            ]
+    nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
     exporter = HTMLExporter(
         template_name="council",
         extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],

@@ -1,0 +1,78 @@
+"""Helpers for the report tests: a tiny hand-made pilot and marker checks."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from wattelt_eval import PilotData
+from wattelt_eval.schema import TABLES, coerce_table
+
+
+def tiny_pilot() -> PilotData:
+    """Two trajectories, two contacts, one goal, one provision: every value known by hand."""
+    tabs = {n: TABLES[n].empty_frame() for n in TABLES}
+    tabs["trajectories"] = coerce_table(
+        "trajectories",
+        pd.DataFrame(
+            {
+                "trajectory_id": ["T2", "T1"],
+                "resident_id": ["R2", "R1"],
+                "arm": ["supply_driven", "demand_driven"],
+                "municipality": ["GM0772", "GM0772"],
+                "team": ["b", "a"],
+                "start_date": ["2025-02-01", "2025-01-15"],
+                "birth_year": [1960, 1950],
+                "sex": ["male", "female"],
+                "household": ["couple", "single"],
+            },
+            index=pd.Index([2, 3], name="row"),
+        ),
+    )
+    tabs["contacts"] = coerce_table(
+        "contacts",
+        pd.DataFrame(
+            {
+                "contact_id": ["C1", "C2"],
+                "trajectory_id": ["T1", "T2"],
+                "date": ["2025-01-15", "2025-02-01"],
+                "organisation": ["wijkteam, noord", "loket"],
+                "role": ["generalist", "service_desk"],
+                "contact_type": ["intake", "intake"],
+                "story_told": [True, pd.NA],
+            },
+            index=pd.Index([2, 3], name="row"),
+        ),
+    )
+    tabs["goals"] = coerce_table(
+        "goals",
+        pd.DataFrame(
+            {
+                "goal_id": ["G1"],
+                "trajectory_id": ["T1"],
+                "stage": ["intake"],
+                "author": ["resident"],
+                "text": ['Weer "zelf" boodschappen doen'],
+                "status": ["active"],
+                "attainment": [1],
+            },
+            index=pd.Index([2], name="row"),
+        ),
+    )
+    tabs["provisions"] = coerce_table(
+        "provisions",
+        pd.DataFrame(
+            {
+                "provision_id": ["V1"],
+                "trajectory_id": ["T2"],
+                "category": ["02"],
+                "start_date": ["2025-03-01"],
+                "volume": [3.0],
+                "unit": ["hour"],
+                "frequency": ["per_week"],
+                "unit_price": [65.5],
+                "amount": [float("nan")],  # coerce_table cannot cast an absent float column
+            },
+            index=pd.Index([2], name="row"),
+        ),
+    )
+    return PilotData(**tabs)
