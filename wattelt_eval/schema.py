@@ -879,7 +879,8 @@ def coerce_table(name: str, df: pd.DataFrame, keep_extra: bool = True) -> pd.Dat
         elif col.type == "int":
             s = s.astype("Float64").astype("Int64") if s.dtype == object else s.astype("Int64")
         elif col.type == "float":
-            s = s.astype("float64")
+            # via Float64 so that object columns holding pd.NA (absent columns) cast cleanly
+            s = s.astype("Float64").astype("float64") if s.dtype == object else s.astype("float64")
         elif col.type == "bool":
             s = s.astype("boolean")
         out[col.name] = s
