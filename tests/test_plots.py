@@ -1,0 +1,243 @@
+"""Figure tests on a tiny hand-made pilot: each figure draws the numbers worked out by hand."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+from plots_helpers import tiny_cost_table, tiny_pilot  # noqa: E402
+
+from wattelt_eval import plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return tiny_pilot()
+
+
+def _by_gid(fig, gid):
+    """All artists (collections and patches) in the figure with this gid."""
+    return [a for a in fig.findobj() if a.get_gid() == gid]
+
+
+def _bar(fig, gid):
+    arts = _by_gid(fig, gid)
+    assert len(arts) == 1, f"{gid}: {len(arts)} artists"
+    return arts[0]
+
+
+def _offsets(fig, gid):
+    arts = _by_gid(fig, gid)
+    assert len(arts) == 1, f"{gid}: {len(arts)} artists"
+    return np.asarray(arts[0].get_offsets())
+
+
+def _band_heights(coll, xs):
+    """Height of a fill_between band at each x (top minus bottom of its polygon)."""
+    v = np.vstack([p.vertices for p in coll.get_paths()])
+    return np.array([np.ptp(v[np.isclose(v[:, 0], x), 1]) for x in xs])
+
+
+# ------------------------------------------------------------------------ board
+
+
+def test_board_draws_each_raters_first_and_latest_score(tiny):
+    fig = plots.board(tiny, "T1", lang="en")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["Health", "Finances"]  # huizen5 order, only scored domains
+    y_health = 0
+    first = _offsets(fig, "first:resident")
+    latest = _offsets(fig, "latest:resident")
+    # resident: health 3 -> 6, finances 5 -> 5 (by hand, see plots_helpers)
+    assert sorted(first[:, 0]) == [3, 5]
+    assert first[np.argmin(np.abs(first[:, 1] - y_health)), 0] == 3
+    assert latest[np.argmin(np.abs(latest[:, 1] - y_health)), 0] == 6
+    assert list(_offsets(fig, "first:professional")[:, 0]) == [4]
+    assert list(_offsets(fig, "latest:professional")[:, 0]) == [5]
+    # the carer scored once: a first marker, no latest marker
+    assert list(_offsets(fig, "first:informal_carer")[:, 0]) == [2]
+    assert len(_offsets(fig, "latest:informal_carer")) == 0
+    # colours: resident vermillion, open first marker
+    coll = _by_gid(fig, "latest:resident")[0]
+    assert to_hex(coll.get_facecolor()[0]) == plots.OKABE_ITO["vermillion"].lower()
+    assert "do not publish" in fig.wattelt_notes[0]
+    assert "T1" not in ax.get_title()
+
+
+def test_board_dutch_labels_and_errors(tiny):
+    fig = plots.board(tiny, "T2", lang="nl", show_id=True)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "Gezondheid"
+    assert "T2" in ax.get_title()
+    with pytest.raises(ValueError, match="no domain scores"):
+        plots.board(tiny, "T9")
+    with pytest.raises(ValueError, match="lang"):
+        plots.board(tiny, "T1", lang="de")
+
+
+# ------------------------------------------------------------------------ cohort board
+
+
+def test_cohort_board_data_by_hand(tiny):
+    df = plots.cohort_board_data(tiny).set_index(["arm", "domain"])
+    r = df.loc[("demand_driven", "health")]
+    assert (r["n"], r["mean_first"], r["mean_latest"]) == (2, 4.5, 5.0)
+    assert (r["share_improved"], r["share_same"], r["share_worse"]) == (0.5, 0.0, 0.5)
+    r = df.loc[("demand_driven", "finances")]
+    assert (r["mean_first"], r["mean_latest"], r["share_improved"], r["share_same"]) == (3.5, 6, 0.5, 0.5)
+    r = df.loc[("supply_driven", "finances")]  # T3 only (T4 scored once): 3 -> 6
+    assert (r["n"], r["mean_first"], r["mean_latest"], r["share_improved"]) == (1, 3, 6, 1)
+
+
+def test_cohort_board_draws_the_means_and_shares(tiny):
+    fig = plots.cohort_board(tiny, lang="en", min_count=1)
+    dd_first = _offsets(fig, "first:demand_driven")
+    dd_latest = _offsets(fig, "latest:demand_driven")
+    # rows: health (y~0), finances (y~1)
+    order = np.argsort(dd_first[:, 1])
+    assert list(dd_first[order, 0]) == [4.5, 3.5]
+    assert list(dd_latest[np.argsort(dd_latest[:, 1]), 0]) == [5.0, 6.0]
+    improved = _by_gid(fig, "improved:supply_driven")
+    widths = sorted(p.get_width() for p in improved)
+    assert widths == [0.5, 1.0]  # health 1 of 2 (T4), finances 1 of 1 (T3)
+    worse = sorted(p.get_width() for p in _by_gid(fig, "worse:demand_driven"))
+    assert worse == [0.0, 0.5]
+
+
+def test_cohort_board_drops_small_cells_with_a_note(tiny):
+    fig = plots.cohort_board(tiny, lang="en", min_count=2)
+    # supply_driven finances has one resident: not drawn, listed in the note
+    sd = _offsets(fig, "first:supply_driven")
+    assert len(sd) == 1 and sd[0, 0] == 4.5
+    assert "Finances (supply-driven)" in fig.wattelt_notes[0]
+    assert "fewer than 2" in fig.wattelt_notes[0]
+    # default threshold 10: nothing of the tiny pilot may be shown
+    fig = plots.cohort_board(tiny, lang="nl")
+    assert len(_offsets(fig, "first:demand_driven")) == 0
+    assert "minder dan 10" in fig.wattelt_notes[0]
+
+
+# ------------------------------------------------------------------------ goal flow
+
+
+def test_goal_states_by_hand(tiny):
+    st = plots.goal_states(tiny)
+    assert set(st.index) == {"G1", "G3", "G9", "G11", "G14", "G16"}
+    assert list(st.loc["G1", ["intake", "plan", "specialist_plan", "review", "final"]]) == [
+        "retained", "retained", "retained", "retained", "achieved"]
+    assert list(st.loc["G3", ["intake", "plan", "review", "final"]]) == [
+        "retained", "reworded", "reworded", "lost"]
+    assert list(st.loc["G9", ["intake", "plan", "final"]]) == ["retained", "achieved", "achieved"]
+    assert list(st.loc["G11", ["intake", "plan", "final"]]) == ["retained", "lost", "lost"]
+    # T4 starts at plan; case and spacing differences are not a rewording
+    assert list(st.loc["G14", ["intake", "plan", "final"]]) == ["retained"] * 3
+    assert st.loc["G16", "final"] == "reworded"
+
+
+def test_goal_flow_draws_the_shares(tiny):
+    fig = plots.goal_flow(tiny, lang="en", min_count=1)
+    xs = np.arange(5)
+    # demand-driven: 4 goals; plan: 1 retained, 1 reworded, 1 achieved, 1 lost
+    np.testing.assert_allclose(_band_heights(_bar(fig, "lost:demand_driven"), xs),
+                               [0, 0.25, 0.25, 0.25, 0.5])
+    np.testing.assert_allclose(_band_heights(_bar(fig, "achieved:demand_driven"), xs),
+                               [0, 0.25, 0.25, 0.25, 0.5])
+    np.testing.assert_allclose(_band_heights(_bar(fig, "retained:demand_driven"), xs),
+                               [1, 0.25, 0.25, 0.25, 0])
+    np.testing.assert_allclose(_band_heights(_bar(fig, "reworded:supply_driven"), xs),
+                               [0, 0, 0, 0, 0.5])
+    assert "n = 4 goals" in fig.axes[0].get_title()
+    fig = plots.goal_flow(tiny, lang="nl", min_count=2)  # supply-driven: 1 trajectory with goals
+    assert len(_by_gid(fig, "lost:supply_driven")) == 0
+    assert "aanbodgestuurd" in fig.wattelt_notes[0]
+
+
+# ------------------------------------------------------------------------ retellings
+
+
+def test_contact_tellings_follow_the_design_rule(tiny):
+    ct = plots.contact_tellings(tiny).set_index("contact_id")
+    assert ct["telling"].to_dict() == {
+        "C1": True, "C2": True, "C3": False, "C4": True, "C5": True, "C6": False, "C7": False,
+        "C8": True, "C9": True, "C10": True, "C11": True}
+    assert sorted(ct.index[ct["retelling"]]) == ["C10", "C11", "C2", "C4", "C9"]
+    assert sorted(ct.index[ct["inferred"]]) == ["C1", "C2", "C8", "C9"]
+
+
+def test_retellings_figure_by_hand(tiny):
+    fig = plots.retellings(tiny, lang="en", min_count=1)
+    # distribution: demand-driven T1 2, T2 0; supply-driven T3 3, T4 0
+    assert _bar(fig, "dist:demand_driven:0").get_height() == 0.5
+    assert _bar(fig, "dist:demand_driven:2").get_height() == 0.5
+    assert _bar(fig, "dist:demand_driven:1").get_height() == 0.0
+    assert _bar(fig, "dist:supply_driven:3").get_height() == 0.5
+    # where: per trajectory; supply-driven specialist 2 retellings / 2 trajectories
+    assert _bar(fig, "role:supply_driven:specialist").get_width() == 1.0
+    assert _bar(fig, "role:supply_driven:consultant").get_width() == 0.5
+    assert _bar(fig, "role:demand_driven:generalist").get_width() == 0.5
+    assert _bar(fig, "type:demand_driven:handover").get_width() == 0.5
+    assert _bar(fig, "type:supply_driven:handover").get_width() == 0.5
+    # bars of an arm sum to its mean number of retellings (1.0 and 1.5)
+    for arm, mean in [("demand_driven", 1.0), ("supply_driven", 1.5)]:
+        tot = sum(p.get_width() for p in fig.findobj() if str(p.get_gid()).startswith(f"role:{arm}:"))
+        assert tot == pytest.approx(mean)
+
+
+def test_retellings_merge_upper_bins_and_suppress(tiny):
+    tabs = plots.retelling_data(tiny, min_count=2)
+    # both arms too small (2 trajectories each, threshold 2 is met) -> bins merge down to 0, 1+
+    dist = tabs["distribution"]
+    assert list(dict.fromkeys(dist["bin"])) == ["0", "1+"]
+    assert dist.set_index(["arm", "bin"]).loc[("supply_driven", "1+"), "n"] == 1
+    fig = plots.retellings(tiny, lang="en", min_count=3)
+    assert "Not shown (fewer than 3 residents): demand-driven, supply-driven." in fig.wattelt_notes
+
+
+# ------------------------------------------------------------------------ costs
+
+
+def test_costs_figure_by_hand():
+    t = tiny_cost_table()
+    fig = plots.costs(t, lang="en", min_count=1)
+    assert _bar(fig, "zero:demand_driven").get_height() == pytest.approx(1 / 3)
+    assert _bar(fig, "zero:supply_driven").get_height() == pytest.approx(2 / 3)
+    # demand-driven means: household 500/3, support 20, aids 100, general 100/3, staff 140/3
+    expect = {"household_help": 500 / 3, "support_at_home": 20, "aids_and_services": 100,
+              "residential_and_shelter": 0, "general": 100 / 3, "staff": 140 / 3}
+    for comp, v in expect.items():
+        assert _bar(fig, f"component:demand_driven:{comp}").get_height() == pytest.approx(v)
+    top = max(p.get_y() + p.get_height() for p in fig.findobj()
+              if str(p.get_gid()).startswith("component:supply_driven:"))
+    assert top == pytest.approx(5000 / 3)
+    # medians of the positive part on the log axis: 550 and 5000
+    med = _offsets(fig, "median_positive")
+    np.testing.assert_allclose(med[:, 1], np.log10([550, 5000]))
+
+
+def test_costs_disclosure_and_dutch():
+    t = tiny_cost_table(copies=4)
+    fig = plots.costs(t, lang="nl", min_count=4)
+    assert _bar(fig, "zero:demand_driven").get_height() == pytest.approx(1 / 3)
+    assert _bar(fig, "zero:supply_driven").get_height() == pytest.approx(2 / 3)
+    fig = plots.costs(t, lang="nl", min_count=5)
+    # 12 per arm; demand-driven has 4 without costs, supply-driven 4 with (< 5):
+    # neither share may be drawn (the complement would reveal the small count)
+    assert len(_by_gid(fig, "zero:demand_driven")) == 0
+    assert len(_by_gid(fig, "zero:supply_driven")) == 0
+    assert any("vraaggestuurd" in n for n in fig.wattelt_notes)
+    with pytest.raises(ValueError, match="cost_total"):
+        plots.costs(tiny_cost_table().drop(columns="cost_total"), min_count=1)
+    with pytest.raises(TypeError):
+        plots.costs([1, 2, 3])

@@ -1,0 +1,1074 @@
+"""Figures for researchers and reports: each function returns a matplotlib Figure.
+
+Every figure
+
+* has Dutch (``lang="nl"``, default) or English (``lang="en"``) labels;
+* uses the colour-blind safe Okabe–Ito palette (Okabe & Ito 2008);
+* respects the disclosure rule: groups (arms, bins, categories) with fewer
+  residents than the threshold (``min_count``; default the study's
+  ``disclosure.threshold``, 10) are dropped or merged, and the figure carries a
+  note saying so (also in ``fig.wattelt_notes``).
+
+The table behind each figure is available from the matching ``*_data`` function
+(``board_data``, ``cohort_board_data``, ``goal_flow_data``, ``retelling_data``,
+``cost_data``), so a researcher can print what is drawn.
+
+Figures
+-------
+board
+    The Wat telt board of one trajectory: resident, professional and carer
+    scores per domain, first against latest measurement (individual data: for
+    the researcher's workbench, never for publication).
+cohort_board
+    Per arm, the mean first and latest score per domain and the shares of
+    residents improved, the same and worse (as in 'View on Star' reports).
+goal_flow
+    The resident's intake goals per arm, stage by stage: retained, reworded,
+    achieved or lost.
+retellings
+    Distribution of retellings per arm and where in the chain they happen.
+costs
+    Costs per arm: share without costs, the positive part on a log scale, and
+    the mean per CBS group of iWmo categories plus staff time.
+love_plot
+    Covariate balance before and after weighting.
+forest
+    All comparisons with their confidence intervals, method named.
+flow
+    CONSORT-style flow of residents and records.
+
+References
+----------
+Okabe, M. & Ito, K. (2008). Color Universal Design (CUD): how to make figures and
+presentations that are friendly to colorblind people. https://jfly.uni-koeln.de/color/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import schema
+
+if TYPE_CHECKING:
+    from .data import PilotData
+
+Lang = Literal["nl", "en"]
+
+#: The Okabe–Ito colour-blind safe palette.
+OKABE_ITO: dict[str, str] = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "black": "#000000",
+    "grey": "#999999",
+}
+
+ARM_COLORS: dict[str, str] = {
+    "demand_driven": OKABE_ITO["blue"],
+    "supply_driven": OKABE_ITO["orange"],
+}
+_EXTRA_COLORS = [OKABE_ITO[k] for k in ("bluish_green", "reddish_purple", "sky_blue", "vermillion")]
+
+RATER_COLORS: dict[str, str] = {
+    "resident": OKABE_ITO["vermillion"],
+    "professional": OKABE_ITO["blue"],
+    "informal_carer": OKABE_ITO["bluish_green"],
+}
+CHANGE_COLORS: dict[str, str] = {
+    "improved": OKABE_ITO["bluish_green"],
+    "same": "#BBBBBB",
+    "worse": OKABE_ITO["vermillion"],
+}
+GOAL_STATE_COLORS: dict[str, str] = {
+    "achieved": OKABE_ITO["bluish_green"],
+    "retained": OKABE_ITO["blue"],
+    "reworded": OKABE_ITO["sky_blue"],
+    "lost": OKABE_ITO["vermillion"],
+}
+COST_COMPONENT_COLORS: dict[str, str] = {
+    "household_help": OKABE_ITO["orange"],
+    "support_at_home": OKABE_ITO["blue"],
+    "aids_and_services": OKABE_ITO["bluish_green"],
+    "residential_and_shelter": OKABE_ITO["reddish_purple"],
+    "general": OKABE_ITO["yellow"],
+    "staff": OKABE_ITO["grey"],
+}
+#: outcome-table column of each cost component
+COST_COMPONENT_COLUMNS: dict[str, str] = {
+    "household_help": "cost_household_help",
+    "support_at_home": "cost_support_at_home",
+    "aids_and_services": "cost_aids_and_services",
+    "residential_and_shelter": "cost_residential_and_shelter",
+    "general": "cost_general",
+    "staff": "cost_staff",
+}
+
+GOAL_STATES = ("achieved", "retained", "reworded", "lost")
+CHANGES = ("improved", "same", "worse")
+
+# --------------------------------------------------------------------------------------
+# Text
+# --------------------------------------------------------------------------------------
+
+_TEXT: dict[str, dict[str, str]] = {
+    "board_title": {"nl": "Wat telt-bord van één traject", "en": "Wat telt board of one trajectory"},
+    "board_private": {
+        "nl": "Individuele gegevens: alleen voor analyse, niet publiceren.",
+        "en": "Individual data: for analysis only, do not publish.",
+    },
+    "score": {"nl": "Score", "en": "Score"},
+    "mean_score": {"nl": "Gemiddelde score", "en": "Mean score"},
+    "first": {"nl": "eerste meting", "en": "first measurement"},
+    "latest": {"nl": "laatste meting", "en": "latest measurement"},
+    "problem_range": {"nl": "probleemgebied (≤ {t:g})", "en": "problem range (≤ {t:g})"},
+    "cohort_title": {
+        "nl": "Leefgebieden per werkwijze: eerste en laatste meting ({rater})",
+        "en": "Domains per way of working: first and latest measurement ({rater})",
+    },
+    "share_residents": {"nl": "Aandeel inwoners", "en": "Share of residents"},
+    "improved": {"nl": "vooruit", "en": "improved"},
+    "same": {"nl": "gelijk", "en": "same"},
+    "worse": {"nl": "achteruit", "en": "worse"},
+    "goal_title": {
+        "nl": "Wat gebeurt er met de eigen doelen van de inwoner?",
+        "en": "What happens to the resident's own goals?",
+    },
+    "share_goals": {"nl": "Aandeel eigen doelen bij de start", "en": "Share of own goals at the start"},
+    "stage": {"nl": "Fase van het plan", "en": "Plan stage"},
+    "achieved": {"nl": "behaald", "en": "achieved"},
+    "retained": {"nl": "behouden", "en": "retained"},
+    "reworded": {"nl": "geherformuleerd", "en": "reworded"},
+    "lost": {"nl": "verloren", "en": "lost"},
+    "retell_title": {"nl": "Opnieuw het verhaal vertellen", "en": "Retelling the story"},
+    "n_retells": {"nl": "Aantal keer opnieuw verteld", "en": "Number of retellings"},
+    "share_traj": {"nl": "Aandeel trajecten", "en": "Share of trajectories"},
+    "retells_per_traj": {
+        "nl": "Gem. aantal keer opnieuw verteld per traject",
+        "en": "Mean retellings per trajectory",
+    },
+    "by_role": {"nl": "Bij welke rol", "en": "At which role"},
+    "by_type": {"nl": "Bij welk soort contact", "en": "At which kind of contact"},
+    "distribution": {"nl": "Verdeling", "en": "Distribution"},
+    "cost_title": {"nl": "Kosten per traject", "en": "Costs per trajectory"},
+    "share_zero": {"nl": "Aandeel zonder kosten", "en": "Share without costs"},
+    "positive_costs": {"nl": "Kosten als > 0 (€, log-schaal)", "en": "Costs if > 0 (€, log scale)"},
+    "mean_cost": {"nl": "Gemiddelde kosten per traject (€)", "en": "Mean cost per trajectory (€)"},
+    "staff": {"nl": "Tijd professionals", "en": "Professional time"},
+    "forest_title": {"nl": "Vergelijkingen van de werkwijzen", "en": "Comparisons of the ways of working"},
+    "difference": {"nl": "Verschil (95%-BI)", "en": "Difference (95% CI)"},
+    "love_title": {"nl": "Balans van de achtergrondkenmerken", "en": "Covariate balance"},
+    "flow_title": {"nl": "Stroomdiagram", "en": "Flow diagram"},
+    "dropped_groups": {
+        "nl": "Niet getoond (minder dan {t} inwoners): {groups}.",
+        "en": "Not shown (fewer than {t} residents): {groups}.",
+    },
+    "merged_bins": {
+        "nl": "Hoogste waarden samengevoegd tot '{label}' (kleine aantallen).",
+        "en": "Highest values merged into '{label}' (small counts).",
+    },
+    "n": {"nl": "n", "en": "n"},
+}
+
+
+def _t(key: str, lang: str, **kw: Any) -> str:
+    s = _TEXT[key][lang]
+    return s.format(**kw) if kw else s
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in ("nl", "en"):
+        raise ValueError(f"lang must be 'nl' or 'en', got {lang!r}")
+
+
+def arm_label(arm: str, lang: str = "nl") -> str:
+    """Human label of an arm code (unknown codes are returned as they are)."""
+    labels = schema.ARM_LABELS_NL if lang == "nl" else schema.ARM_LABELS_EN
+    return labels.get(str(arm), str(arm))
+
+
+def _arm_order(values: Sequence[Any]) -> list[str]:
+    present = [str(v) for v in pd.unique(pd.Series(values, dtype="object").dropna())]
+    known = [a for a in schema.ARM if a in present]
+    return known + sorted(a for a in present if a not in known)
+
+
+def _arm_colors(arms: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    extra = iter(_EXTRA_COLORS * 4)
+    for a in arms:
+        out[a] = ARM_COLORS.get(a) or next(extra)
+    return out
+
+
+def _threshold(data: Any, min_count: int | None) -> int:
+    """Disclosure threshold: explicit ``min_count``, else the study's, else 10."""
+    if min_count is not None:
+        if int(min_count) < 1:
+            raise ValueError(f"min_count must be at least 1, got {min_count!r}")
+        return int(min_count)
+    study = getattr(data, "study", None)
+    return int(getattr(study, "disclosure_threshold", 10) or 10)
+
+
+def _finish(fig: Figure, notes: list[str]) -> Figure:
+    """Attach disclosure / data notes below the figure and as ``fig.wattelt_notes``."""
+    fig.wattelt_notes = list(notes)  # type: ignore[attr-defined]
+    if notes:
+        fig.supxlabel("\n".join(notes), x=0.01, ha="left", fontsize=8, color="#444444")
+    return fig
+
+
+def _dropped_note(dropped: Sequence[str], threshold: int, lang: str) -> list[str]:
+    if not dropped:
+        return []
+    return [_t("dropped_groups", lang, t=threshold, groups=", ".join(dropped))]
+
+
+def _outcome_table(source: Any) -> pd.DataFrame:
+    """The per-trajectory outcome table from a PilotData, an OutcomeSet or the table itself."""
+    if isinstance(source, pd.DataFrame):
+        return source
+    table = getattr(source, "table", None)
+    if isinstance(table, pd.DataFrame):
+        return table
+    if hasattr(source, "trajectories") and hasattr(source, "goals"):
+        from .outcomes import outcomes
+
+        return outcomes(source)
+    raise TypeError(
+        "expected an outcome table (DataFrame), an OutcomeSet or a PilotData, "
+        f"got {type(source).__name__}"
+    )
+
+
+def _require_columns(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what} lacks column(s): {', '.join(missing)}")
+
+
+def _pilot(data: Any, what: str) -> PilotData:
+    if not (hasattr(data, "trajectories") and hasattr(data, "domain_scores")):
+        raise TypeError(f"{what} needs a PilotData, got {type(data).__name__}")
+    return data
+
+
+# --------------------------------------------------------------------------------------
+# The Wat telt board of one trajectory
+# --------------------------------------------------------------------------------------
+
+
+def board_data(data: PilotData, trajectory_id: str) -> pd.DataFrame:
+    """Scores of one trajectory per domain and rater: first and latest measurement.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``domain, rater, first_measurement, first, latest_measurement,
+        latest, change`` (``latest``/``change`` missing when the rater scored
+        the domain only once), domains in the instrument's order.
+    """
+    data = _pilot(data, "board_data")
+    ds = data.domain_scores
+    ds = ds[(ds["trajectory_id"] == str(trajectory_id)) & ds["score"].notna()]
+    if ds.empty:
+        raise ValueError(f"trajectory {trajectory_id!r} has no domain scores")
+    ds = ds.sort_values(["domain", "rater", "measurement"], kind="stable")
+    g = ds.groupby(["domain", "rater"], sort=False)
+    out = pd.DataFrame(
+        {
+            "first_measurement": g["measurement"].first(),
+            "first": g["score"].first(),
+            "latest_measurement": g["measurement"].last(),
+            "latest": g["score"].last(),
+            "n_measurements": g["measurement"].nunique(),
+        }
+    ).reset_index()
+    single = out["n_measurements"] < 2
+    out.loc[single, ["latest_measurement"]] = pd.NA
+    out.loc[single, "latest"] = np.nan
+    out["change"] = out["latest"] - out["first"]
+    order = {c: i for i, c in enumerate(data.instrument.domain_codes)}
+    rorder = {r: i for i, r in enumerate(schema.RATER)}
+    out["_d"] = out["domain"].map(order).fillna(len(order)).astype(float)
+    out["_r"] = out["rater"].map(rorder).fillna(len(rorder)).astype(float)
+    out = out.sort_values(["_d", "domain", "_r"]).drop(columns=["_d", "_r", "n_measurements"])
+    return out.reset_index(drop=True)
+
+
+def board(
+    data: PilotData,
+    trajectory_id: str,
+    *,
+    lang: Lang = "nl",
+    show_id: bool = False,
+) -> Figure:
+    """The Wat telt board of one trajectory: per domain, each rater's first and latest score.
+
+    Open markers are the first measurement, filled markers the latest, joined by a
+    line; the shaded band is the instrument's problem range.
+
+    Parameters
+    ----------
+    data : PilotData
+    trajectory_id : str
+    lang : {"nl", "en"}
+    show_id : bool
+        Put the trajectory id in the title (default off: the figure shows one
+        resident's data and is meant for the researcher's workbench only).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The markers carry ``gid`` ``"first:<rater>"`` and ``"latest:<rater>"``.
+    """
+    _check_lang(lang)
+    df = board_data(data, trajectory_id)
+    inst = data.instrument
+    labels = inst.domain_labels(lang)
+    domains = list(dict.fromkeys(df["domain"]))
+    y_of = {d: i for i, d in enumerate(domains)}
+    raters = [r for r in schema.RATER if r in set(df["rater"])] + sorted(
+        set(df["rater"]) - set(schema.RATER)
+    )
+    offsets = dict(zip(raters, np.linspace(-0.22, 0.22, len(raters)) if len(raters) > 1 else [0.0], strict=False))
+    rater_labels = schema.RATER_LABELS_NL if lang == "nl" else schema.RATER_LABELS_EN
+
+    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(domains) + 1.8), layout="constrained")
+    lo, hi = inst.scale_min, inst.scale_max
+    pad = 0.05 * (hi - lo)
+    if inst.direction == "lower_is_better":
+        ax.axvspan(inst.problem_threshold, hi + pad, color="#EEEEEE", zorder=0)
+    else:
+        ax.axvspan(lo - pad, inst.problem_threshold, color="#EEEEEE", zorder=0)
+    for r in raters:
+        sub = df[df["rater"] == r]
+        y = sub["domain"].map(y_of).to_numpy(float) + offsets[r]
+        color = RATER_COLORS.get(r, OKABE_ITO["black"])
+        both = sub["latest"].notna().to_numpy()
+        ax.hlines(y[both], sub["first"].to_numpy()[both], sub["latest"].to_numpy()[both],
+                  color=color, lw=1.5, zorder=2)
+        ax.scatter(sub["first"], y, s=42, facecolors="white", edgecolors=color, linewidths=1.5,
+                   zorder=3, gid=f"first:{r}")
+        ax.scatter(sub["latest"].to_numpy()[both], y[both], s=42, color=color, zorder=4,
+                   gid=f"latest:{r}", label=rater_labels.get(r, r))
+        if not both.any():  # keep the rater in the legend
+            ax.scatter([], [], s=42, color=color, label=rater_labels.get(r, r))
+    ax.set_yticks(range(len(domains)), [labels.get(d, d) for d in domains])
+    ax.invert_yaxis()
+    ax.set_xlim(lo - pad, hi + pad)
+    ax.set_xlabel(_t("score", lang))
+    m0 = df["first_measurement"].min()
+    m1 = df["latest_measurement"].max()
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [
+        Line2D([], [], marker="o", ls="", mfc="white", mec="#444444", label=f"{_t('first', lang)} ({m0})"),
+        Line2D([], [], marker="o", ls="", color="#444444",
+               label=f"{_t('latest', lang)} ({'-' if pd.isna(m1) else m1})"),
+        Patch(color="#EEEEEE", label=_t("problem_range", lang, t=inst.problem_threshold)),
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
+    title = _t("board_title", lang)
+    if show_id:
+        title += f" ({trajectory_id})"
+    ax.set_title(title)
+    return _finish(fig, [_t("board_private", lang)])
+
+
+# --------------------------------------------------------------------------------------
+# Cohort board per arm
+# --------------------------------------------------------------------------------------
+
+
+def cohort_board_data(data: PilotData, *, rater: str = "resident") -> pd.DataFrame:
+    """Per arm and domain: residents, mean first and latest score, shares improved/same/worse.
+
+    A trajectory counts for a domain when the rater scored it at two or more
+    measurements; *first* is its earliest, *latest* its last measurement. With a
+    ``lower_is_better`` instrument, improved means a lower score.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``arm, domain, n, mean_first, mean_latest, mean_change,
+        share_improved, share_same, share_worse``.
+    """
+    data = _pilot(data, "cohort_board_data")
+    ds = data.domain_scores
+    ds = ds[(ds["rater"] == rater) & ds["score"].notna()]
+    ds = ds.sort_values(["trajectory_id", "domain", "measurement"], kind="stable")
+    g = ds.groupby(["trajectory_id", "domain"], sort=False)
+    per = pd.DataFrame(
+        {"first": g["score"].first(), "latest": g["score"].last(), "k": g["measurement"].nunique()}
+    ).reset_index()
+    per = per[per["k"] >= 2]
+    arms = data.trajectories.set_index("trajectory_id")["arm"]
+    per["arm"] = per["trajectory_id"].map(arms)
+    per = per[per["arm"].notna()]
+    diff = per["latest"] - per["first"]
+    if data.instrument.direction == "lower_is_better":
+        diff = -diff
+    per["improved"] = diff > 0
+    per["same"] = diff == 0
+    per["worse"] = diff < 0
+    agg = per.groupby(["arm", "domain"]).agg(
+        n=("first", "size"),
+        mean_first=("first", "mean"),
+        mean_latest=("latest", "mean"),
+        share_improved=("improved", "mean"),
+        share_same=("same", "mean"),
+        share_worse=("worse", "mean"),
+    )
+    agg.insert(3, "mean_change", agg["mean_latest"] - agg["mean_first"])
+    out = agg.reset_index()
+    out["arm"] = out["arm"].astype(str)
+    order = {c: i for i, c in enumerate(data.instrument.domain_codes)}
+    aorder = {a: i for i, a in enumerate(_arm_order(out["arm"]))}
+    out = out.sort_values(
+        ["domain", "arm"],
+        key=lambda s: s.map(order if s.name == "domain" else aorder).fillna(99),
+    )
+    return out.reset_index(drop=True)
+
+
+def cohort_board(
+    data: PilotData,
+    *,
+    rater: str = "resident",
+    lang: Lang = "nl",
+    min_count: int | None = None,
+) -> Figure:
+    """The cohort board: per domain and arm, mean first vs latest score and the change shares.
+
+    Left panel: the mean first (open) and latest (filled) score per domain, one row
+    per arm. Right panel: the shares of residents improved, the same and worse.
+    Domain × arm cells with fewer than ``min_count`` residents are not shown.
+
+    Parameters
+    ----------
+    data : PilotData
+    rater : {"resident", "professional", "informal_carer"}
+    lang : {"nl", "en"}
+    min_count : int, optional
+        Disclosure threshold (default the study's, 10).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left-panel markers carry ``gid`` ``"first:<arm>"`` / ``"latest:<arm>"``;
+        the right-panel bars carry ``gid`` ``"<change>:<arm>"``.
+    """
+    _check_lang(lang)
+    if rater not in schema.RATER:
+        raise ValueError(f"rater must be one of {', '.join(schema.RATER)}, got {rater!r}")
+    thr = _threshold(data, min_count)
+    df = cohort_board_data(data, rater=rater)
+    small = df["n"] < thr
+    labels = data.instrument.domain_labels(lang)
+    dropped = [
+        f"{labels.get(d, d)} ({arm_label(a, lang)})" for a, d in zip(df.loc[small, "arm"], df.loc[small, "domain"], strict=False)
+    ]
+    shown = df[~small]
+    domains = list(dict.fromkeys(df["domain"]))
+    arms = _arm_order(df["arm"])
+    colors = _arm_colors(arms)
+    y_of = {d: i for i, d in enumerate(domains)}
+    n_arm = max(len(arms), 1)
+    height = 0.8 / n_arm
+    off = {a: (i - (n_arm - 1) / 2) * height for i, a in enumerate(arms)}
+
+    fig, (ax1, ax2) = plt.subplots(
+        1, 2, figsize=(11, 0.5 * max(len(domains), 3) + 2), sharey=True, layout="constrained",
+        gridspec_kw={"width_ratios": [1.2, 1]},
+    )
+    inst = data.instrument
+    ax1.axvspan(inst.scale_min, inst.problem_threshold, color="#EEEEEE", zorder=0)
+    for a in arms:
+        sub = shown[shown["arm"] == a]
+        y = sub["domain"].map(y_of).to_numpy(float) + off[a]
+        c = colors[a]
+        ax1.hlines(y, sub["mean_first"], sub["mean_latest"], color=c, lw=1.5)
+        ax1.scatter(sub["mean_first"], y, s=36, facecolors="white", edgecolors=c, linewidths=1.5,
+                    gid=f"first:{a}", zorder=3)
+        ax1.scatter(sub["mean_latest"], y, s=36, color=c, gid=f"latest:{a}", zorder=4,
+                    label=arm_label(a, lang))
+        left = np.zeros(len(sub))
+        for ch in CHANGES:
+            w = sub[f"share_{ch}"].to_numpy(float)
+            ax2.barh(y, w, left=left, height=height * 0.92, color=CHANGE_COLORS[ch],
+                     edgecolor=c, linewidth=1.2, gid=f"{ch}:{a}",
+                     label=_t(ch, lang) if a == arms[0] else None)
+            left = left + w
+    ax1.set_yticks(range(len(domains)), [labels.get(d, d) for d in domains])
+    ax1.invert_yaxis()
+    ax1.set_xlim(inst.scale_min, inst.scale_max)
+    ax1.set_xlabel(_t("mean_score", lang) + f"  (○ {_t('first', lang)}, ● {_t('latest', lang)})")
+    ax1.legend(loc="lower left", fontsize=8, frameon=True)
+    ax2.set_xlim(0, 1)
+    ax2.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax2.set_xlabel(_t("share_residents", lang))
+    ax2.legend(loc="lower right", fontsize=8, ncols=3, frameon=True)
+    rl = (schema.RATER_LABELS_NL if lang == "nl" else schema.RATER_LABELS_EN)[rater]
+    fig.suptitle(_t("cohort_title", lang, rater=rl))
+    return _finish(fig, _dropped_note(dropped, thr, lang))
+
+
+# --------------------------------------------------------------------------------------
+# Goal flow
+# --------------------------------------------------------------------------------------
+
+
+def _norm_text(s: pd.Series) -> pd.Series:
+    return s.astype("string").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+
+
+def goal_lineage(data: PilotData) -> pd.DataFrame:
+    """Every resident goal at a trajectory's first stage with all its descendants.
+
+    Resident goals are goals at the trajectory's earliest stage authored by the
+    resident or jointly (DESIGN section 4). Descendants follow ``derived_from``
+    forward (a loop per generation, not per goal).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``trajectory_id, root_id, goal_id, stage, stage_order, status,
+        reworded`` (``reworded``: the goal's text differs from the root's, both
+        present, ignoring case and spacing).
+    """
+    g = data.goals[["goal_id", "trajectory_id", "stage", "author", "text", "derived_from", "status"]]
+    g = g[g["goal_id"].notna() & g["trajectory_id"].notna() & g["stage"].notna()].copy()
+    g["stage_order"] = g["stage"].map(schema.STAGE_ORDER).astype("Int64")
+    g["ntext"] = _norm_text(g["text"])
+    first_stage = g.groupby("trajectory_id")["stage_order"].transform("min")
+    roots = g[(g["stage_order"] == first_stage) & g["author"].isin(["resident", "jointly"])]
+    lineage = roots.assign(root_id=roots["goal_id"], root_text=roots["ntext"])
+    lineage = lineage[["root_id", "root_text", "goal_id"]]
+    frontier = lineage
+    seen = set(zip(lineage["root_id"], lineage["goal_id"], strict=False))
+    children = g[g["derived_from"].notna()][["goal_id", "derived_from"]]
+    for _ in range(len(g) + 1):
+        nxt = frontier.merge(children, left_on="goal_id", right_on="derived_from", suffixes=("_p", ""))
+        nxt = nxt[["root_id", "root_text", "goal_id"]]
+        key = pd.Series(list(zip(nxt["root_id"], nxt["goal_id"], strict=False)), dtype="object")
+        new = ~key.isin(seen).to_numpy()
+        nxt = nxt[new]
+        if nxt.empty:
+            break
+        seen.update(zip(nxt["root_id"], nxt["goal_id"], strict=False))
+        lineage = pd.concat([lineage, nxt], ignore_index=True)
+        frontier = nxt
+    out = lineage.merge(g[["goal_id", "trajectory_id", "stage", "stage_order", "status", "ntext"]],
+                        on="goal_id", how="left")
+    out["reworded"] = (
+        (out["ntext"] != out["root_text"]).fillna(False).astype(bool)
+    )
+    return out[["trajectory_id", "root_id", "goal_id", "stage", "stage_order", "status", "reworded"]]
+
+
+def goal_states(data: PilotData) -> pd.DataFrame:
+    """State of every resident intake goal at every stage (wide: one column per stage).
+
+    At each stage the goal is ``achieved`` (a goal in its lineage at this or an
+    earlier stage is achieved: it may leave the plan), else ``retained`` or
+    ``reworded`` (a goal of its lineage at this stage is not dropped; reworded
+    when that goal's text differs from the intake text), else ``lost``. Stages a
+    trajectory skipped, and stages after its last recorded stage, carry the
+    previous state forward; stages before its first stage show the start state
+    (``retained``). The last column is therefore the state at the trajectory's
+    last recorded stage, the basis of ``goal_retention`` (DESIGN section 4):
+    retained = not lost.
+
+    Returns
+    -------
+    DataFrame
+        Index ``root_id``; columns ``trajectory_id`` and one per stage in
+        :data:`wattelt_eval.schema.STAGE`.
+    """
+    lin = goal_lineage(data)
+    stages = list(schema.STAGE)
+    roots = lin.drop_duplicates("root_id").set_index("root_id")["trajectory_id"]
+    if lin.empty:
+        return pd.DataFrame(columns=["trajectory_id", *stages]).rename_axis("root_id")
+    g = data.goals
+    rec = g[g["trajectory_id"].isin(roots.unique())]
+    recorded = (
+        rec.assign(s=rec["stage"].map(schema.STAGE_ORDER))
+        .groupby("trajectory_id")["s"].agg(["min", "max"])
+    )
+    # per root x stage: present (not dropped), reworded (present and text differs), achieved
+    present = lin["status"] != "dropped"
+    lin = lin.assign(
+        present=present,
+        pres_same=present & ~lin["reworded"],
+        ach=lin["status"] == "achieved",
+    )
+    per = lin.groupby(["root_id", "stage_order"]).agg(
+        present=("present", "any"), same=("pres_same", "any"), ach=("ach", "any")
+    )
+    n_st = len(stages)
+    idx = pd.MultiIndex.from_product([roots.index, range(n_st)], names=["root_id", "stage_order"])
+    per = per.reindex(idx)
+    ach_cum = per["ach"].fillna(False).astype(bool).groupby(level=0).cummax()
+    state = np.where(
+        per["present"].isna(), None,
+        np.where(per["present"].fillna(False).astype(bool),
+                 np.where(per["same"].fillna(False).astype(bool), "retained", "reworded"), "lost"),
+    )
+    state = pd.Series(state, index=idx, dtype="object")
+    # a stage the trajectory recorded but where the lineage has no goal: lost
+    traj = roots.reindex(idx.get_level_values(0)).to_numpy()
+    so = idx.get_level_values(1).to_numpy()
+    tmin = recorded["min"].reindex(traj).to_numpy()
+    tmax = recorded["max"].reindex(traj).to_numpy()
+    rec_stages = set(zip(rec["trajectory_id"], rec["stage"].map(schema.STAGE_ORDER), strict=False))
+    is_rec = pd.Series(list(zip(traj, so, strict=False)), dtype="object").isin(rec_stages).to_numpy()
+    state = state.where(~(is_rec & state.isna().to_numpy()), "lost")
+    state = state.where(~(so < tmin), "retained")
+    state = state.where(~(so > tmax), None)
+    wide = state.unstack("stage_order").ffill(axis=1)
+    ach_w = ach_cum.unstack("stage_order").astype(bool)
+    wide = wide.mask(ach_w, "achieved")
+    wide.columns = [stages[int(c)] for c in wide.columns]
+    wide.insert(0, "trajectory_id", roots.reindex(wide.index).to_numpy())
+    return wide
+
+
+def goal_flow_data(data: PilotData) -> pd.DataFrame:
+    """Shares of the resident's intake goals per arm, stage and state.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``arm, stage, state, n_goals, n_trajectories, share`` where
+        ``share`` is ``n_goals`` over all resident goals of the arm and
+        ``n_trajectories`` counts the trajectories with resident goals in the arm.
+    """
+    data = _pilot(data, "goal_flow_data")
+    wide = goal_states(data)
+    arms = data.trajectories.set_index("trajectory_id")["arm"].astype("string")
+    stages = list(schema.STAGE)
+    if wide.empty:
+        return pd.DataFrame(columns=["arm", "stage", "state", "n_goals", "n_trajectories", "share"])
+    long = wide.melt(id_vars="trajectory_id", value_vars=stages, var_name="stage", value_name="state")
+    long["arm"] = long["trajectory_id"].map(arms)
+    long = long[long["arm"].notna()]
+    counts = long.groupby(["arm", "stage", "state"]).size().rename("n_goals")
+    arm_list = _arm_order(long["arm"])
+    idx = pd.MultiIndex.from_product([arm_list, stages, list(GOAL_STATES)], names=["arm", "stage", "state"])
+    counts = counts.reindex(idx, fill_value=0).reset_index()
+    tot = long.groupby(["arm", "stage"]).size().rename("total")
+    ntraj = wide.assign(arm=wide["trajectory_id"].map(arms)).groupby("arm")["trajectory_id"].nunique()
+    counts = counts.join(tot, on=["arm", "stage"])
+    counts["share"] = counts["n_goals"] / counts["total"]
+    counts["n_trajectories"] = counts["arm"].map(ntraj).astype("int64")
+    return counts[["arm", "stage", "state", "n_goals", "n_trajectories", "share"]]
+
+
+def goal_flow(
+    data: PilotData,
+    *,
+    lang: Lang = "nl",
+    min_count: int | None = None,
+) -> Figure:
+    """Goal flow per arm: the resident's intake goals from intake to the final plan.
+
+    A stacked flow (one panel per arm): at each plan stage the share of the
+    resident's own starting goals that is achieved, retained as formulated,
+    reworded, or lost. The last stage shows each trajectory's last recorded plan,
+    so ``1 - lost`` there is the pooled goal retention.
+
+    Arms with fewer than ``min_count`` trajectories with resident goals are not shown.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The stacked areas carry ``gid`` ``"<state>:<arm>"``.
+    """
+    _check_lang(lang)
+    thr = _threshold(data, min_count)
+    df = goal_flow_data(data)
+    arms = _arm_order(df["arm"])
+    ntraj = df.groupby("arm")["n_trajectories"].first() if not df.empty else pd.Series(dtype=int)
+    dropped = [arm_label(a, lang) for a in arms if ntraj.get(a, 0) < thr]
+    arms = [a for a in arms if ntraj.get(a, 0) >= thr]
+    stages = list(schema.STAGE)
+    slabels = schema.STAGE_LABELS_NL if lang == "nl" else schema.STAGE_LABELS_EN
+    fig, axes = plt.subplots(1, max(len(arms), 1), figsize=(5.2 * max(len(arms), 1), 4.2),
+                             sharey=True, layout="constrained", squeeze=False)
+    x = np.arange(len(stages))
+    for ax, a in zip(axes[0], arms, strict=False):
+        sub = df[df["arm"] == a].pivot(index="stage", columns="state", values="share").reindex(stages)
+        bottom = np.zeros(len(stages))
+        for st in GOAL_STATES:
+            v = sub[st].to_numpy(float)
+            ax.fill_between(x, bottom, bottom + v, color=GOAL_STATE_COLORS[st], alpha=0.9,
+                            lw=0.5, edgecolor="white", gid=f"{st}:{a}",
+                            label=_t(st, lang))
+            bottom = bottom + v
+        n_goals = int(df[(df["arm"] == a) & (df["stage"] == stages[0])]["n_goals"].sum())
+        ax.set_title(f"{arm_label(a, lang)} (n = {n_goals} {'doelen' if lang == 'nl' else 'goals'}, "
+                     f"{int(ntraj[a])} {'trajecten' if lang == 'nl' else 'trajectories'})", fontsize=10)
+        ax.set_xticks(x, [slabels[s] for s in stages], rotation=20)
+        ax.set_xlim(0, len(stages) - 1)
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax.set_xlabel(_t("stage", lang))
+    axes[0][0].set_ylabel(_t("share_goals", lang))
+    if arms:
+        axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
+    fig.suptitle(_t("goal_title", lang))
+    return _finish(fig, _dropped_note(dropped, thr, lang))
+
+
+# --------------------------------------------------------------------------------------
+# Retellings
+# --------------------------------------------------------------------------------------
+
+
+def contact_tellings(data: PilotData) -> pd.DataFrame:
+    """Per contact: whether it was a telling, and whether it was a retelling.
+
+    Applies the rule of DESIGN section 4: ``story_told`` where given; otherwise an
+    ``intake`` or ``assessment`` with an organisation not seen earlier in the
+    trajectory (contacts ordered by date, then ``contact_id``) and ``plan_available``
+    not true. A *retelling* is every telling after the trajectory's first.
+
+    Returns
+    -------
+    DataFrame
+        The contacts of known trajectories (columns ``trajectory_id, contact_id, date,
+        organisation, role, contact_type``) plus ``arm``, ``telling``, ``inferred``
+        and ``retelling``.
+    """
+    c = data.contacts[["contact_id", "trajectory_id", "date", "organisation", "role",
+                       "contact_type", "story_told", "plan_available"]]
+    arms = data.trajectories.set_index("trajectory_id")["arm"].astype("string")
+    c = c[c["trajectory_id"].isin(arms.index)].sort_values(
+        ["trajectory_id", "date", "contact_id"], kind="stable"
+    )
+    new_org = ~c.duplicated(["trajectory_id", "organisation"])
+    inferred_telling = (
+        c["contact_type"].isin(["intake", "assessment"]).fillna(False).astype(bool)
+        & new_org
+        & ~c["plan_available"].fillna(False).astype(bool)
+    )
+    known = c["story_told"].notna()
+    telling = c["story_told"].fillna(False).astype(bool).where(known, inferred_telling)
+    out = c[["trajectory_id", "contact_id", "date", "organisation", "role", "contact_type"]].copy()
+    out["arm"] = out["trajectory_id"].map(arms)
+    out["telling"] = telling.astype(bool)
+    out["inferred"] = (~known & out["telling"]).astype(bool)
+    nth = out["telling"].astype(int).groupby(out["trajectory_id"]).cumsum()
+    out["retelling"] = out["telling"] & (nth >= 2)
+    return out.reset_index(drop=True)
+
+
+def retelling_data(
+    data: PilotData, *, min_count: int | None = None, max_bin: int = 4
+) -> dict[str, pd.DataFrame]:
+    """Tables behind :func:`retellings`.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``distribution``: per arm and bin of ``n_retells`` (``0``, ``1``, ...,
+        ``k+``): ``n`` and ``share`` of trajectories, the upper bins merged until
+        every non-empty bin has at least ``min_count`` trajectories in each arm
+        (bins still too small get ``suppressed = True``; empty bins are shown). ``by_role`` and ``by_type``: per arm
+        and role (contact type), ``n_retellings``, ``per_trajectory`` (retellings
+        there divided by the arm's trajectories, so they sum to the arm's mean
+        ``n_retells``) and ``suppressed`` (fewer than ``min_count`` retellings).
+        ``arms``: per arm ``n_trajectories`` and ``mean_retells``.
+    """
+    data = _pilot(data, "retelling_data")
+    thr = _threshold(data, min_count)
+    ct = contact_tellings(data)
+    traj = data.trajectories[["trajectory_id", "arm"]].dropna()
+    traj = traj.assign(arm=traj["arm"].astype(str))
+    n_ret = ct.groupby("trajectory_id")["retelling"].sum()
+    traj = traj.assign(n_retells=traj["trajectory_id"].map(n_ret).fillna(0).astype(int))
+    arms = _arm_order(traj["arm"])
+    arm_n = traj.groupby("arm").size().reindex(arms)
+    arm_tab = pd.DataFrame({"n_trajectories": arm_n,
+                            "mean_retells": traj.groupby("arm")["n_retells"].mean().reindex(arms)})
+    arm_tab["suppressed"] = arm_tab["n_trajectories"] < thr
+    shown_arms = [a for a in arms if not arm_tab.loc[a, "suppressed"]]
+
+    def _dist(k: int) -> pd.DataFrame:
+        b = traj["n_retells"].clip(upper=k)
+        tab = pd.crosstab(traj["arm"], b).reindex(index=arms, columns=range(k + 1), fill_value=0)
+        return tab
+
+    k = max_bin
+    tab = _dist(k)
+    def _small(x: pd.DataFrame) -> bool:
+        v = x.loc[shown_arms].to_numpy()
+        return bool(((v > 0) & (v < thr)).any())
+
+    while k > 1 and _small(tab):
+        k -= 1
+        tab = _dist(k)
+    labels = [str(i) for i in range(k)] + [f"{k}+"]
+    dist = tab.set_axis(labels, axis=1).stack().rename("n").reset_index()
+    dist.columns = ["arm", "bin", "n"]
+    dist["share"] = dist["n"] / dist["arm"].map(arm_n)
+    dist["suppressed"] = (dist["n"] > 0) & (dist["n"] < thr)
+    dist.attrs["merged"] = k < max_bin
+    dist.attrs["top_label"] = labels[-1]
+
+    rt = ct[ct["retelling"]].assign(arm=lambda d: d["arm"].astype(str))
+
+    def _by(col: str, codes: Sequence[str]) -> pd.DataFrame:
+        t = pd.crosstab(rt["arm"], rt[col]) if not rt.empty else pd.DataFrame()
+        t = t.reindex(index=arms, columns=list(codes), fill_value=0)
+        o = t.stack().rename("n_retellings").reset_index()
+        o.columns = ["arm", col, "n_retellings"]
+        o["per_trajectory"] = o["n_retellings"] / o["arm"].map(arm_n)
+        o["suppressed"] = (o["n_retellings"] > 0) & (o["n_retellings"] < thr)
+        return o
+
+    return {
+        "distribution": dist,
+        "by_role": _by("role", schema.ROLE),
+        "by_type": _by("contact_type", schema.CONTACT_TYPE),
+        "arms": arm_tab.rename_axis("arm").reset_index(),
+    }
+
+
+def retellings(
+    data: PilotData,
+    *,
+    lang: Lang = "nl",
+    min_count: int | None = None,
+) -> Figure:
+    """Retellings per arm: their distribution, and at which role and kind of contact they happen.
+
+    Panels: (1) the share of trajectories with 0, 1, 2, ... retellings; (2) the mean
+    number of retellings per trajectory that happened at each role; (3) the same
+    by kind of contact (e.g. a handover). Bars in (2) and (3) of one arm sum to its
+    mean ``n_retells``. Small cells are merged or not drawn, with a note.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Bars carry ``gid`` ``"dist:<arm>:<bin>"``, ``"role:<arm>:<role>"`` and
+        ``"type:<arm>:<contact_type>"``.
+    """
+    _check_lang(lang)
+    thr = _threshold(data, min_count)
+    tabs = retelling_data(data, min_count=thr)
+    arm_tab = tabs["arms"]
+    arms = [a for a, s in zip(arm_tab["arm"], arm_tab["suppressed"], strict=False) if not s]
+    dropped = [arm_label(a, lang) for a, s in zip(arm_tab["arm"], arm_tab["suppressed"], strict=False) if s]
+    colors = _arm_colors(list(arm_tab["arm"]))
+    notes = _dropped_note(dropped, thr, lang)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), layout="constrained",
+                             gridspec_kw={"width_ratios": [1, 1.2, 1.2]})
+    n_arm = max(len(arms), 1)
+    width = 0.8 / n_arm
+    dist = tabs["distribution"]
+    bins = list(dict.fromkeys(dist["bin"]))
+    small_cells = 0
+    for i, a in enumerate(arms):
+        sub = dist[dist["arm"] == a].set_index("bin").reindex(bins)
+        xs = np.arange(len(bins)) + (i - (n_arm - 1) / 2) * width
+        for x, b in zip(xs, bins, strict=False):
+            if sub.loc[b, "suppressed"]:
+                small_cells += 1
+                continue
+            axes[0].bar(x, sub.loc[b, "share"], width=width * 0.95, color=colors[a],
+                        gid=f"dist:{a}:{b}", label=None)
+        n = int(arm_tab.set_index("arm").loc[a, "n_trajectories"])
+        axes[0].bar([], [], color=colors[a], label=f"{arm_label(a, lang)} (n = {n})")
+    axes[0].set_xticks(range(len(bins)), bins)
+    axes[0].set_xlabel(_t("n_retells", lang))
+    axes[0].set_ylabel(_t("share_traj", lang))
+    axes[0].yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    if arms:
+        axes[0].legend(fontsize=8, frameon=False)
+    axes[0].set_title(_t("distribution", lang), fontsize=10)
+    if dist.attrs.get("merged"):
+        notes.append(_t("merged_bins", lang, label=dist.attrs["top_label"]))
+
+    for ax, key, col, lab, title in (
+        (axes[1], "by_role", "role", schema.ROLE_LABELS_NL if lang == "nl" else schema.ROLE_LABELS_EN,
+         "by_role"),
+        (axes[2], "by_type", "contact_type",
+         schema.CONTACT_TYPE_LABELS_NL if lang == "nl" else schema.CONTACT_TYPE_LABELS_EN, "by_type"),
+    ):
+        t = tabs[key]
+        codes = list(dict.fromkeys(t[col]))
+        y0 = np.arange(len(codes))
+        for i, a in enumerate(arms):
+            sub = t[t["arm"] == a].set_index(col).reindex(codes)
+            ys = y0 + (i - (n_arm - 1) / 2) * width
+            for yv, code in zip(ys, codes, strict=False):
+                if sub.loc[code, "suppressed"]:
+                    small_cells += 1
+                    continue
+                ax.barh(yv, sub.loc[code, "per_trajectory"], height=width * 0.95, color=colors[a],
+                        gid=f"{col.split('_')[-1]}:{a}:{code}")
+        ax.set_yticks(y0, [lab.get(c, c) for c in codes], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(_t("retells_per_traj", lang))
+        ax.set_title(_t(title, lang), fontsize=10)
+    if small_cells:
+        notes.append(
+            f"{small_cells} " + ("balk(en) met minder dan " if lang == "nl" else "bar(s) with fewer than ")
+            + f"{thr} " + ("niet getoond." if lang == "nl" else "not shown.")
+        )
+    fig.suptitle(_t("retell_title", lang))
+    return _finish(fig, notes)
+
+
+# --------------------------------------------------------------------------------------
+# Costs
+# --------------------------------------------------------------------------------------
+
+
+def cost_data(table: Any, *, min_count: int | None = None) -> dict[str, pd.DataFrame]:
+    """Tables behind :func:`costs`, from the outcome table (or an OutcomeSet / PilotData).
+
+    Returns
+    -------
+    dict of DataFrame
+        ``arms``: per arm ``n``, ``n_zero``, ``share_zero``, ``mean_total``,
+        ``median_positive``, ``suppressed`` (arm smaller than the threshold) and
+        ``zero_suppressed`` (fewer than the threshold with, or without, costs).
+        ``components``: per arm and component (CBS groups of iWmo categories and
+        ``staff``) the mean cost per trajectory (``mean``); the components of an arm
+        sum to its mean ``cost_total``.
+    """
+    t = _outcome_table(table)
+    thr = _threshold(table, min_count)
+    _require_columns(t, ["arm", "cost_total", *COST_COMPONENT_COLUMNS.values()], "outcome table")
+    t = t[t["arm"].notna() & t["cost_total"].notna()]
+    arm = t["arm"].astype(str)
+    arms = _arm_order(arm)
+    g = t.groupby(arm)
+    zero = (t["cost_total"] <= 0).groupby(arm).sum()
+    n = g.size()
+    pos = t["cost_total"].where(t["cost_total"] > 0)
+    tab = pd.DataFrame(
+        {
+            "n": n,
+            "n_zero": zero.astype(int),
+            "share_zero": zero / n,
+            "mean_total": g["cost_total"].mean(),
+            "median_positive": pos.groupby(arm).median(),
+        }
+    ).reindex(arms)
+    tab["suppressed"] = tab["n"] < thr
+    tab["zero_suppressed"] = (tab["n_zero"] < thr) | ((tab["n"] - tab["n_zero"]) < thr)
+    comp = g[list(COST_COMPONENT_COLUMNS.values())].mean().reindex(arms)
+    comp.columns = list(COST_COMPONENT_COLUMNS)
+    comp_long = comp.stack().rename("mean").reset_index()
+    comp_long.columns = ["arm", "component", "mean"]
+    return {"arms": tab.rename_axis("arm").reset_index(), "components": comp_long}
+
+
+def costs(
+    table: Any,
+    *,
+    lang: Lang = "nl",
+    min_count: int | None = None,
+) -> Figure:
+    """Costs per arm: the zeros, the positive part on a log scale, and the breakdown.
+
+    Panels: (1) share of trajectories without costs in the window; (2) violin of
+    the positive costs on a log scale, median marked (no individual points are
+    drawn); (3) mean cost per trajectory stacked by CBS group of iWmo categories
+    (Hulp bij het huishouden; Ondersteuning thuis; Hulpmiddelen en diensten;
+    Verblijf en opvang; general provisions) and professional time.
+
+    Parameters
+    ----------
+    table : DataFrame, OutcomeSet or PilotData
+        The outcome table (columns of ``we.outcomes``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Bars carry ``gid`` ``"zero:<arm>"`` and ``"component:<arm>:<component>"``.
+    """
+    _check_lang(lang)
+    thr = _threshold(table, min_count)
+    tabs = cost_data(table, min_count=thr)
+    t = _outcome_table(table)
+    at = tabs["arms"]
+    arms = [a for a, s in zip(at["arm"], at["suppressed"], strict=False) if not s]
+    dropped = [arm_label(a, lang) for a, s in zip(at["arm"], at["suppressed"], strict=False) if s]
+    colors = _arm_colors(list(at["arm"]))
+    notes = _dropped_note(dropped, thr, lang)
+    at = at.set_index("arm")
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), layout="constrained",
+                             gridspec_kw={"width_ratios": [0.7, 1.2, 1.2]})
+    labels = [f"{arm_label(a, lang)}\n(n = {int(at.loc[a, 'n'])})" for a in arms]
+    # (1) zeros
+    for i, a in enumerate(arms):
+        if at.loc[a, "zero_suppressed"]:
+            notes.append(
+                f"Aandeel zonder kosten niet getoond voor {arm_label(a, lang)} (kleine aantallen)."
+                 if lang == "nl" else
+                 f"Share without costs not shown for {arm_label(a, lang)} (small counts)."
+            )
+            continue
+        axes[0].bar(i, at.loc[a, "share_zero"], color=colors[a], gid=f"zero:{a}")
+        axes[0].text(i, at.loc[a, "share_zero"], f"{at.loc[a, 'share_zero']:.0%}", ha="center",
+                     va="bottom", fontsize=8)
+    axes[0].set_xticks(range(len(arms)), labels, fontsize=8)
+    axes[0].set_ylim(0, 1)
+    axes[0].yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+    axes[0].set_title(_t("share_zero", lang), fontsize=10)
+    # (2) positive part, log scale
+    pos = t[t["arm"].astype("string").isin(arms) & (t["cost_total"] > 0)]
+    pos = pos.assign(arm=pos["arm"].astype(str), log_cost=np.log10(pos["cost_total"].astype(float)))
+    enough = [a for a in arms if (pos["arm"] == a).sum() >= thr]
+    if enough:
+        import seaborn as sns
+
+        sns.violinplot(data=pos[pos["arm"].isin(enough)], x="arm", y="log_cost", order=enough,
+                       hue="arm", hue_order=enough, palette=colors, legend=False,
+                       inner="quart", cut=1, ax=axes[1], density_norm="width")
+        med = np.log10(at.loc[enough, "median_positive"].astype(float).to_numpy())
+        axes[1].scatter(range(len(enough)), med, color="white", edgecolor="black", zorder=5, s=30,
+                        gid="median_positive")
+    axes[1].set_xticks(range(len(enough)), [arm_label(a, lang) for a in enough], fontsize=8)
+    axes[1].set_xlabel("")
+    axes[1].set_ylabel("")
+    lo, hi = axes[1].get_ylim()
+    ticks = np.arange(np.floor(lo), np.ceil(hi) + 1)
+    axes[1].set_yticks(ticks, [f"€ {10**v:,.0f}".replace(",", ".") if lang == "nl" else f"€{10**v:,.0f}"
+                               for v in ticks])
+    axes[1].set_ylim(lo, hi)
+    axes[1].set_title(_t("positive_costs", lang), fontsize=10)
+    # (3) breakdown
+    comp = tabs["components"]
+    glab = schema.CBS_GROUP_LABELS_NL if lang == "nl" else schema.CBS_GROUP_LABELS_EN
+    bottom = np.zeros(len(arms))
+    for c in COST_COMPONENT_COLUMNS:
+        v = comp[comp["component"] == c].set_index("arm")["mean"].reindex(arms).fillna(0).to_numpy(float)
+        bars = axes[2].bar(range(len(arms)), v, bottom=bottom, color=COST_COMPONENT_COLORS[c],
+                           label=glab.get(c, _t("staff", lang)), edgecolor="white", lw=0.5)
+        for b, a in zip(bars, arms, strict=False):
+            b.set_gid(f"component:{a}:{c}")
+        bottom = bottom + v
+    axes[2].set_xticks(range(len(arms)), labels, fontsize=8)
+    axes[2].set_title(_t("mean_cost", lang), fontsize=10)
+    axes[2].legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
+    fig.suptitle(_t("cost_title", lang))
+    return _finish(fig, notes)
