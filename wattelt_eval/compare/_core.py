@@ -121,7 +121,7 @@ def _wmean(W: np.ndarray, v: np.ndarray, vals: np.ndarray) -> np.ndarray:
     return (W * v * vals).sum(axis=1) / (W * v).sum(axis=1)
 
 
-def gcomp(y, a, v, design: Design, kind, trials) -> Estimate:
+def gcomp(y, a, v, design: Design, kind, trials, ps_fixed: bool = False) -> Estimate:
     """Regression standardisation (g-computation) over the analysis sample."""
     om = OutcomeModel(y, design.X, kind, trials)
     V = v.sum()
@@ -171,8 +171,12 @@ def weight_diagnostics(a: np.ndarray, e: np.ndarray, v: np.ndarray) -> dict[str,
     return out
 
 
-def ipw(y, a, v, design: Design, kind, trials) -> Estimate:
-    """Hajek IPW with stabilised weights (the normalisation makes stabilisation exact)."""
+def ipw(y, a, v, design: Design, kind, trials, ps_fixed: bool = False) -> Estimate:
+    """Hajek IPW with stabilised weights (the normalisation makes stabilisation exact).
+
+    With ``ps_fixed`` the weights are treated as known (as a robust weighted regression /
+    GEE does), which ignores the estimation of the propensity score and is conservative.
+    """
     if design.Z is None:
         raise ValueError("method='ipw' needs covariates for the propensity model.")
     ps = propensity(a, design.Z)
@@ -187,11 +191,11 @@ def ipw(y, a, v, design: Design, kind, trials) -> Estimate:
         # derivative of mu wrt the propensity parameters
         dw = -(1 - e) if arm == 1 else e  # d log(weight) / d eta
         D = ((v * w * (y - mu) * dw)[:, None] * Z).sum(axis=0) / S
-        phis.append(v * w * (y - mu) / S + ps.delta @ D)
+        phis.append(v * w * (y - mu) / S + (0.0 if ps_fixed else ps.delta @ D))
         mus.append(mu)
 
     def boot(W: np.ndarray) -> np.ndarray:
-        g = ps.beta[None, :] + (W - 1.0) @ ps.delta
+        g = ps.beta[None, :] + (0.0 if ps_fixed else (W - 1.0) @ ps.delta)
         eb = special.expit(Z @ g.T).T
         out = []
         for arm in (0, 1):
@@ -205,7 +209,7 @@ def ipw(y, a, v, design: Design, kind, trials) -> Estimate:
                     ps.converged, diag)
 
 
-def aipw(y, a, v, design: Design, kind, trials) -> Estimate:
+def aipw(y, a, v, design: Design, kind, trials, ps_fixed: bool = False) -> Estimate:
     """Augmented IPW (doubly robust), standardised over the analysis sample."""
     if design.Z is None:
         raise ValueError("method='aipw' needs covariates for the propensity model.")

@@ -238,7 +238,7 @@ def _resolve_ci(ci: str, kind: str, clusters: Clusters) -> str:
 
 
 def _run(prep: _Prepared, rows: np.ndarray, method: str, ci: str, n_boot: int,
-         rng: np.random.Generator, alpha: float, trim: float | None):
+         rng: np.random.Generator, alpha: float, trim: float | None, ps_fixed: bool = False):
     """Estimate on the rows ``rows`` (bool mask over prep.df); returns rows + IFs."""
     df = prep.df.loc[rows].reset_index(drop=True)
     y, a, v = prep.y[rows], prep.a[rows], prep.v[rows]
@@ -260,7 +260,7 @@ def _run(prep: _Prepared, rows: np.ndarray, method: str, ci: str, n_boot: int,
             X, X0, X1, Z = _drop_empty_columns(design.X, design.X0, design.X1, design.Z)
             design.X, design.X0, design.X1, design.Z = X, X0, X1, Z
     trials = v if prep.trials_col else None
-    est = _core.ESTIMATORS[method](y, a, v, design, prep.kind, trials)
+    est = _core.ESTIMATORS[method](y, a, v, design, prep.kind, trials, ps_fixed=ps_fixed)
     diag.update(est.diagnostics)
     cl_vals = prep.cluster_values[rows][sub] if prep.cluster_values is not None else None
     clusters = make_clusters(cl_vals, a)
@@ -373,6 +373,7 @@ def compare(
     treated: Any = None,
     trials: str | None = None,
     trim: float | None = None,
+    ps_fixed: bool = False,
     ci: CIMethod = "auto",
     alpha: float = 0.05,
     lang: Literal["nl", "en"] = "nl",
@@ -418,6 +419,11 @@ def compare(
         For ``ipw``/``aipw``: drop rows with a propensity score outside
         ``[trim, 1 - trim]`` (Crump et al. 2009); the estimand then changes to that
         population and the number trimmed is reported.
+    ps_fixed : bool
+        For ``ipw``: treat the weights as known (as a robust weighted regression or GEE,
+        e.g. Hernan & Robins Program 12.3), which ignores the estimation of the propensity
+        score and is conservative. Default False: the propensity model's estimating
+        equations enter the influence function (M-estimation).
     ci : {"auto", "sandwich", "cluster_t", "wild", "bootstrap"}
         Inference. ``auto``: with fewer than 30 clusters ``cluster_t``; else for costs
         ``bootstrap``; else ``sandwich``. See Notes.
@@ -460,7 +466,7 @@ def compare(
     rng = np.random.default_rng(seed)
     prep = _Prepared(table, outcome, arm, covariates, kind, cluster, by, treated, trials, lang)
     all_rows = np.ones(len(prep.df), dtype=bool)
-    rows_out, diag, n_arm, st, _ = _run(prep, all_rows, method, ci, n_boot, rng, alpha, trim)
+    rows_out, diag, n_arm, st, _ = _run(prep, all_rows, method, ci, n_boot, rng, alpha, trim, ps_fixed)
     tidy = [dict(group="all", **r, n_control=n_arm[0], n_treated=n_arm[1]) for r in rows_out]
     sub_diag: dict[str, Any] = {}
     if by:
@@ -472,7 +478,7 @@ def compare(
         for lev in levels:
             rows = (prep.df[by].astype(str) == lev).to_numpy()
             r_out, d_sub, n_sub, st_sub, idx = _run(
-                prep, rows, method, ci, n_boot, rng, alpha, trim
+                prep, rows, method, ci, n_boot, rng, alpha, trim, ps_fixed
             )
             sub_diag[lev] = d_sub
             tidy += [dict(group=lev, **r, n_control=n_sub[0], n_treated=n_sub[1]) for r in r_out]
