@@ -1,0 +1,779 @@
+"""Pseudonymisation of a pilot data package (``wattelt-eval pseudonymise IN OUT``).
+
+The municipality runs this *before* data leave its systems; the researcher only
+ever receives the output. What it does (see ``docs/privacy.md``):
+
+* identifiers are replaced by a keyed hash (HMAC-SHA256) — consistently across all
+  tables, so references stay intact, and stably across runs and files for the
+  same key, so data waves delivered months apart link up:
+
+  - ``resident_id`` and ``professional_id`` (personal identifiers);
+  - the record ids ``trajectory_id``, ``contact_id``, ``goal_id``,
+    ``provision_id`` and the references to them (``trajectory_id`` in every
+    table, ``derived_from`` in goals): they often are case or file numbers of the
+    municipal system, which anyone with access to that system can look up;
+  - ``organisation`` only on request (``hash_organisation=True``): organisation
+    names are not personal data and readable names make the report readable;
+* free-text columns (goal ``text``) are dropped, unless ``keep_text=True``;
+* an exact ``birth_date`` (or ``geboortedatum``) column in trajectories is reduced
+  to ``birth_year``;
+* columns the schema does not know and ``study.toml`` does not declare as extra
+  case-mix columns are dropped (data minimisation) and listed in the record;
+* the result is scanned for BSNs (stop) and contact details (warning);
+* a processing record (what was changed, when, by which version; a fingerprint of
+  the key so two waves can be checked to use the same key — never the key) is
+  written next to the output.
+
+The key comes from the ``WATTELT_KEY`` environment variable or a key file; without
+a key it refuses. Make one with :func:`generate_key`.
+
+Pseudonyms look like ``R-kfbqtmdcnhsrgjplkbmd``: a letter for the kind of id, a
+hyphen and 20 letters holding 80 bits of the HMAC. They contain no digits, so they
+can never look like a BSN, a phone number or a postcode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import shutil
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .bsn import scan_bsn, scan_contact_details
+from .schema import TABLES, coerce_table
+
+if TYPE_CHECKING:
+    from .data import PilotData
+
+#: Environment variable holding the pseudonymisation key.
+KEY_ENV = "WATTELT_KEY"
+#: Shortest accepted key, in bytes.
+MIN_KEY_BYTES = 16
+#: Name of the processing record written in the output folder.
+RECORD_NAME = "pseudonymisation_record.json"
+#: Columns with an exact birth date, reduced to ``birth_year``.
+BIRTH_DATE_COLUMNS = ("birth_date", "geboortedatum")
+_FINGERPRINT_MESSAGE = b"wattelt-eval key fingerprint v1"
+
+#: Prefix letter per kind of identifier.
+PREFIXES: dict[str, str] = {
+    "resident": "R",
+    "professional": "P",
+    "organisation": "O",
+    "trajectory": "T",
+    "contact": "C",
+    "goal": "G",
+    "provision": "V",
+}
+#: 16 consonants: each encodes 4 bits of the HMAC (no digits, no vowels).
+_ALPHABET = np.array(list("bcdfghjklmnpqrst"))
+_N_CHARS = 20  # 80 bits
+
+OutputFormat = Literal["csv", "parquet", "xlsx"]
+
+
+class PrivacyError(ValueError):
+    """Pseudonymisation refused (no key, BSN left in the output, bad birth dates)."""
+
+    def __init__(self, message_nl: str, message_en: str) -> None:
+        super().__init__(f"{message_nl} / {message_en}")
+        self.message_nl = message_nl
+        self.message_en = message_en
+
+
+# --------------------------------------------------------------------------------------
+# Keys
+# --------------------------------------------------------------------------------------
+
+
+def generate_key() -> str:
+    """A new random key (43 URL-safe characters, 256 bits).
+
+    Store it where the municipality keeps secrets (a password manager or a key file
+    readable only by the person who pseudonymises), never next to the data. The
+    same key must be used for every data wave that has to link up.
+    """
+    return secrets.token_urlsafe(32)
+
+
+def resolve_key(
+    key: str | bytes | None = None, key_file: str | Path | None = None
+) -> tuple[bytes, str]:
+    """The key as bytes, and where it came from.
+
+    Order: ``key`` argument, ``key_file``, the ``WATTELT_KEY`` environment variable.
+    A key file is read as bytes with trailing line breaks/spaces removed.
+
+    Raises
+    ------
+    PrivacyError
+        No key, or a key shorter than :data:`MIN_KEY_BYTES` bytes.
+    """
+    if key is not None:
+        raw, source = (key.encode("utf-8") if isinstance(key, str) else bytes(key)), "argument"
+    elif key_file is not None:
+        p = Path(key_file)
+        if not p.is_file():
+            raise PrivacyError(
+                f"Sleutelbestand {p.name!r} bestaat niet.", f"Key file {p.name!r} does not exist."
+            )
+        raw, source = p.read_bytes().rstrip(b"\r\n \t"), "key file"
+    elif os.environ.get(KEY_ENV):
+        raw, source = os.environ[KEY_ENV].encode("utf-8"), f"environment variable {KEY_ENV}"
+    else:
+        raise PrivacyError(
+            f"Geen sleutel: zet de omgevingsvariabele {KEY_ENV} of geef --key-file. "
+            "Zonder sleutel wordt niet gepseudonimiseerd.",
+            f"No key: set the {KEY_ENV} environment variable or pass --key-file. "
+            "Without a key nothing is pseudonymised.",
+        )
+    if len(raw) < MIN_KEY_BYTES:
+        raise PrivacyError(
+            f"De sleutel is te kort (minder dan {MIN_KEY_BYTES} tekens); maak er een met "
+            "wattelt_eval.privacy.generate_key().",
+            f"The key is too short (under {MIN_KEY_BYTES} bytes); make one with "
+            "wattelt_eval.privacy.generate_key().",
+        )
+    return raw, source
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short fingerprint of the key (HMAC of a fixed text; reveals nothing of the key).
+
+    Two processing records with the same fingerprint were made with the same key,
+    so their pseudonyms link up.
+    """
+    return hmac.new(key, _FINGERPRINT_MESSAGE, hashlib.sha256).hexdigest()[:16]
+
+
+def pseudonyms(values: pd.Series, kind: str, key: bytes) -> pd.Series:
+    """Keyed pseudonyms for a Series of identifiers (missing stays missing).
+
+    The HMAC-SHA256 message is ``kind + "\\x1f" + value`` (so a resident and a
+    professional with the same code get different pseudonyms). Values are
+    normalised first: surrounding spaces removed, and a whole number written as
+    ``123.0`` (how spreadsheets sometimes store ids) read as ``123``.
+
+    One HMAC per *distinct* value; the encoding is vectorised.
+    """
+    if kind not in PREFIXES:
+        raise ValueError(f"kind must be one of {sorted(PREFIXES)}, not {kind!r}")
+    norm = _normalise_ids(values)
+    uniq = pd.unique(norm.dropna())
+    if len(uniq) == 0:
+        return pd.Series(pd.NA, index=values.index, dtype="string")
+    prefix = kind.encode("utf-8") + b"\x1f"
+    digests = b"".join(
+        hmac.new(key, prefix + str(u).encode("utf-8"), hashlib.sha256).digest()[: _N_CHARS // 2]
+        for u in uniq
+    )
+    b = np.frombuffer(digests, dtype=np.uint8).reshape(len(uniq), _N_CHARS // 2)
+    nibbles = np.stack([b >> 4, b & 15], axis=2).reshape(len(uniq), _N_CHARS)
+    chars = _ALPHABET[nibbles]
+    codes = PREFIXES[kind] + "-" + pd.Series(chars.view(f"<U{_N_CHARS}").ravel())
+    if codes.duplicated().any():  # 80 bits: practically impossible, but never silent
+        raise PrivacyError(
+            "Twee verschillende kenmerken kregen hetzelfde pseudoniem.",
+            "Two different identifiers got the same pseudonym.",
+        )
+    mapping = pd.Series(codes.to_numpy(), index=pd.Index(uniq, dtype="string"))
+    return norm.map(mapping).astype("string")
+
+
+def _normalise_ids(values: pd.Series) -> pd.Series:
+    s = values
+    if pd.api.types.is_float_dtype(s):
+        x = s.astype("float64")
+        whole = x.notna() & (x == np.floor(x.fillna(0)))
+        txt = s.astype("string")
+        txt[whole] = x[whole].astype("int64").astype("string")
+        s = txt
+    s = s.astype("string").str.strip()
+    s = s.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return s.mask(s == "")
+
+
+# --------------------------------------------------------------------------------------
+# Core: tables in, tables out
+# --------------------------------------------------------------------------------------
+
+
+def id_columns(hash_organisation: bool = False) -> dict[str, dict[str, str]]:
+    """Per table, the columns that are pseudonymised and the kind of id they hold.
+
+    Derived from the schema: every ``identifier`` column, with references mapped to
+    the kind of the column they point to (``derived_from`` -> ``goal``).
+    """
+    out: dict[str, dict[str, str]] = {}
+    for tname, table in TABLES.items():
+        cols: dict[str, str] = {}
+        for c in table.columns:
+            if not c.identifier:
+                continue
+            target = c.references.split(".")[1] if c.references else c.name
+            cols[c.name] = target.removesuffix("_id")
+        if hash_organisation and "organisation" in table.column_names:
+            cols["organisation"] = "organisation"
+        out[tname] = cols
+    return out
+
+
+@dataclass
+class ProcessingRecord:
+    """What :func:`pseudonymise_package` / :func:`pseudonymise_tables` did (never the key)."""
+
+    created: str
+    tool: str
+    version: str
+    key_source: str
+    key_fingerprint: str
+    method: str = "HMAC-SHA256, 80 bits, per kind of identifier"
+    options: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    distinct_ids: dict[str, int] = field(default_factory=dict)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    not_copied: list[str] = field(default_factory=list)
+    input_format: str = ""
+    output: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
+
+    def summary(self, lang: Literal["nl", "en"] = "nl") -> str:
+        """Short human-readable account."""
+        lines = []
+        nl = lang == "nl"
+        lines.append(
+            ("Gepseudonimiseerd op " if nl else "Pseudonymised on ")
+            + f"{self.created} ({self.tool} {self.version}); "
+            + ("sleutel-vingerafdruk " if nl else "key fingerprint ")
+            + self.key_fingerprint
+        )
+        for t, info in self.tables.items():
+            parts = [f"{info['rows']} " + ("rijen" if nl else "rows")]
+            if info["hashed"]:
+                parts.append(
+                    ("gepseudonimiseerd: " if nl else "pseudonymised: ") + ", ".join(info["hashed"])
+                )
+            if info["dropped"]:
+                parts.append(("verwijderd: " if nl else "dropped: ") + ", ".join(info["dropped"]))
+            if info.get("birth_date_to_year"):
+                parts.append("geboortedatum -> geboortejaar" if nl else "birth date -> birth year")
+            lines.append(f"  {t}: " + "; ".join(parts))
+        for w in self.warnings:
+            lines.append(
+                ("  let op: " if nl else "  warning: ")
+                + (w["message_nl"] if nl else w["message_en"])
+            )
+        if self.not_copied:
+            lines.append(
+                ("  niet overgenomen: " if nl else "  not copied: ") + ", ".join(self.not_copied)
+            )
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return "<pre>" + html.escape(self.summary("nl")) + "</pre>"
+
+
+def _column_lookup(df: pd.DataFrame) -> dict[str, str]:
+    """Normalised column name -> actual column name."""
+    from .io import normalise_name
+
+    return {normalise_name(c): c for c in df.columns}
+
+
+def _birth_years(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Year from an exact birth date (datetime, ISO or Dutch dd-mm-yyyy); bad-value mask."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.year.astype("Int64"), np.zeros(len(s), dtype=bool)
+    txt = s.astype("string").str.strip()
+    txt = txt.mask(txt == "")
+    iso = txt.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+    nl = txt.str.extract(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+    year = pd.to_numeric(iso[0], errors="coerce").fillna(pd.to_numeric(nl[2], errors="coerce"))
+    month = pd.to_numeric(iso[1], errors="coerce").fillna(pd.to_numeric(nl[1], errors="coerce"))
+    day = pd.to_numeric(iso[2], errors="coerce").fillna(pd.to_numeric(nl[0], errors="coerce"))
+    ok = year.notna() & month.between(1, 12) & day.between(1, 31)
+    bad = (txt.notna() & ~ok).to_numpy(dtype=bool)
+    return year.where(ok).astype("Int64"), bad
+
+
+def pseudonymise_tables(
+    tables: dict[str, pd.DataFrame],
+    key: str | bytes | None = None,
+    *,
+    key_file: str | Path | None = None,
+    keep_text: bool = False,
+    hash_organisation: bool = False,
+    keep_columns: list[str] | tuple[str, ...] = (),
+    drop_unknown: bool = True,
+) -> tuple[dict[str, pd.DataFrame], ProcessingRecord]:
+    """Pseudonymise raw tables (any dtypes; columns matched by normalised name).
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        Table name (schema name) -> table as read.
+    key, key_file
+        See :func:`resolve_key`; default the ``WATTELT_KEY`` environment variable.
+    keep_text : bool
+        Keep free-text columns (goal ``text``). Default: drop them.
+    hash_organisation : bool
+        Also pseudonymise ``organisation``.
+    keep_columns : list of str
+        Extra (non-schema) columns to keep, e.g. the declared extra case-mix
+        columns. Others are dropped when ``drop_unknown``.
+    drop_unknown : bool
+
+    Returns
+    -------
+    tables, record
+
+    Raises
+    ------
+    PrivacyError
+        No key; birth dates that cannot be read; a BSN left in the output (e.g.
+        inside kept free text or a kept extra column) — the message names table,
+        row and column, never the number.
+    """
+    from . import __version__
+
+    raw_key, source = resolve_key(key, key_file)
+    ids = id_columns(hash_organisation)
+    keep_extra = {str(c).strip().lower() for c in keep_columns}
+    out: dict[str, pd.DataFrame] = {}
+    record = ProcessingRecord(
+        created=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        tool="wattelt-eval pseudonymise",
+        version=__version__,
+        key_source=source,
+        key_fingerprint=key_fingerprint(raw_key),
+        options={"keep_text": keep_text, "hash_organisation": hash_organisation},
+    )
+    seen: dict[str, set[str]] = {}
+    warnings: list[dict[str, Any]] = []
+    for name, df in tables.items():
+        if name not in TABLES:
+            record.not_copied.append(name)
+            continue
+        schema = TABLES[name]
+        look = _column_lookup(df)
+        res = df.copy()
+        hashed: list[str] = []
+        dropped: list[str] = []
+        info: dict[str, Any] = {"rows": int(len(df))}
+        for col, kind in ids[name].items():
+            if col not in look:
+                continue
+            actual = look[col]
+            res[actual] = pseudonyms(df[actual], kind, raw_key)
+            hashed.append(col)
+            seen.setdefault(kind, set()).update(res[actual].dropna().tolist())
+        if name == "trajectories":
+            bcols = [look[c] for c in BIRTH_DATE_COLUMNS if c in look]
+            if bcols:
+                years = pd.Series(pd.NA, index=df.index, dtype="Int64")
+                for bc in bcols:
+                    y, bad = _birth_years(df[bc])
+                    if bad.any():
+                        rows = ", ".join(str(r) for r in df.index[bad][:20])
+                        raise PrivacyError(
+                            f"trajectories: kolom {bc!r} bevat geen leesbare datum in rij(en) {rows}; "
+                            "gebruik JJJJ-MM-DD of DD-MM-JJJJ.",
+                            f"trajectories: column {bc!r} holds no readable date in row(s) {rows}; "
+                            "use YYYY-MM-DD or DD-MM-YYYY.",
+                        )
+                    years = years.fillna(y)
+                if "birth_year" in look:
+                    given = pd.to_numeric(df[look["birth_year"]], errors="coerce").astype("Float64")
+                    clash = (
+                        given.notna() & years.notna() & (given != years.astype("Float64"))
+                    ).to_numpy(dtype=bool)
+                    if clash.any():
+                        rows = ", ".join(str(r) for r in df.index[clash][:20])
+                        raise PrivacyError(
+                            f"trajectories: birth_year en geboortedatum verschillen in rij(en) {rows}.",
+                            f"trajectories: birth_year and birth date disagree in row(s) {rows}.",
+                        )
+                    filled = given.astype("Int64").fillna(years)
+                    res[look["birth_year"]] = filled
+                else:
+                    res["birth_year"] = years
+                res = res.drop(columns=bcols)
+                dropped.extend(bcols)
+                info["birth_date_to_year"] = True
+        for c in schema.columns:
+            if c.free_text and c.name in look and not keep_text:
+                res = res.drop(columns=[look[c.name]])
+                dropped.append(c.name)
+        if drop_unknown:
+            known = set(schema.column_names) | {"birth_year"} | keep_extra
+            unknown = [
+                actual
+                for norm, actual in look.items()
+                if norm not in known and norm not in BIRTH_DATE_COLUMNS and actual in res.columns
+            ]
+            if unknown:
+                res = res.drop(columns=unknown)
+                dropped.extend(str(u) for u in unknown)
+        if name == "contacts" and "trajectory_id" in look and "date" in look:
+            ties = df.groupby([look["trajectory_id"], look["date"]], dropna=True).size()
+            n_ties = int((ties > 1).sum())
+            info["same_date_contact_groups"] = n_ties
+            if n_ties:
+                warnings.append(
+                    {
+                        "table": name,
+                        "kind": "same_date_contacts",
+                        "count": n_ties,
+                        "message_nl": f"contacts: {n_ties} keer hebben contacten van één traject dezelfde "
+                        "datum; hun volgorde (op contact_id) verandert door het pseudonimiseren. Dat kan "
+                        "alleen het afleiden van 'verhaal verteld' raken; vul story_told in om dat te voorkomen.",
+                        "message_en": f"contacts: {n_ties} times contacts of one trajectory share a date; "
+                        "their order (by contact_id) changes with pseudonymisation. This can only affect "
+                        "inferred tellings; fill in story_told to avoid it.",
+                    }
+                )
+        # guards on the result
+        hits = scan_bsn(res)
+        if hits:
+            where = "; ".join(f"rij {res.index[p]}, kolom {c}" for p, c in hits[:20])
+            where_en = "; ".join(f"row {res.index[p]}, column {c}" for p, c in hits[:20])
+            raise PrivacyError(
+                f"{name}: na pseudonimiseren staat er nog een BSN in ({where}). Verwijder het en "
+                "probeer opnieuw; er is niets weggeschreven.",
+                f"{name}: a BSN is left after pseudonymisation ({where_en}). Remove it and try "
+                "again; nothing was written.",
+            )
+        contact = scan_contact_details(res)
+        if contact:
+            cnt = (
+                pd.DataFrame(contact, columns=["pos", "column", "kind"])
+                .groupby(["column", "kind"])
+                .size()
+            )
+            for (col, kind), k in cnt.items():
+                warnings.append(
+                    {
+                        "table": name,
+                        "column": str(col),
+                        "kind": str(kind),
+                        "count": int(k),
+                        "message_nl": f"{name}.{col}: {k} waarde(n) lijken op {_KIND_NL[kind]}.",
+                        "message_en": f"{name}.{col}: {k} value(s) look like {_KIND_EN[kind]}.",
+                    }
+                )
+        info["hashed"] = hashed
+        info["dropped"] = dropped
+        record.tables[name] = info
+        out[name] = res
+    record.distinct_ids = {k: len(v) for k, v in sorted(seen.items())}
+    record.warnings = warnings
+    return out, record
+
+
+_KIND_NL = {
+    "email": "een e-mailadres",
+    "phone": "een telefoonnummer",
+    "postcode_house_number": "een postcode met huisnummer",
+}
+_KIND_EN = {
+    "email": "an e-mail address",
+    "phone": "a phone number",
+    "postcode_house_number": "a postcode with house number",
+}
+
+
+def pseudonymise(
+    data: PilotData | dict[str, pd.DataFrame],
+    key: str | bytes | None = None,
+    *,
+    key_file: str | Path | None = None,
+    keep_text: bool = False,
+    hash_organisation: bool = False,
+) -> PilotData | dict[str, pd.DataFrame]:
+    """Pseudonymise a :class:`~wattelt_eval.PilotData` or a dict of raw tables.
+
+    Parameters
+    ----------
+    data : PilotData or dict of str to DataFrame
+        For files on disk use :func:`pseudonymise_package` (or the CLI).
+    key : str or bytes, optional
+        Default: ``key_file``, else the ``WATTELT_KEY`` environment variable.
+    keep_text : bool
+        Keep goal texts (default: cleared).
+    hash_organisation : bool
+        Also pseudonymise ``organisation``.
+
+    Returns
+    -------
+    PilotData or dict
+        Same kind as ``data``. A PilotData keeps every schema column (cleared free
+        text is missing), gets ``source="pseudonymised"``, its exclusion log's
+        ``record_id``/``trajectory_id`` pseudonymised too, and drops ``truth``
+        (which may hold original ids). A dict gets the tables as
+        :func:`pseudonymise_tables` makes them. The processing record is returned
+        by :func:`pseudonymise_tables` / :func:`pseudonymise_package`.
+    """
+    if isinstance(data, dict):
+        tables, _ = pseudonymise_tables(
+            data, key, key_file=key_file, keep_text=keep_text, hash_organisation=hash_organisation
+        )
+        return tables
+    from .data import PilotData
+
+    if not isinstance(data, PilotData):
+        raise ValueError(
+            "data must be a PilotData or a dict of DataFrames; for a folder or workbook use "
+            "pseudonymise_package(in_path, out_path)"
+        )
+    extras = sorted({c for cols in data.extra_columns.values() for c in cols})
+    tables, _ = pseudonymise_tables(
+        data.tables,
+        key,
+        key_file=key_file,
+        keep_text=keep_text,
+        hash_organisation=hash_organisation,
+        keep_columns=extras,
+    )
+    raw_key, _ = resolve_key(key, key_file)
+    new = data.copy()
+    for name, df in tables.items():
+        # back to the canonical form: cleared free text returns as an empty column
+        setattr(new, name, coerce_table(name, df))
+    exc = new.exclusions.copy()
+    if len(exc):
+        exc["trajectory_id"] = pseudonyms(exc["trajectory_id"], "trajectory", raw_key)
+        kinds = {
+            t: k for t, cols in id_columns().items() for c, k in cols.items() if c == _own_id(t)
+        }
+        rid = exc["record_id"].astype("string")
+        newrid = pd.Series(pd.NA, index=exc.index, dtype="string")
+        for t, kind in kinds.items():
+            m = (exc["table"] == t).fillna(False).to_numpy(dtype=bool)
+            if m.any():
+                newrid[m] = pseudonyms(rid[m], kind, raw_key)
+        exc["record_id"] = newrid.where(rid.notna())
+        new.exclusions = exc
+    new.truth = None
+    new.source = "pseudonymised"
+    return new
+
+
+def _own_id(table: str) -> str | None:
+    from .schema import ID_COLUMNS
+
+    return ID_COLUMNS.get(table)
+
+
+# --------------------------------------------------------------------------------------
+# Files
+# --------------------------------------------------------------------------------------
+
+
+def pseudonymise_package(
+    in_path: str | Path,
+    out_path: str | Path,
+    key: str | bytes | None = None,
+    *,
+    key_file: str | Path | None = None,
+    keep_text: bool = False,
+    hash_organisation: bool = False,
+    overwrite: bool = False,
+) -> ProcessingRecord:
+    """Pseudonymise a pilot data package on disk into a new package of the same format.
+
+    Parameters
+    ----------
+    in_path : path
+        Folder of CSV (or parquet) files with ``study.toml``, or an ``.xlsx`` workbook
+        (the same inputs ``we.load`` accepts; Dutch file/sheet names included).
+    out_path : path
+        New folder (for folder input) or ``.xlsx`` file (for workbook input). Must
+        not exist or be empty, unless ``overwrite``; never the input.
+    key, key_file, keep_text, hash_organisation
+        See :func:`pseudonymise_tables`.
+
+    Returns
+    -------
+    ProcessingRecord
+        Also written as ``pseudonymisation_record.json`` in the output folder (next
+        to the workbook: ``<name>.pseudonymisation_record.json``).
+
+    Notes
+    -----
+    CSV cells are read and written as text, with the input's separator (so a
+    ``;``-separated file with decimal commas stays one), UTF-8; header texts as
+    written. Excel cells keep their types. ``study.toml`` and other ``.toml`` files
+    (own instruments) are copied unchanged; other files are not copied and are
+    listed in the record. Blank rows are left out.
+    """
+    from .io import read_package
+
+    in_path, out_path = Path(in_path), Path(out_path)
+    resolve_key(key, key_file)  # refuse early, before reading anything
+    if in_path.resolve() == out_path.resolve():
+        raise PrivacyError(
+            "Uitvoer en invoer zijn hetzelfde; kies een nieuwe map.",
+            "Output and input are the same; choose a new folder.",
+        )
+    pkg = read_package(in_path)
+    fatal = [i for i in pkg.issues if i.rule not in ("unknown_file", "unknown_sheet")]
+    if pkg.kind == "missing" or fatal:
+        detail = "; ".join(f"{i.rule}: {i.file}" for i in (fatal or pkg.issues))
+        raise PrivacyError(
+            f"Kan {in_path.name!r} niet lezen ({detail}).",
+            f"Cannot read {in_path.name!r} ({detail}).",
+        )
+    is_xlsx = pkg.kind == "xlsx"
+    if is_xlsx and out_path.suffix.lower() != ".xlsx":
+        raise PrivacyError(
+            "Invoer is een Excel-werkmap: geef als uitvoer een bestand dat op .xlsx eindigt.",
+            "Input is an Excel workbook: give an output file ending in .xlsx.",
+        )
+    if not is_xlsx and out_path.suffix.lower() == ".xlsx":
+        raise PrivacyError(
+            "Invoer is een map: geef als uitvoer een map, geen .xlsx-bestand.",
+            "Input is a folder: give a folder as output, not an .xlsx file.",
+        )
+    if out_path.exists() and not overwrite:
+        if out_path.is_file() or any(out_path.iterdir()):
+            raise PrivacyError(
+                f"{out_path.name!r} bestaat al; gebruik --overwrite of kies een nieuwe naam.",
+                f"{out_path.name!r} already exists; use --overwrite or choose a new name.",
+            )
+    study = pkg.study or {}
+    extras = list((study.get("study") or {}).get("extra_covariates") or [])
+    frames = {name: raw.frame for name, raw in pkg.tables.items()}
+    tables, record = pseudonymise_tables(
+        frames,
+        key,
+        key_file=key_file,
+        keep_text=keep_text,
+        hash_organisation=hash_organisation,
+        keep_columns=extras,
+    )
+    record.input_format = pkg.kind
+    record.not_copied.extend(
+        i.file for i in pkg.issues if i.rule in ("unknown_file", "unknown_sheet")
+    )
+
+    def headed(name: str, df: pd.DataFrame) -> pd.DataFrame:
+        header = pkg.tables[name].header
+        return df.rename(columns={c: header.get(c, c) or c for c in df.columns})
+
+    if is_xlsx:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        with pd.ExcelWriter(out_path, engine="openpyxl") as xw:
+            for name, df in tables.items():
+                headed(name, df).to_excel(xw, sheet_name=name, index=False)
+            rows = [
+                {
+                    "key": f"{section}.{k}",
+                    "value": ", ".join(map(str, v)) if isinstance(v, list) else v,
+                }
+                for section, values in study.items()
+                if isinstance(values, dict)
+                for k, v in values.items()
+            ]
+            pd.DataFrame(rows, columns=["key", "value"]).to_excel(
+                xw, sheet_name="study", index=False
+            )
+        record_path = out_path.with_name(out_path.stem + "." + RECORD_NAME)
+        record.output = out_path.name
+    else:
+        out_path.mkdir(parents=True, exist_ok=True)
+        for name, df in tables.items():
+            raw = pkg.tables[name]
+            if raw.source.lower().endswith((".parquet", ".pq")):
+                df.reset_index(drop=True).to_parquet(out_path / f"{name}.parquet", index=False)
+            else:
+                headed(name, df).to_csv(
+                    out_path / f"{name}.csv",
+                    sep=raw.separator or ",",
+                    index=False,
+                    lineterminator="\n",
+                    encoding="utf-8",
+                )
+        for p in sorted(in_path.iterdir()):
+            if p.is_file() and p.suffix.lower() == ".toml":
+                shutil.copyfile(p, out_path / p.name)
+        record_path = out_path / RECORD_NAME
+        record.output = out_path.name
+    record_path.write_text(record.to_json(), encoding="utf-8")
+    return record
+
+
+# --------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------
+
+
+def add_cli(subparsers: Any) -> None:
+    """Register ``wattelt-eval pseudonymise IN OUT``."""
+    p = subparsers.add_parser(
+        "pseudonymise",
+        help="pseudonymise a pilot data package (keyed hash of ids, free text dropped)",
+        description=(
+            "Replace resident_id, professional_id and the record ids by a keyed hash "
+            "(HMAC-SHA256), drop free text, reduce birth dates to years. The key comes "
+            f"from the {KEY_ENV} environment variable or --key-file and is never written. / "
+            "Vervang kenmerken door een pseudoniem met sleutel, verwijder vrije tekst, "
+            "maak van geboortedatums geboortejaren."
+        ),
+    )
+    p.add_argument("input", metavar="IN", help="package folder or .xlsx workbook")
+    p.add_argument("output", metavar="OUT", help="new folder (or .xlsx file for workbook input)")
+    p.add_argument("--key-file", default=None, help=f"file holding the key (default: ${KEY_ENV})")
+    p.add_argument("--keep-text", action="store_true", help="keep free-text columns (goal text)")
+    p.add_argument(
+        "--hash-organisation", action="store_true", help="also pseudonymise organisation names"
+    )
+    p.add_argument("--overwrite", action="store_true", help="write into an existing OUT")
+    p.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of messages")
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """Run ``pseudonymise``: 0 done, 1 data problem (e.g. a BSN left), 2 usage (no key, ...)."""
+    lang = getattr(args, "lang", "nl")
+    try:
+        resolve_key(None, args.key_file)
+    except PrivacyError as exc:
+        print(exc.message_nl if lang == "nl" else exc.message_en, file=sys.stderr)
+        return 2
+    in_path = Path(args.input)
+    if not in_path.exists():
+        msg = f"{in_path} bestaat niet." if lang == "nl" else f"{in_path} does not exist."
+        print(msg, file=sys.stderr)
+        return 2
+    try:
+        record = pseudonymise_package(
+            in_path,
+            args.output,
+            key_file=args.key_file,
+            keep_text=args.keep_text,
+            hash_organisation=args.hash_organisation,
+            overwrite=args.overwrite,
+        )
+    except PrivacyError as exc:
+        print(exc.message_nl if lang == "nl" else exc.message_en, file=sys.stderr)
+        usage = any(w in exc.message_en for w in ("already exists", "same", "give a", "give an"))
+        return 2 if usage else 1
+    print(record.summary(lang))
+    return 0
