@@ -151,6 +151,10 @@ class PilotData:
     extra_columns : dict
         Per table, the extra (non-schema) columns that were kept (e.g. case-mix
         extras declared in ``study.toml``).
+    warnings : DataFrame
+        Warnings from :func:`wattelt_eval.load` (file, row, column, value, rule,
+        severity, expected, message): things a researcher should know, such as a
+        trajectory without contacts. Errors never get this far (``load`` raises).
     """
 
     trajectories: pd.DataFrame
@@ -165,6 +169,9 @@ class PilotData:
     truth: dict[str, Any] | None = None
     source: str = ""
     extra_columns: dict[str, list[str]] = field(default_factory=dict)
+    #: Warning-level problems found by ``load`` (columns of ``validation.PROBLEM_COLUMNS``);
+    #: empty for data not read from files.
+    warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __post_init__(self) -> None:
         if self.instrument is None:

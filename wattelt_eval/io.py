@@ -6,12 +6,23 @@ Writing lives here; reading with validation is :func:`wattelt_eval.load` (see
 
 from __future__ import annotations
 
+import codecs
+import re
+import sys
+from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from .schema import TABLES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 if TYPE_CHECKING:
     from .data import PilotData
@@ -77,3 +88,424 @@ def write_package(data: PilotData, path: str | Path, format: PackageFormat = "cs
         else:
             df.reset_index(drop=True).to_parquet(path / f"{name}.parquet", index=False)
     return path
+
+
+# ======================================================================================
+# Reading (raw): files -> frames of cell values with user-visible row numbers.
+# Parsing, type checks and every problem message live in :mod:`wattelt_eval.validation`.
+# ======================================================================================
+
+#: Accepted file/sheet names per table besides the English table name (lower case).
+TABLE_ALIASES: dict[str, str] = {
+    "trajecten": "trajectories",
+    "traject": "trajectories",
+    "contacten": "contacts",
+    "gesprekken": "contacts",
+    "doelen": "goals",
+    "scores": "domain_scores",
+    "domeinscores": "domain_scores",
+    "leefgebieden": "domain_scores",
+    "voorzieningen": "provisions",
+    "maatwerkvoorzieningen": "provisions",
+    "tijdsbesteding": "staff_time",
+    "tijdregistratie": "staff_time",
+    "uren": "staff_time",
+}
+#: Sheets of the template workbook that hold no data (ignored without a warning).
+NON_DATA_SHEETS = frozenset(
+    {"uitleg", "explanation", "toelichting", "lijsten", "lists", "readme", "lees_mij"}
+)
+#: Sheet holding the study settings in a workbook.
+STUDY_SHEETS = frozenset({"study", "studie"})
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass
+class RawTable:
+    """One table as read, before parsing.
+
+    Attributes
+    ----------
+    name : str
+        Table name (schema).
+    source : str
+        What the user calls it: the file name (``contacts.csv``) or
+        ``workbook.xlsx [sheet]``.
+    frame : DataFrame
+        Cell values. Columns are normalised header names (lower case, ``_`` for spaces);
+        CSV cells are stripped strings or ``<NA>``; Excel cells are the native values
+        (str, int, float, datetime, bool) or ``None``; parquet columns keep their dtype.
+        The index is the row number the user sees (header = row 1). Blank rows are
+        removed and listed in :attr:`blank_rows`.
+    header : dict
+        Normalised column name -> header text as written.
+    decimal : {",", ".", "auto"}
+        Decimal separator of the file (``","`` for ``;``-separated CSV).
+    encoding, separator : str
+        For CSV files, what was detected.
+    blank_rows : list of int
+        Completely blank rows between data rows (they are not data; listed in the
+        exclusion log so nothing disappears unnoticed).
+    duplicate_columns : list of str
+        Normalised header names that occur more than once (only the first is kept).
+    """
+
+    name: str
+    source: str
+    frame: pd.DataFrame
+    header: dict[str, str] = field(default_factory=dict)
+    decimal: str = "."
+    encoding: str = ""
+    separator: str = ""
+    blank_rows: list[int] = field(default_factory=list)
+    duplicate_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReadIssue:
+    """A problem found while reading (before any cell is parsed)."""
+
+    rule: str
+    file: str
+    row: int | None = None
+    column: str = ""
+    value: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RawPackage:
+    """A pilot data package as read from disk (see :func:`read_package`)."""
+
+    path: Path
+    kind: str  # "csv", "parquet", "xlsx", "mixed" or "missing"
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    study: dict[str, Any] | None = None
+    study_source: str = "study.toml"
+    base_dir: Path = field(default_factory=Path)
+    issues: list[ReadIssue] = field(default_factory=list)
+
+
+def normalise_name(name: object) -> str:
+    """Normalise a header or file name: strip, BOM off, lower case, ``_`` for spaces/hyphens."""
+    s = "" if name is None else str(name)
+    s = s.replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s\-]+", "_", s)
+
+
+def table_for_name(stem: str) -> str | None:
+    """Table name for a file stem or sheet name (English name or Dutch alias), else None."""
+    key = normalise_name(stem)
+    if key in TABLES:
+        return key
+    return TABLE_ALIASES.get(key)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode a text file: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252.
+
+    Returns
+    -------
+    (text, encoding)
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:  # bytes undefined in cp1252: latin-1 never fails
+        return data.decode("latin-1"), "latin-1"
+
+
+def sniff_separator(text: str) -> str:
+    """The field separator of a CSV text: the most frequent of ``; , TAB |`` in the header line."""
+    first = text.split("\n", 1)[0]
+    first = re.sub(r'"[^"]*"', "", first)  # ignore quoted parts
+    counts = {sep: first.count(sep) for sep in (";", ",", "\t", "|")}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] > 0 else ","
+
+
+def _finish_frame(
+    name: str, source: str, header_cells: list[object], body: pd.DataFrame
+) -> RawTable:
+    """Name columns, number rows (header = 1), drop blank rows/columns."""
+    header: dict[str, str] = {}
+    keep: list[int] = []
+    names: list[str] = []
+    duplicates: list[str] = []
+    for i, h in enumerate(header_cells):
+        key = normalise_name(h)
+        if not key:
+            col = body.iloc[:, i] if i < body.shape[1] else pd.Series([], dtype=object)
+            if col.isna().all():
+                continue  # an empty column without a header is not data
+            key = f"unnamed_{i + 1}"
+        if key in header:
+            duplicates.append(key)
+            continue
+        header[key] = "" if h is None else str(h).replace("\ufeff", "").strip()
+        keep.append(i)
+        names.append(key)
+    frame = body.iloc[:, keep].copy() if keep else pd.DataFrame(index=body.index)
+    frame.columns = names
+    frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
+    blank = frame.isna().all(axis=1).to_numpy() if frame.shape[1] else np.ones(len(frame), bool)
+    blank_rows: list[int] = []
+    if blank.any():
+        nonblank = np.flatnonzero(~blank)
+        last = nonblank[-1] if len(nonblank) else -1
+        inner = np.flatnonzero(blank[: last + 1])  # blank rows after the last data row: not data
+        blank_rows = [int(frame.index[i]) for i in inner]
+        frame = frame.iloc[np.flatnonzero(~blank)]
+    return RawTable(
+        name=name,
+        source=source,
+        frame=frame,
+        header=header,
+        blank_rows=blank_rows,
+        duplicate_columns=duplicates,
+    )
+
+
+def read_csv_table(path: str | Path, name: str | None = None) -> RawTable:
+    """Read one CSV file (any of the accepted dialects) into a :class:`RawTable`.
+
+    Encoding (UTF-8 with/without BOM, UTF-16, cp1252) and separator (``;``, ``,``,
+    tab, ``|``) are detected. Every cell is kept as a stripped string; empty cells
+    become ``<NA>``. A ``;``-separated file is taken to use the decimal comma.
+
+    Raises
+    ------
+    pandas.errors.ParserError
+        When a line has more fields than the header.
+    """
+    path = Path(path)
+    text, encoding = decode_bytes(path.read_bytes())
+    sep = sniff_separator(text)
+    df = pd.read_csv(
+        StringIO(text),
+        sep=sep,
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+    )
+    if df.empty:
+        header_cells: list[object] = []
+        body = pd.DataFrame()
+    else:
+        header_cells = list(df.iloc[0])
+        body = df.iloc[1:].reset_index(drop=True)
+        for c in body.columns:
+            s = body[c].astype("string").str.strip()
+            body[c] = s.mask(s == "")
+    raw = _finish_frame(name or table_for_name(path.stem) or path.stem, path.name, header_cells, body)
+    raw.decimal = "," if sep == ";" else "."
+    raw.encoding = encoding
+    raw.separator = sep
+    return raw
+
+
+def read_parquet_table(path: str | Path, name: str | None = None) -> RawTable:
+    """Read one parquet file; columns keep their stored dtypes."""
+    path = Path(path)
+    df = pd.read_parquet(path)
+    body = df.reset_index(drop=True)
+    body.columns = range(body.shape[1])
+    raw = _finish_frame(name or table_for_name(path.stem) or path.stem, path.name, list(df.columns), body)
+    raw.decimal = "."
+    return raw
+
+
+def _sheet_rows(ws: Any) -> tuple[list[object], pd.DataFrame]:
+    rows = list(ws.iter_rows(values_only=True))
+    if not rows:
+        return [], pd.DataFrame()
+    header = list(rows[0])
+    width = len(header)
+    data = [list(r[:width]) + [None] * (width - len(r)) for r in rows[1:]]
+    body = pd.DataFrame(data, columns=range(width), dtype=object)
+    for c in body.columns:
+        s = body[c]
+        is_str = s.map(lambda v: isinstance(v, str))
+        if is_str.any():
+            stripped = s[is_str].map(str.strip)
+            s = s.copy()
+            s[is_str] = stripped.where(stripped != "", None)
+            body[c] = s
+    body = body.where(body.notna(), None)
+    return header, body
+
+
+def read_xlsx(path: str | Path) -> tuple[dict[str, RawTable], dict[str, Any] | None, list[ReadIssue]]:
+    """Read a workbook: one sheet per table (English or Dutch name) plus a ``study`` sheet.
+
+    Returns
+    -------
+    tables, study, issues
+        ``study`` is the nested settings dict from the ``study`` sheet (columns
+        ``key``, ``value``; keys like ``study.instrument``), or None without one.
+    """
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    wb = load_workbook(path, read_only=True, data_only=True)
+    tables: dict[str, RawTable] = {}
+    issues: list[ReadIssue] = []
+    study: dict[str, Any] | None = None
+    try:
+        for ws in wb.worksheets:
+            key = normalise_name(ws.title)
+            source = f"{path.name} [{ws.title}]"
+            if key in NON_DATA_SHEETS:
+                continue
+            if key in STUDY_SHEETS:
+                header, body = _sheet_rows(ws)
+                study = _study_from_rows(header, body)
+                continue
+            name = table_for_name(key)
+            if name is None:
+                issues.append(ReadIssue("unknown_sheet", source, None, "", ws.title))
+                continue
+            if name in tables:
+                issues.append(ReadIssue("duplicate_table", source, None, "", ws.title,
+                                        {"other": tables[name].source}))
+                continue
+            header, body = _sheet_rows(ws)
+            raw = _finish_frame(name, source, header, body)
+            raw.decimal = "auto"
+            tables[name] = raw
+    finally:
+        wb.close()
+    return tables, study, issues
+
+
+def _study_from_rows(header: list[object], body: pd.DataFrame) -> dict[str, Any]:
+    """Study settings from a key/value sheet (``study.instrument`` | ``wat_telt``)."""
+    out: dict[str, Any] = {}
+    if body.empty or body.shape[1] < 2:
+        return out
+    for key, value in zip(body.iloc[:, 0], body.iloc[:, 1], strict=False):
+        if key is None or value is None or (isinstance(value, str) and value == ""):
+            continue
+        k = str(key).strip()
+        section, _, sub = k.rpartition(".")
+        section = section or "study"
+        if section == "study" and sub == "extra_covariates" and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out.setdefault(section, {})[sub] = value
+    return out
+
+
+def read_study_toml(path: str | Path) -> dict[str, Any]:
+    """Parse ``study.toml`` (raises ``tomllib.TOMLDecodeError`` on bad syntax)."""
+    text, _ = decode_bytes(Path(path).read_bytes())
+    return tomllib.loads(text)
+
+
+def read_package(path: str | Path) -> RawPackage:
+    """Read a pilot data package without judging it.
+
+    ``path`` is a folder of CSV files, a folder of parquet files (the two may be
+    mixed per table), one ``.xlsx`` workbook, or a folder holding exactly one
+    workbook and no table files. Table files are found by name, case-insensitively,
+    English (``goals.csv``) or Dutch (``doelen.csv``). Problems met while reading
+    (missing path, unreadable file, two files for one table, unknown files) are
+    returned as :class:`ReadIssue` items in ``.issues``; nothing raises on bad data.
+    """
+    path = Path(path)
+    if not path.exists():
+        return RawPackage(path=path, kind="missing", base_dir=path.parent,
+                          issues=[ReadIssue("missing_path", str(path))])
+    if path.is_file():
+        if path.suffix.lower() in XLSX_SUFFIXES:
+            return _read_workbook_package(path)
+        return RawPackage(path=path, kind="missing", base_dir=path.parent,
+                          issues=[ReadIssue("not_a_package", path.name)])
+    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+    by_table: dict[str, list[Path]] = {}
+    issues: list[ReadIssue] = []
+    workbooks: list[Path] = []
+    for p in files:
+        suffix = p.suffix.lower()
+        if suffix in XLSX_SUFFIXES:
+            workbooks.append(p)
+            continue
+        if suffix not in CSV_SUFFIXES + PARQUET_SUFFIXES:
+            continue
+        name = table_for_name(p.stem)
+        if name is None:
+            issues.append(ReadIssue("unknown_file", p.name, None, "", p.name))
+            continue
+        by_table.setdefault(name, []).append(p)
+    if not by_table and len(workbooks) == 1:
+        pkg = _read_workbook_package(workbooks[0])
+        pkg.issues = issues + pkg.issues
+        return pkg
+    for wbk in workbooks:
+        issues.append(ReadIssue("unknown_file", wbk.name, None, "", wbk.name))
+    pkg = RawPackage(path=path, kind="csv", base_dir=path)
+    kinds: set[str] = set()
+    for name, candidates in by_table.items():
+        if len(candidates) > 1:
+            issues.append(ReadIssue("duplicate_table", candidates[1].name, None, "",
+                                    candidates[1].name, {"other": candidates[0].name}))
+        p = candidates[0]
+        try:
+            if p.suffix.lower() in PARQUET_SUFFIXES:
+                pkg.tables[name] = read_parquet_table(p, name)
+                kinds.add("parquet")
+            else:
+                pkg.tables[name] = read_csv_table(p, name)
+                kinds.add("csv")
+        except Exception as exc:  # noqa: BLE001 - any reader failure is reported, not raised
+            line = re.search(r"line (\d+)", str(exc))
+            issues.append(ReadIssue("unreadable_file", p.name, int(line.group(1)) if line else None,
+                                    "", "", {"error": f"{type(exc).__name__}: {exc}"}))
+    pkg.kind = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "csv")
+    study_path = next((p for p in files if p.name.lower() == "study.toml"), None)
+    if study_path is not None:
+        try:
+            pkg.study = read_study_toml(study_path)
+        except Exception as exc:  # noqa: BLE001
+            issues.append(ReadIssue("study_unreadable", study_path.name, None, "", "",
+                                    {"error": str(exc)}))
+            pkg.study = {}
+    pkg.issues = issues
+    return pkg
+
+
+def _read_workbook_package(path: Path) -> RawPackage:
+    pkg = RawPackage(path=path, kind="xlsx", base_dir=path.parent, study_source=f"{path.name} [study]")
+    try:
+        tables, study, issues = read_xlsx(path)
+    except Exception as exc:  # noqa: BLE001
+        pkg.issues.append(ReadIssue("unreadable_file", path.name, None, "", "",
+                                    {"error": f"{type(exc).__name__}: {exc}"}))
+        return pkg
+    pkg.tables = tables
+    pkg.issues.extend(issues)
+    if study is None:
+        toml_path = path.parent / "study.toml"
+        if toml_path.exists():
+            pkg.study_source = "study.toml"
+            try:
+                study = read_study_toml(toml_path)
+            except Exception as exc:  # noqa: BLE001
+                pkg.issues.append(ReadIssue("study_unreadable", "study.toml", None, "", "",
+                                            {"error": str(exc)}))
+                study = {}
+    pkg.study = study
+    return pkg
