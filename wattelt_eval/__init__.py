@@ -49,6 +49,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 
 __all__ = ["PilotData", "StudySettings", "Instrument", "load_instrument", "__version__", *_LAZY]
 
+# ``outcomes`` is both a submodule and the public function ``we.outcomes``. Importing the
+# submodule sets the package attribute to the module, so bind the function eagerly here
+# (after the submodule import) to keep ``we.outcomes(data)`` a function.
+from .outcomes import outcome_set, outcomes  # noqa: E402, F401
+
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
