@@ -11,6 +11,7 @@ Public functions (DESIGN.md section 5)::
 
 from __future__ import annotations
 
+from .balance import BalanceResult, balance, love_plot
 from .estimate import compare, compare_all, holm_adjust
 from .result import CompareResult
 
