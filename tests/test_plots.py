@@ -241,3 +241,120 @@ def test_costs_disclosure_and_dutch():
         plots.costs(tiny_cost_table().drop(columns="cost_total"), min_count=1)
     with pytest.raises(TypeError):
         plots.costs([1, 2, 3])
+
+
+# ------------------------------------------------------------------------ forest
+
+
+def _random_table(n=240, seed=7):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    arm = np.where(rng.random(n) < 0.5, "demand_driven", "supply_driven")
+    dd = arm == "demand_driven"
+    age = rng.normal(72, 8, n)
+    k = rng.integers(1, 5, n)
+    kept = rng.binomial(k, np.where(dd, 0.75, 0.55))
+    return pd.DataFrame({
+        "trajectory_id": [f"T{i:04d}" for i in range(n)],
+        "arm": arm, "age": age, "team": rng.choice(list("abcdefgh"), n),
+        "household": rng.choice(["single", "couple"], n),
+        "n_resident_goals": k, "n_resident_goals_retained": kept, "goal_retention": kept / k,
+        "n_retells": rng.poisson(np.where(dd, 0.8, 1.6)),
+        "cost_total": rng.gamma(1.2, 2500, n) * (rng.random(n) < 0.6),
+        "any_provision": rng.random(n) < 0.5,
+    })
+
+
+def test_forest_draws_estimates_and_intervals():
+    import wattelt_eval as we
+
+    t = _random_table()
+    outs = ["goal_retention", "n_retells", "cost_total"]
+    res = [we.compare_all(t, outs, method=m, covariates=["age"], holm=False)
+           for m in ("unadjusted", "regression")]
+    fig = plots.forest(res, lang="en")
+    # the unadjusted difference in mean retellings, by numpy
+    dd = t["arm"] == "demand_driven"
+    diff = t.loc[dd, "n_retells"].mean() - t.loc[~dd, "n_retells"].mean()
+    line = _bar(fig, "estimate:n_retells:unadjusted")
+    assert line.get_xdata()[0] == pytest.approx(diff)
+    tab = plots.forest_data(res)
+    assert len(tab) == 6 and set(tab["method"]) == {"unadjusted", "regression"}
+    for _, r in tab.iterrows():
+        x = _bar(fig, f"estimate:{r['outcome']}:{r['method']}").get_xdata()[0]
+        ci = _bar(fig, f"ci:{r['outcome']}:{r['method']}").get_segments()[0][:, 0]
+        assert x == pytest.approx(r["estimate"])
+        np.testing.assert_allclose(sorted(ci), [r["ci_low"], r["ci_high"]])
+        assert r["ci_low"] <= r["estimate"] <= r["ci_high"]
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert "Number of retellings" in titles
+    ylabels = [t.get_text() for ax in fig.axes for t in ax.get_yticklabels()]
+    assert "regression (g-computation)" in ylabels
+    # an arm under the threshold: the estimate is not shown
+    small = t[(t["arm"] == "supply_driven") | (np.arange(len(t)) < 30)]
+    r2 = we.compare_all(small, ["n_retells"], method="unadjusted", holm=False)
+    n_dd = int(r2["n_treated"].iloc[0])
+    fig = plots.forest(r2, lang="nl", min_count=n_dd + 1)
+    assert not _by_gid(fig, "estimate:n_retells:unadjusted")
+    assert "Niet getoond" in fig.wattelt_notes[0]
+    with pytest.raises(ValueError, match="term"):
+        plots.forest(res, term="odds")
+
+
+# ------------------------------------------------------------------------ flow
+
+
+def test_flow_diagram_counts(tiny):
+    import wattelt_eval as we
+
+    os_ = we.outcome_set(tiny)
+    fig = plots.flow(os_, lang="en", exact=True)
+    box = _bar(fig, "box:goal_retention:analysed")
+    assert box.get_text().endswith("n = 3")  # T1, T2, T4 have resident goals
+    assert _bar(fig, "box:trajectories:received").get_text().endswith("n = 4")
+    assert "No contacts recorded: 1" in _bar(fig, "box:n_tellings:excluded").get_text()
+    fig = plots.flow(os_, lang="nl")  # published: all counts of the tiny pilot are small
+    assert _bar(fig, "box:goal_retention:analysed").get_text().endswith("n = <10")
+    assert "<10" in fig.wattelt_notes[0]
+
+
+def test_flow_complementary_suppression():
+    import pandas as pd
+
+    f = pd.DataFrame({
+        "outcome": ["trajectories"] * 3, "step": ["received", "excluded_at_load", "analysed"],
+        "kind": ["total", "excluded", "analysed"], "n": [120, 3, 117],
+    })
+    f["label_nl"] = f["step"]
+    f["label_en"] = f["step"]
+    shown = plots.flow_data(f, outcomes=[], lang="en").set_index("step")["shown"]
+    # 3 is small; with the total shown, 117 must be hidden too or 3 = 120 - 117
+    assert shown["excluded_at_load"] == "<10"
+    assert not (shown["received"].isdigit() and shown["analysed"].isdigit())
+
+
+# ------------------------------------------------------------------------ love plot
+
+
+def test_love_plot_shows_smds_before_and_after_weighting():
+    import statsmodels.api as sm
+
+    import wattelt_eval as we
+
+    t = _random_table()
+    t["age"] = t["age"] + np.where(t["arm"] == "demand_driven", 4, 0)  # imbalance
+    a = (t["arm"] == "demand_driven").to_numpy(float)
+    X = sm.add_constant(t[["age"]].to_numpy())
+    ps = sm.Logit(a, X).fit(disp=0).predict(X)
+    w = np.where(a == 1, a.mean() / ps, (1 - a.mean()) / (1 - ps))
+    bal = we.balance(t, arm="arm", covariates=["age"], weights=w)
+    fig = plots.love_plot(bal, lang="en")
+    pts = [c for c in fig.axes[0].collections if len(c.get_offsets())]
+    x_un, x_w = (float(np.asarray(c.get_offsets())[0, 0]) for c in pts[:2])
+    x1, x0 = t.loc[a == 1, "age"], t.loc[a == 0, "age"]
+    smd = (x1.mean() - x0.mean()) / np.sqrt((x1.var() + x0.var()) / 2)
+    assert x_un == pytest.approx(abs(smd), rel=1e-6)
+    assert x_w < 0.1 < x_un  # a logistic PS on age balances the age mean
+    with pytest.raises(ValueError, match="lang"):
+        plots.love_plot(bal, lang="fr")

@@ -211,20 +211,30 @@ def _arm_colors(arms: Sequence[str]) -> dict[str, str]:
 
 
 def _threshold(data: Any, min_count: int | None) -> int:
-    """Disclosure threshold: explicit ``min_count``, else the study's, else 10."""
-    if min_count is not None:
-        if int(min_count) < 1:
-            raise ValueError(f"min_count must be at least 1, got {min_count!r}")
-        return int(min_count)
+    """Smallest group shown: explicit ``min_count``, else the study's disclosure rule.
+
+    Uses :func:`wattelt_eval.disclosure.resolve_rule`: the number of residents a
+    published mean or percentage must rest on (``min_n``: 10 by default).
+    """
+    from .disclosure import resolve_rule
+
+    if min_count is not None and (isinstance(min_count, bool) or int(min_count) < 1):
+        raise ValueError(f"min_count must be a positive integer, got {min_count!r}")
     study = getattr(data, "study", None)
-    return int(getattr(study, "disclosure_threshold", 10) or 10)
+    rule = resolve_rule(study if hasattr(study, "disclosure_rule") else None,
+                        None if min_count is None else int(min_count))
+    return int(rule.min_n) if min_count is None else int(min_count)
 
 
 def _finish(fig: Figure, notes: list[str]) -> Figure:
     """Attach disclosure / data notes below the figure and as ``fig.wattelt_notes``."""
+    import textwrap
+
     fig.wattelt_notes = list(notes)  # type: ignore[attr-defined]
     if notes:
-        fig.supxlabel("\n".join(notes), x=0.01, ha="left", fontsize=8, color="#444444")
+        width = max(int(fig.get_figwidth() * 15), 60)
+        text = "\n".join(textwrap.fill(n, width) for n in notes)
+        fig.supxlabel(text, x=0.01, ha="left", fontsize=8, color="#444444")
     return fig
 
 
@@ -393,48 +403,34 @@ def board(
 # --------------------------------------------------------------------------------------
 
 
-def cohort_board_data(data: PilotData, *, rater: str = "resident") -> pd.DataFrame:
+def cohort_board_data(
+    data: PilotData, *, rater: str = "resident", outcome_set: Any = None
+) -> pd.DataFrame:
     """Per arm and domain: residents, mean first and latest score, shares improved/same/worse.
 
-    A trajectory counts for a domain when the rater scored it at two or more
-    measurements; *first* is its earliest, *latest* its last measurement. With a
-    ``lower_is_better`` instrument, improved means a lower score.
+    Taken from ``OutcomeSet.cohort_domains`` (computed by :func:`wattelt_eval.outcome_set`
+    unless passed): a trajectory counts for a domain when the rater scored it at two
+    or more measurements; *first* is its earliest, *latest* its last measurement.
 
     Returns
     -------
     DataFrame
         Columns ``arm, domain, n, mean_first, mean_latest, mean_change,
-        share_improved, share_same, share_worse``.
+        share_improved, share_same, share_worse`` in instrument domain order.
     """
     data = _pilot(data, "cohort_board_data")
-    ds = data.domain_scores
-    ds = ds[(ds["rater"] == rater) & ds["score"].notna()]
-    ds = ds.sort_values(["trajectory_id", "domain", "measurement"], kind="stable")
-    g = ds.groupby(["trajectory_id", "domain"], sort=False)
-    per = pd.DataFrame(
-        {"first": g["score"].first(), "latest": g["score"].last(), "k": g["measurement"].nunique()}
-    ).reset_index()
-    per = per[per["k"] >= 2]
-    arms = data.trajectories.set_index("trajectory_id")["arm"]
-    per["arm"] = per["trajectory_id"].map(arms)
-    per = per[per["arm"].notna()]
-    diff = per["latest"] - per["first"]
-    if data.instrument.direction == "lower_is_better":
-        diff = -diff
-    per["improved"] = diff > 0
-    per["same"] = diff == 0
-    per["worse"] = diff < 0
-    agg = per.groupby(["arm", "domain"]).agg(
-        n=("first", "size"),
-        mean_first=("first", "mean"),
-        mean_latest=("latest", "mean"),
-        share_improved=("improved", "mean"),
-        share_same=("same", "mean"),
-        share_worse=("worse", "mean"),
-    )
-    agg.insert(3, "mean_change", agg["mean_latest"] - agg["mean_first"])
-    out = agg.reset_index()
+    if outcome_set is None:
+        from .outcomes import outcome_set as _outcome_set
+
+        outcome_set = _outcome_set(data)
+    cd = outcome_set.cohort_domains
+    cols = ["arm", "domain", "n", "mean_first", "mean_latest", "mean_change",
+            "share_improved", "share_same", "share_worse"]
+    _require_columns(cd, [*cols, "rater"], "OutcomeSet.cohort_domains")
+    out = cd[cd["rater"].astype(str) == rater][cols].copy()
     out["arm"] = out["arm"].astype(str)
+    out["domain"] = out["domain"].astype(str)
+    out["n"] = out["n"].astype("int64")
     order = {c: i for i, c in enumerate(data.instrument.domain_codes)}
     aorder = {a: i for i, a in enumerate(_arm_order(out["arm"]))}
     out = out.sort_values(
@@ -450,6 +446,7 @@ def cohort_board(
     rater: str = "resident",
     lang: Lang = "nl",
     min_count: int | None = None,
+    outcome_set: Any = None,
 ) -> Figure:
     """The cohort board: per domain and arm, mean first vs latest score and the change shares.
 
@@ -464,6 +461,8 @@ def cohort_board(
     lang : {"nl", "en"}
     min_count : int, optional
         Disclosure threshold (default the study's, 10).
+    outcome_set : OutcomeSet, optional
+        Reuse an already computed ``we.outcome_set(data)``.
 
     Returns
     -------
@@ -475,7 +474,7 @@ def cohort_board(
     if rater not in schema.RATER:
         raise ValueError(f"rater must be one of {', '.join(schema.RATER)}, got {rater!r}")
     thr = _threshold(data, min_count)
-    df = cohort_board_data(data, rater=rater)
+    df = cohort_board_data(data, rater=rater, outcome_set=outcome_set)
     small = df["n"] < thr
     labels = data.instrument.domain_labels(lang)
     dropped = [
@@ -1072,3 +1071,340 @@ def costs(
     axes[2].legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
     fig.suptitle(_t("cost_title", lang))
     return _finish(fig, notes)
+
+
+# --------------------------------------------------------------------------------------
+# Forest plot of comparisons
+# --------------------------------------------------------------------------------------
+
+OUTCOME_LABELS: dict[str, tuple[str, str]] = {
+    "goal_retention": ("Behoud eigen doelen (aandeel)", "Goal retention (share)"),
+    "goal_ownership": ("Eigenaarschap doelen (aandeel)", "Goal ownership (share)"),
+    "goals_achieved_share": ("Doelen behaald (aandeel)", "Goals achieved (share)"),
+    "gas_t": ("GAS T-score", "GAS T-score"),
+    "n_tellings": ("Aantal keer verhaal verteld", "Number of tellings"),
+    "n_retells": ("Aantal keer opnieuw verteld", "Number of retellings"),
+    "cost_total": ("Totale kosten (€)", "Total costs (€)"),
+    "cost_provisions": ("Kosten voorzieningen (€)", "Provision costs (€)"),
+    "cost_staff": ("Kosten tijd professionals (€)", "Professional time costs (€)"),
+    "any_provision": ("Maatwerkvoorziening (aandeel)", "Any individual provision (share)"),
+    "n_problem_domains_t0": ("Probleemgebieden bij start", "Problem domains at start"),
+    "mean_change_resident": ("Gem. verandering score inwoner", "Mean change, resident score"),
+    "disagreement_t0": ("Verschil inwoner–professional", "Resident–professional disagreement"),
+}
+METHOD_LABELS: dict[str, tuple[str, str]] = {
+    "unadjusted": ("ongecorrigeerd", "unadjusted"),
+    "regression": ("regressie (g-computatie)", "regression (g-computation)"),
+    "ipw": ("IPW (weging)", "IPW (weighting)"),
+    "aipw": ("AIPW (dubbel robuust)", "AIPW (doubly robust)"),
+}
+METHOD_ORDER = ("unadjusted", "regression", "ipw", "aipw")
+
+
+def outcome_label(outcome: str, lang: str = "nl") -> str:
+    """Human label of an outcome column (the column name when unknown)."""
+    pair = OUTCOME_LABELS.get(str(outcome))
+    return str(outcome) if pair is None else pair[0 if lang == "nl" else 1]
+
+
+def _method_label(method: str, lang: str) -> str:
+    pair = METHOD_LABELS.get(str(method))
+    return str(method) if pair is None else pair[0 if lang == "nl" else 1]
+
+
+def forest_data(results: Any, *, term: Literal["difference", "ratio"] = "difference") -> pd.DataFrame:
+    """The rows of a forest plot from ``we.compare_all`` output, CompareResults, or a list of them.
+
+    Returns
+    -------
+    DataFrame
+        One row per outcome × method (group ``all``, the chosen ``term``), in outcome
+        order of appearance and method order unadjusted, regression, ipw, aipw.
+    """
+    if term not in ("difference", "ratio"):
+        raise ValueError(f"term must be 'difference' or 'ratio', got {term!r}")
+    items = results if isinstance(results, (list, tuple)) else [results]
+    frames = []
+    for it in items:
+        tab = it if isinstance(it, pd.DataFrame) else getattr(it, "table", None)
+        if not isinstance(tab, pd.DataFrame):
+            raise TypeError(
+                "expected the table of we.compare_all, a CompareResult, or a list of them; "
+                f"got {type(it).__name__}"
+            )
+        frames.append(tab)
+    tab = pd.concat(frames, ignore_index=True)
+    _require_columns(tab, ["outcome", "method", "term", "estimate", "ci_low", "ci_high"],
+                     "comparison table")
+    if "group" in tab.columns:
+        tab = tab[tab["group"].astype(str) == "all"]
+    tab = tab[tab["term"] == term].copy()
+    tab["_o"] = tab["outcome"].map({o: i for i, o in enumerate(pd.unique(tab["outcome"]))})
+    tab["_m"] = tab["method"].map({m: i for i, m in enumerate(METHOD_ORDER)}).fillna(len(METHOD_ORDER))
+    tab = tab.sort_values(["_o", "_m"], kind="stable").drop(columns=["_o", "_m"])
+    return tab.reset_index(drop=True)
+
+
+def forest(
+    results: Any,
+    *,
+    term: Literal["difference", "ratio"] = "difference",
+    lang: Lang = "nl",
+    min_count: int | None = None,
+) -> Figure:
+    """Forest plot of all comparisons: estimate and 95% CI per outcome and method.
+
+    Each outcome gets its own panel (outcomes are on different scales: shares,
+    counts, euros); rows are the methods, named, with the interval method beside
+    the estimate. The reference line is 0 for differences and 1 for ratios (log
+    axis). Estimates resting on fewer than ``min_count`` residents in an arm
+    (``n_control`` / ``n_treated``) are not shown.
+
+    Parameters
+    ----------
+    results : DataFrame, CompareResult or list of them
+        Typically ``we.compare_all(table, method=...)`` for one or more methods.
+    term : {"difference", "ratio"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The point of each row carries ``gid`` ``"estimate:<outcome>:<method>"``, its
+        interval ``"ci:<outcome>:<method>"``.
+    """
+    _check_lang(lang)
+    thr = _threshold(None, min_count)
+    df = forest_data(results, term=term)
+    notes: list[str] = []
+    if {"n_control", "n_treated"} <= set(df.columns):
+        small = df[["n_control", "n_treated"]].min(axis=1) < thr
+        if small.any():
+            notes.append(
+                ("Niet getoond (minder dan {t} inwoners in een arm): {g}." if lang == "nl"
+                 else "Not shown (fewer than {t} residents in an arm): {g}.").format(
+                    t=thr,
+                    g=", ".join(f"{outcome_label(o, lang)} / {_method_label(m, lang)}"
+                                for o, m in zip(df.loc[small, "outcome"], df.loc[small, "method"],
+                                                strict=True)),
+                )
+            )
+            df = df[~small]
+    outcomes_ = list(pd.unique(df["outcome"]))
+    if not outcomes_:
+        fig, ax = plt.subplots(figsize=(7, 2), layout="constrained")
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "—", ha="center", va="center")
+        return _finish(fig, notes)
+    heights = [max(int((df["outcome"] == o).sum()), 1) + 0.8 for o in outcomes_]
+    fig, axes = plt.subplots(len(outcomes_), 1, figsize=(8.5, 0.45 * sum(heights) + 1.2),
+                             layout="constrained", squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    ref = 0.0 if term == "difference" else 1.0
+    for ax, o in zip(axes[:, 0], outcomes_, strict=True):
+        sub = df[df["outcome"] == o].reset_index(drop=True)
+        y = np.arange(len(sub))
+        for i, r in sub.iterrows():  # one row per method (a handful): drawing, not a data path
+            c = OKABE_ITO["blue"] if r["method"] != "unadjusted" else OKABE_ITO["grey"]
+            ax.hlines(y[i], r["ci_low"], r["ci_high"], color=c, lw=2, gid=f"ci:{o}:{r['method']}")
+            ax.plot([r["estimate"]], [y[i]], "D", color=c, ms=6, gid=f"estimate:{o}:{r['method']}")
+        ax.axvline(ref, color="#444444", lw=0.8, ls="--")
+        if term == "ratio":
+            ax.set_xscale("log")
+        labels = [_method_label(m, lang) for m in sub["method"]]
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.set_ylim(len(sub) - 0.4, -0.6)
+        ax.set_title(outcome_label(o, lang), fontsize=10, loc="left")
+        ax2 = ax.twinx()
+        ax2.set_ylim(ax.get_ylim())
+        ci_txt = [
+            f"{_num(e, lang)} ({_num(lo, lang)} {'tot' if lang == 'nl' else 'to'} {_num(hi, lang)})"
+            + (f"  [{m}]" if isinstance(m, str) and m else "")
+            for e, lo, hi, m in zip(sub["estimate"], sub["ci_low"], sub["ci_high"],
+                                    sub.get("ci_method", pd.Series([""] * len(sub))), strict=True)
+        ]
+        ax2.set_yticks(y, ci_txt, fontsize=7)
+        ax2.tick_params(length=0)
+    axes[-1, 0].set_xlabel(
+        (_t("difference", lang) if term == "difference"
+         else ("Ratio (95%-BI)" if lang == "nl" else "Ratio (95% CI)"))
+        + (" — vraaggestuurd t.o.v. aanbodgestuurd" if lang == "nl"
+           else " — demand-driven vs supply-driven")
+    )
+    fig.suptitle(_t("forest_title", lang))
+    return _finish(fig, notes)
+
+
+def _num(x: float, lang: str) -> str:
+    if x is None or not np.isfinite(x):
+        return "—"
+    ax = abs(x)
+    s = f"{x:,.0f}" if ax >= 100 else f"{x:.2f}" if ax >= 0.01 else f"{x:.3g}"
+    if lang == "nl":
+        s = s.replace(",", "_").replace(".", ",").replace("_", ".")
+    return s
+
+
+# --------------------------------------------------------------------------------------
+# Flow diagram (CONSORT style)
+# --------------------------------------------------------------------------------------
+
+FLOW_OUTCOMES = ("goal_retention", "n_tellings", "cost_total", "mean_change_resident")
+
+
+def flow_data(
+    flow: Any,
+    *,
+    outcomes: Sequence[str] = FLOW_OUTCOMES,
+    lang: Lang = "nl",
+    min_count: int | None = None,
+    exact: bool = False,
+) -> pd.DataFrame:
+    """The boxes of the flow diagram: counts from ``OutcomeSet.flow``, disclosure applied.
+
+    Per part (``trajectories`` and each outcome) the excluded steps and the analysed
+    count form a table with its total; small counts are suppressed with
+    complementary suppression (:func:`wattelt_eval.disclosure.suppress_table`), so
+    no small count can be recovered by subtraction. ``exact=True`` shows the raw
+    counts (researcher's workbench only).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``part, step, kind, n, shown, label``.
+    """
+    from .disclosure import resolve_rule, suppress_table
+
+    _check_lang(lang)
+    f = flow if isinstance(flow, pd.DataFrame) else getattr(flow, "flow", None)
+    if not isinstance(f, pd.DataFrame):
+        raise TypeError(f"expected an OutcomeSet or its .flow table, got {type(flow).__name__}")
+    _require_columns(f, ["outcome", "step", "kind", "n", "label_nl", "label_en"], "flow table")
+    rule = resolve_rule(None, min_count)
+    rows = []
+    for part in ["trajectories", *outcomes]:
+        sub = f[(f["outcome"] == part) & (f["kind"].isin(["total", "excluded", "analysed"]))]
+        if sub.empty:
+            continue
+        cells = sub[sub["kind"] != "total"]
+        counts = pd.Series(cells["n"].to_numpy(), index=cells["step"].to_numpy(), dtype="int64")
+        if exact:
+            shown = counts.astype(str).tolist() + [str(int(counts.sum()))]
+        else:
+            st = suppress_table(counts, rule, lang=lang).iloc[:, 0]
+            shown = st.astype(str).tolist()
+        total = sub[sub["kind"] == "total"].iloc[0]
+        lab = "label_nl" if lang == "nl" else "label_en"
+        rows.append((part, total["step"], "total", int(counts.sum()), shown[-1], total[lab]))
+        for (_, r), s in zip(cells.iterrows(), shown[:-1], strict=True):
+            rows.append((part, r["step"], r["kind"], int(r["n"]), s, r[lab]))
+    return pd.DataFrame(rows, columns=["part", "step", "kind", "n", "shown", "label"])
+
+
+def flow(
+    flow: Any,
+    *,
+    outcomes: Sequence[str] = FLOW_OUTCOMES,
+    lang: Lang = "nl",
+    min_count: int | None = None,
+    exact: bool = False,
+) -> Figure:
+    """CONSORT-style flow diagram of trajectories, per outcome, from ``OutcomeSet.flow``.
+
+    Top: trajectories received, excluded (with reasons) and in the outcome table.
+    Below, one column per outcome: the exclusions for that outcome and the number
+    analysed. Small counts are suppressed (see :func:`flow_data`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Each box is a text artist with ``gid`` ``"box:<part>:<step>"``.
+    """
+    df = flow_data(flow, outcomes=outcomes, lang=lang, min_count=min_count, exact=exact)
+    parts = [p for p in outcomes if p in set(df["part"])]
+    ncol = max(len(parts), 1)
+    fig = plt.figure(figsize=(max(3.2 * ncol, 8), 7.5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.set_xlim(0, ncol)
+    ax.set_ylim(0, 10)
+    box = dict(boxstyle="round,pad=0.4", fc="white", ec="#444444")
+    sbox = dict(boxstyle="round,pad=0.4", fc="#F4F4F4", ec="#999999")
+
+    def text(x, y, s, gid, style, size=8, ha="center"):
+        ax.text(x, y, s, ha=ha, va="center", fontsize=size, bbox=style, wrap=True, gid=gid)
+
+    def arrow(x0, y0, x1, y1):
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
+                    arrowprops=dict(arrowstyle="->", color="#444444", lw=1))
+
+    tr = df[df["part"] == "trajectories"].set_index("step")
+    mid = ncol / 2
+    if not tr.empty:
+        text(mid, 9.4, f"{tr.loc['received', 'label']}\nn = {tr.loc['received', 'shown']}",
+             "box:trajectories:received", box, 9)
+        exc = tr[tr["kind"] == "excluded"]
+        ax.annotate("", xy=(mid + 0.25, 8.3), xytext=(mid, 8.3),
+                    arrowprops=dict(arrowstyle="->", color="#444444", lw=1))
+        text(mid + 0.3, 8.3,
+             "\n".join(f"{lab}: {s}" for lab, s in zip(exc["label"], exc["shown"], strict=True)),
+             "box:trajectories:excluded", sbox, 7, ha="left")
+        text(mid, 7.2, f"{tr.loc['analysed', 'label']}\nn = {tr.loc['analysed', 'shown']}",
+             "box:trajectories:analysed", box, 9)
+        arrow(mid, 9.0, mid, 7.6)
+    for i, p in enumerate(parts):
+        x = i + 0.3
+        sub = df[df["part"] == p].set_index("step")
+        arrow(mid, 6.8, x, 5.9)
+        text(x, 5.5, _wrap(outcome_label(p, lang), 28), f"box:{p}:title",
+             dict(boxstyle="square,pad=0.3", fc=OKABE_ITO["sky_blue"], ec="none", alpha=0.35), 8)
+        exc = sub[sub["kind"] == "excluded"]
+        lines = [_wrap(f"{lab}: {s}", 30) for lab, s in zip(exc["label"], exc["shown"], strict=True)]
+        ax.annotate("", xy=(x + 0.08, 3.6), xytext=(x, 3.6),
+                    arrowprops=dict(arrowstyle="->", color="#444444", lw=1))
+        text(x + 0.1, 3.6, "\n".join(lines) or "—", f"box:{p}:excluded", sbox, 7, ha="left")
+        text(x, 1.2, f"{sub.loc['analysed', 'label']}\nn = {sub.loc['analysed', 'shown']}",
+             f"box:{p}:analysed", box, 8)
+        arrow(x, 5.1, x, 1.7)
+    fig.suptitle(_t("flow_title", lang))
+    from .disclosure import note as disclosure_note
+
+    notes = [] if exact else [disclosure_note(None, min_count, lang=lang)]
+    if exact:
+        notes.append(_t("board_private", lang))
+    return _finish(fig, notes)
+
+
+def _wrap(s: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(s, width)) or s
+
+
+# --------------------------------------------------------------------------------------
+# Love plot (covariate balance)
+# --------------------------------------------------------------------------------------
+
+
+def love_plot(balance: Any, *, lang: Lang = "nl", **kwargs: Any) -> Figure:
+    """Love plot of covariate balance before and after weighting.
+
+    A thin wrapper around :func:`wattelt_eval.compare.balance.love_plot` (the
+    comparison engine owns the balance computation), so that all figures can be
+    found in :mod:`wattelt_eval.plots`.
+
+    Parameters
+    ----------
+    balance : BalanceResult
+        From ``we.balance(table, arm=..., covariates=..., weights=...)``.
+    lang : {"nl", "en"}
+    **kwargs
+        Passed on to the comparison engine's ``love_plot``.
+    """
+    _check_lang(lang)
+    import importlib
+
+    _balance_mod = importlib.import_module(".compare.balance", __package__)
+    fig = _balance_mod.love_plot(balance, lang=lang, **kwargs)
+    if not hasattr(fig, "wattelt_notes"):
+        fig.wattelt_notes = []  # type: ignore[attr-defined]
+    return fig
