@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install report test test-fast lab lint templates bench system-deps clean
+.PHONY: install report test test-fast lab lint templates bench system-deps clean notebooks
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -31,13 +31,17 @@ report: install system-deps
 
 test: install system-deps
 	$(BIN)/ruff check wattelt_eval tests benchmarks
-	$(BIN)/python -m pytest -n 2 --dist loadscope --nbval tests notebooks
+	$(BIN)/python -m pytest -n 2 --dist loadscope --nbval --nbval-sanitize-with notebooks/nbval_sanitize.cfg tests notebooks
 
 test-fast: install
 	$(BIN)/python -m pytest -x -q -m "not slow and not browser" tests
 
 lab: install
 	$(BIN)/jupyter lab notebooks/
+
+# Re-execute the researchers' notebooks in place (outputs are committed and checked by nbval).
+notebooks: install
+	BIN=$(abspath $(BIN)) notebooks/rebuild.sh
 
 templates: install
 	$(BIN)/wattelt-eval template --out data_templates/
