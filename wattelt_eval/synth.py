@@ -76,7 +76,7 @@ DEFAULT_EFFECTS: dict[str, float] = {
     # log rate ratio of the number of specialist referrals
     "referrals": -0.3,
     # log odds ratio of needing each type of individual provision
-    "provision": -1.05,
+    "provision": -0.78,
     # share of demand-driven trajectories that get a tailored, more expensive package
     "tailored": 0.10,
     # relative extra minutes of demand-driven assessment and evaluation conversations
@@ -283,7 +283,8 @@ def _str_take(values: list[str] | tuple[str, ...], idx: np.ndarray) -> pd.api.ex
     """Pandas ``string`` array of ``values[idx]`` (``idx < 0`` gives missing)."""
     idx = np.asarray(idx, dtype=np.int64)
     mask = idx < 0
-    arr = pc.take(pa.array(list(values), type=pa.string()), pa.array(np.where(mask, 0, idx), mask=mask))
+    indices = pa.array(np.where(mask, 0, idx), mask=mask) if mask.any() else pa.array(idx)
+    arr = pc.take(pa.array(list(values), type=pa.string()), indices)
     return pd.arrays.ArrowStringArray(arr)
 
 
@@ -306,7 +307,7 @@ _SUFFIX = {p: [f"-{p}{k:02d}" for k in range(100)] for p in ("C", "G", "V")}
 # unit price (euro), probability open-ended, min/max duration (days) when not open.
 _PROVISIONS: dict[str, dict[str, Any]] = {
     "hh": dict(cat="01", product="01A01", unit="hour", freq="per_week",
-               vol=(1.0, 1.5, 2.0, 2.5, 3.0), volp=(0.25, 0.3, 0.25, 0.12, 0.08), price=34.50,
+               vol=(1.0, 1.5, 2.0, 2.5, 3.0), volp=(0.25, 0.3, 0.25, 0.12, 0.08), price=31.00,
                open_p=0.55, dur=(180, 720)),
     "bg": dict(cat="02", product="02A05", unit="hour", freq="per_week",
                vol=(1.0, 1.5, 2.0, 3.0, 4.0), volp=(0.25, 0.25, 0.25, 0.15, 0.10), price=68.00,
@@ -832,8 +833,8 @@ def _expand(
             ),
             "role": _str_take(_ROLES, role[ti, slot]),
             "contact_type": _str_take(_CTYPES, ctype[slot]),
-            "story_told": pd.array(np.where(c_told < 0, None, c_told == 1), dtype="boolean"),
-            "plan_available": pd.array(plan_av[ti, slot], dtype="boolean"),
+            "story_told": pd.arrays.BooleanArray(c_told == 1, c_told < 0),
+            "plan_available": pd.arrays.BooleanArray(plan_av[ti, slot], np.zeros(len(ti), bool)),
         }
     )
     tables["contacts"] = contacts
@@ -1005,7 +1006,7 @@ def _expand(
             "text": pd.arrays.ArrowStringArray(text),
             "derived_from": pd.arrays.ArrowStringArray(derived),
             "status": _str_take(schema.STATUS, g_status),
-            "attainment": pd.array(np.where(att == -9, None, att), dtype="Int64"),
+            "attainment": pd.arrays.IntegerArray(np.where(att == -9, 0, att), att == -9),
         }
     )
     tables["goals"] = goals.iloc[order].reset_index(drop=True)
@@ -1098,29 +1099,33 @@ def _expand(
     n_meas = 2 + (follow >= 180) + (follow >= 360)
     carer = rng.random(n) < 0.25
     n_rat = 2 + carer
-    reps = n_meas * n_rat * n_dom
-    d_traj = np.repeat(np.arange(n), reps)
-    within = np.arange(len(d_traj)) - np.repeat(np.cumsum(reps) - reps, reps)
-    dd = within % n_dom
-    rr = (within // n_dom) % n_rat[d_traj]
-    mm = within // (n_dom * n_rat[d_traj])
+    grid = (np.arange(4)[None, :, None] < n_meas[:, None, None]) & (
+        np.arange(3)[None, None, :] < n_rat[:, None, None]
+    )  # trajectory x measurement x rater
+    d_traj, mm, rr = np.nonzero(grid)
+    d_traj = np.repeat(d_traj, n_dom)
+    mm = np.repeat(mm, n_dom)
+    rr = np.repeat(rr, n_dom)
+    dd = np.tile(np.arange(n_dom), len(d_traj) // n_dom)
     scale = (smax - smin) / 9.0
-    frac = mm / (n_meas[d_traj] - 1)
+    n_meas_r = n_meas[d_traj]
+    frac = mm / (n_meas_r - 1)
     is_prob = problem[d_traj, dd]
-    gain = frac * scale * (np.where(is_prob, 1.6, 0.2) + t[d_traj] * eff["domain_change"] * is_prob)
-    noise_sd = np.where(rr == 0, 0.6, 1.0) * scale
-    raw = base[d_traj, dd] + np.where(mm > 0, gain + rng.normal(0, 1, len(d_traj)) * noise_sd * 0.8, 0.0)
-    raw = raw + np.where(rr == 1, rng.normal(-0.3, 1.1, len(d_traj)) * scale, 0.0)
-    raw = raw + np.where(rr == 2, rng.normal(-0.5, 1.2, len(d_traj)) * scale, 0.0)
-    # the resident's own intake score is exactly the drawn base (problem count holds)
-    raw = np.where((rr == 0) & (mm == 0), base[d_traj, dd], raw)
+    gain = frac * scale * (np.where(is_prob, 1.6, 0.2) + (t[d_traj] & is_prob) * eff["domain_change"])
+    # rater x (later measurement?) noise sd and offset; the resident's intake score is
+    # exactly the drawn base, so the problem count at intake holds by construction
+    later = (mm > 0).astype(np.int64)
+    sd = np.array([[0.0, 0.5], [1.1, 1.25], [1.2, 1.35]]) * scale
+    offset = np.array([0.0, -0.3, -0.5]) * scale
+    z = rng.standard_normal(len(d_traj))
+    raw = base[d_traj, dd] + gain + z * sd[rr, later] + offset[rr]
     score = np.clip(np.round(raw), smin, smax)
     m_day = np.floor(assess_day[d_traj] + frac * (follow[d_traj] - assess_day[d_traj])).astype(np.int64)
     d_tid = pc.take(tids, pa.array(d_traj))
     tables["domain_scores"] = pd.DataFrame(
         {
             "trajectory_id": pd.arrays.ArrowStringArray(d_tid),
-            "measurement": pd.array(mm, dtype="Int64"),
+            "measurement": pd.arrays.IntegerArray(mm, np.zeros(len(mm), bool)),
             "date": (start[d_traj] + m_day.astype("timedelta64[D]")).astype("datetime64[ns]"),
             "instrument": _str_take([instrument.code], np.zeros(len(d_traj), np.int64)),
             "domain": _str_take(dom_codes, dd),
@@ -1155,7 +1160,7 @@ def _expand(
             "start_date": start.astype("datetime64[ns]"),
             "end_date": pd.Series(t_end.astype("datetime64[ns]")).where(ended).to_numpy(),
             "end_reason": _str_take(schema.END_REASON, reason),
-            "birth_year": pd.array(start_year - res["age"], dtype="Int64"),
+            "birth_year": pd.arrays.IntegerArray(start_year - res["age"], np.zeros(n, bool)),
             "sex": _str_take(schema.SEX, res["sex"]),
             "household": _str_take(schema.HOUSEHOLD, res["household"]),
         }
