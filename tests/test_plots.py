@@ -178,19 +178,20 @@ def test_contact_tellings_follow_the_design_rule(tiny):
 
 def test_retellings_figure_by_hand(tiny):
     fig = plots.retellings(tiny, lang="en", min_count=1)
-    # distribution: demand-driven T1 2, T2 0; supply-driven T3 3, T4 0
+    # distribution: demand-driven T1 2, T2 0; supply-driven T3 3 (T4 has no contacts:
+    # no n_retells, as in the outcome table)
     assert _bar(fig, "dist:demand_driven:0").get_height() == 0.5
     assert _bar(fig, "dist:demand_driven:2").get_height() == 0.5
     assert _bar(fig, "dist:demand_driven:1").get_height() == 0.0
-    assert _bar(fig, "dist:supply_driven:3").get_height() == 0.5
-    # where: per trajectory; supply-driven specialist 2 retellings / 2 trajectories
-    assert _bar(fig, "role:supply_driven:specialist").get_width() == 1.0
-    assert _bar(fig, "role:supply_driven:consultant").get_width() == 0.5
+    assert _bar(fig, "dist:supply_driven:3").get_height() == 1.0
+    # where: per trajectory; supply-driven specialist 2 retellings / 1 trajectory
+    assert _bar(fig, "role:supply_driven:specialist").get_width() == 2.0
+    assert _bar(fig, "role:supply_driven:consultant").get_width() == 1.0
     assert _bar(fig, "role:demand_driven:generalist").get_width() == 0.5
     assert _bar(fig, "type:demand_driven:handover").get_width() == 0.5
-    assert _bar(fig, "type:supply_driven:handover").get_width() == 0.5
-    # bars of an arm sum to its mean number of retellings (1.0 and 1.5)
-    for arm, mean in [("demand_driven", 1.0), ("supply_driven", 1.5)]:
+    assert _bar(fig, "type:supply_driven:handover").get_width() == 1.0
+    # bars of an arm sum to its mean number of retellings (1.0 and 3.0)
+    for arm, mean in [("demand_driven", 1.0), ("supply_driven", 3.0)]:
         tot = sum(p.get_width() for p in fig.findobj() if str(p.get_gid()).startswith(f"role:{arm}:"))
         assert tot == pytest.approx(mean)
 

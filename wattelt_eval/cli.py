@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"wattelt-eval {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, mod_name in COMMANDS.items():
+    for mod_name in COMMANDS.values():
         try:
             mod = importlib.import_module(mod_name, __package__)
         except ModuleNotFoundError as exc:  # stage not built (yet)

@@ -319,31 +319,37 @@ class _Log:
     def frame(self) -> pd.DataFrame:
         if not self.parts:
             return empty_exclusions()
-        tables, rows, recs, trajs, reasons = [], [], [], [], []
         from .schema import ID_COLUMNS
 
+        # one block per source table: positions concatenated first, then one take per column
+        blocks: dict[str, tuple[pd.DataFrame, list[np.ndarray], list[np.ndarray]]] = {}
         for table, df, pos, reason in self.parts:
-            n = len(pos)
-            tables.append(np.full(n, list(_LOG_TABLES).index(table), dtype=np.int8))
-            idx = df.index.to_numpy()
-            rows.append(pd.array(idx[pos], dtype="Int64") if len(idx) else pd.array([], "Int64"))
+            blk = blocks.setdefault(table, (df, [], []))
+            blk[1].append(pos)
+            blk[2].append(np.full(len(pos), _REASON_POS[reason], dtype=np.int16))
+        tables, rows, recs, trajs, reasons = [], [], [], [], []
+        for table, (df, pos_list, reason_list) in blocks.items():
+            pos = np.concatenate(pos_list)
+            tables.append(np.full(len(pos), _LOG_TABLES.index(table), dtype=np.int8))
+            rows.append(_rownum(df)[pos])
             idcol = ID_COLUMNS.get(table)
             if idcol is not None and idcol in df.columns:
                 recs.append(df[idcol].astype("string").iloc[pos].reset_index(drop=True))
             else:
-                recs.append(pd.Series(pd.NA, index=range(n), dtype="string"))
+                recs.append(pd.Series(pd.NA, index=range(len(pos)), dtype="string"))
             trajs.append(df["trajectory_id"].astype("string").iloc[pos].reset_index(drop=True))
-            reasons.append(np.full(n, _REASON_POS[reason], dtype=np.int16))
+            reasons.append(np.concatenate(reason_list))
         reason_codes = np.concatenate(reasons)
         nl = [REASONS[r][0] for r in _REASON_CODES]
         en = [REASONS[r][1] for r in _REASON_CODES]
+        one = len(recs) == 1
         out = pd.DataFrame(
             {
                 "stage": pd.Categorical.from_codes(np.zeros(len(reason_codes), np.int8), ["outcomes"]),
                 "table": pd.Categorical.from_codes(np.concatenate(tables), list(_LOG_TABLES)),
-                "row": pd.concat([pd.Series(r) for r in rows], ignore_index=True).astype("Int64"),
-                "record_id": pd.concat(recs, ignore_index=True),
-                "trajectory_id": pd.concat(trajs, ignore_index=True),
+                "row": pd.array(np.concatenate(rows), dtype="Int64"),
+                "record_id": (recs[0] if one else pd.concat(recs, ignore_index=True)).array,
+                "trajectory_id": (trajs[0] if one else pd.concat(trajs, ignore_index=True)).array,
                 "reason": pd.Categorical.from_codes(reason_codes, _REASON_CODES),
                 "message_nl": pd.Categorical.from_codes(reason_codes, nl),
                 "message_en": pd.Categorical.from_codes(reason_codes, en),
@@ -627,7 +633,8 @@ def _prepare_trajectories(data: PilotData, log: _Log) -> _Traj:
     ids = raw["trajectory_id"].astype("string")
     missing = ids.isna().to_numpy()
     log.add("trajectories", raw, missing, "missing_trajectory_id")
-    dup = ids.duplicated(keep="first").to_numpy() & ~missing
+    codes = pd.factorize(ids, use_na_sentinel=True)[0]
+    dup = _later_duplicates(codes, _rownum(raw), ~missing)
     log.add("trajectories", raw, dup, "duplicate_trajectory_id")
     keep = ~(missing | dup)
     tr = raw.loc[keep] if not keep.all() else raw
@@ -682,16 +689,31 @@ def _link(df: pd.DataFrame, table: str, tr: _Traj, log: _Log) -> np.ndarray:
     return tc
 
 
+def _rownum(df: pd.DataFrame) -> np.ndarray:
+    """Row numbers as the user sees them (the ``row`` index), or positions if not numeric."""
+    idx = df.index
+    if pd.api.types.is_integer_dtype(idx.dtype):
+        return idx.to_numpy(dtype=np.int64)
+    return np.arange(len(df), dtype=np.int64)
+
+
+def _later_duplicates(codes: np.ndarray, rownum: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """Among ``cand`` rows, mark all but the lowest row number of each code (codes >= 0)."""
+    pos = np.flatnonzero(cand & (codes >= 0))
+    dup = np.zeros(len(codes), dtype=bool)
+    if len(pos) < 2:
+        return dup
+    order = pos[np.lexsort((rownum[pos], codes[pos]))]
+    c = codes[order]
+    dup[order[1:][c[1:] == c[:-1]]] = True
+    return dup
+
+
 def _dedupe_ids(df: pd.DataFrame, table: str, idcol: str, ok: np.ndarray, log: _Log) -> np.ndarray:
-    """Mark later duplicates of ``idcol`` among ``ok`` rows as not ok (logged)."""
-    ids = df[idcol].astype("string")
-    dup = ids.duplicated(keep="first").to_numpy() & ids.notna().to_numpy() & ok
-    if dup.any():
-        # a duplicate only counts among rows still in play
-        sub = ids[ok]
-        dup = np.zeros(len(df), dtype=bool)
-        dup[np.flatnonzero(ok)[sub.duplicated(keep="first").to_numpy() & sub.notna().to_numpy()]] = True
-        log.add(table, df, dup, "duplicate_id")
+    """Mark later duplicates (by row number) of ``idcol`` among ``ok`` rows as not ok (logged)."""
+    codes = pd.factorize(df[idcol].astype("string"), use_na_sentinel=True)[0]
+    dup = _later_duplicates(codes, _rownum(df), ok)
+    log.add(table, df, dup, "duplicate_id")
     return ok & ~dup
 
 
@@ -972,7 +994,7 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
 
     # duplicates of (trajectory, measurement, domain, rater): keep the first row
     group_key = (tc * nr + rater) * nd + dom  # trajectory x rater x domain
-    order = np.lexsort((np.arange(len(pos)), meas, group_key))
+    order = np.lexsort((_rownum(d)[pos], meas, group_key))
     gk = group_key[order]
     ms = meas[order]
     dup_sorted = np.zeros(len(pos), dtype=bool)

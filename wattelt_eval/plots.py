@@ -791,12 +791,15 @@ def retelling_data(
         and role (contact type), ``n_retellings``, ``per_trajectory`` (retellings
         there divided by the arm's trajectories, so they sum to the arm's mean
         ``n_retells``) and ``suppressed`` (fewer than ``min_count`` retellings).
-        ``arms``: per arm ``n_trajectories`` and ``mean_retells``.
+        ``arms``: per arm ``n_trajectories`` (with at least one contact; the others
+        have no ``n_retells``, as in the outcome table) and ``mean_retells``.
     """
     data = _pilot(data, "retelling_data")
     thr = _threshold(data, min_count)
     ct = contact_tellings(data)
     traj = data.trajectories[["trajectory_id", "arm"]].dropna()
+    # trajectories without contacts have no n_retells (as in the outcome table)
+    traj = traj[traj["trajectory_id"].isin(ct["trajectory_id"])]
     traj = traj.assign(arm=traj["arm"].astype(str))
     n_ret = ct.groupby("trajectory_id")["retelling"].sum()
     traj = traj.assign(n_retells=traj["trajectory_id"].map(n_ret).fillna(0).astype(int))

@@ -887,7 +887,17 @@ def _cross_checks(
     sources: dict[str, str],
     instrument: Instrument | None,
     P: _Problems,
+    bad: dict[str, dict[str, np.ndarray]] | None = None,
 ) -> None:
+    bad = bad or {}
+
+    def blank(table: str, col: str) -> pd.Series:
+        """Cells left empty by the user (an invalid value is reported once, as invalid)."""
+        t = T[table]
+        m = t[col].isna()
+        b = bad.get(table, {}).get(col)
+        return m & ~b if b is not None else m
+
     def has(table: str, *cols: str) -> bool:
         return table in T and all(c in present[table] for c in cols)
 
@@ -1010,17 +1020,21 @@ def _cross_checks(
     # ---- provisions: a price or an amount
     if "provisions" in T:
         t = T["provisions"]
-        amount = t["amount"].isna()
-        price = t["unit_price"].isna()
-        vol = t["volume"].isna()
+        amount = blank("provisions", "amount")
+        price = blank("provisions", "unit_price")
+        vol = blank("provisions", "volume")
+        invalid = np.zeros(len(t), dtype=bool)
+        for c in ("amount", "unit_price", "volume"):
+            if c in bad.get("provisions", {}):
+                invalid |= bad["provisions"][c]
         f = sources["provisions"]
         ok_rows = ~(t["provision_id"].isna() & t["trajectory_id"].isna())
-        neither = (amount & price & ok_rows).to_numpy(dtype=bool)
+        neither = (amount & price & ok_rows).to_numpy(dtype=bool) & ~invalid
         if "amount" in present["provisions"] or "unit_price" in present["provisions"]:
             if neither.any():
                 P.add("no_price_or_amount", f, _rows(t, neither), "amount", "",
                       ("een bedrag (amount), of volume en unit_price", "an amount, or volume and unit_price"))
-            novol = (amount & ~price & vol).to_numpy(dtype=bool)
+            novol = (amount & ~price & vol).to_numpy(dtype=bool) & ~invalid
             if novol.any():
                 P.add("missing_volume", f, _rows(t, novol), "volume", "",
                       ("een volume bij de unit_price", "a volume with the unit_price"))
@@ -1127,6 +1141,7 @@ def _check(raw: RawPackage) -> _Checked:
     present: dict[str, set[str]] = {}
     extras: dict[str, list[str]] = {}
     sources: dict[str, str] = {}
+    bad: dict[str, dict[str, np.ndarray]] = {}
     for name, table in TABLES.items():
         rt = raw.tables.get(name)
         if rt is None:
@@ -1139,6 +1154,7 @@ def _check(raw: RawPackage) -> _Checked:
         parsed, pres, ext, bad_masks = _column_checks(rt, table, extra_allowed, P)
         _bsn_checks(rt, table, bad_masks, P)
         tables[name], present[name], extras[name], sources[name] = parsed, pres, ext, rt.source
+        bad[name] = bad_masks
         if name == "trajectories":
             if len(rt.frame) == 0:
                 P.add("empty_table", rt.source, None, "", "", ("minstens één traject", "at least one trajectory"))
@@ -1146,7 +1162,7 @@ def _check(raw: RawPackage) -> _Checked:
                 if c not in rt.frame.columns:
                     P.add("missing_column", rt.source, 1, c, "",
                           (f"kolom {c} (genoemd in study.extra_covariates)", f"column {c} (named in study.extra_covariates)"))
-    _cross_checks(tables, present, sources, instrument, P)
+    _cross_checks(tables, present, sources, instrument, P, bad)
     problems = _drop_shadowed_by_bsn(P.frame())
     problems = _sort(problems, sources)
     return _Checked(problems, tables, present, extras, study, instrument, raw)

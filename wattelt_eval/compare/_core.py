@@ -7,8 +7,9 @@ a batch of bootstrap weight vectors from one-step parameter updates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy import special
