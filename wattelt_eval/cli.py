@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name and exc.name.startswith(__package__):
                 continue
             raise
-        mod.add_cli(sub)
+        if hasattr(mod, "add_cli"):  # a stage without a command yet
+            mod.add_cli(sub)
     return parser
 
 

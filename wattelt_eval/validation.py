@@ -887,15 +887,15 @@ def _cross_checks(
     sources: dict[str, str],
     instrument: Instrument | None,
     P: _Problems,
-    bad: dict[str, dict[str, np.ndarray]] | None = None,
+    invalid_masks: dict[str, dict[str, np.ndarray]] | None = None,
 ) -> None:
-    bad = bad or {}
+    invalid_masks = invalid_masks or {}
 
     def blank(table: str, col: str) -> pd.Series:
         """Cells left empty by the user (an invalid value is reported once, as invalid)."""
         t = T[table]
         m = t[col].isna()
-        b = bad.get(table, {}).get(col)
+        b = invalid_masks.get(table, {}).get(col)
         return m & ~b if b is not None else m
 
     def has(table: str, *cols: str) -> bool:
@@ -1025,8 +1025,8 @@ def _cross_checks(
         vol = blank("provisions", "volume")
         invalid = np.zeros(len(t), dtype=bool)
         for c in ("amount", "unit_price", "volume"):
-            if c in bad.get("provisions", {}):
-                invalid |= bad["provisions"][c]
+            if c in invalid_masks.get("provisions", {}):
+                invalid |= invalid_masks["provisions"][c]
         f = sources["provisions"]
         ok_rows = ~(t["provision_id"].isna() & t["trajectory_id"].isna())
         neither = (amount & price & ok_rows).to_numpy(dtype=bool) & ~invalid
