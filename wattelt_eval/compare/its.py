@@ -1,0 +1,194 @@
+"""``we.its``: interrupted time series on a monthly series (segmented regression)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .estimate import _check_literal
+
+TEXT = {
+    "title": {"nl": "Onderbroken tijdreeks", "en": "Interrupted time series"},
+    "level_change": {"nl": "niveausprong", "en": "level change"},
+    "slope_change": {"nl": "verandering in trend (per periode)", "en": "slope change (per period)"},
+    "effect_at_end": {"nl": "effect aan het eind", "en": "effect at the end"},
+}
+
+
+def newey_west_lags(n: int) -> int:
+    """Default truncation lag ``floor(4 (n/100)^(2/9))`` (Newey & West 1994)."""
+    return int(np.floor(4 * (n / 100) ** (2 / 9)))
+
+
+def hac_cov(X: np.ndarray, resid: np.ndarray, lags: int) -> np.ndarray:
+    """Newey-West (Bartlett kernel) covariance of OLS coefficients, with the small-sample
+    factor n/(n-k)."""
+    n, k = X.shape
+    xu = X * resid[:, None]
+    S = xu.T @ xu
+    for lag in range(1, lags + 1):
+        w = 1 - lag / (lags + 1)
+        G = xu[lag:].T @ xu[:-lag]
+        S += w * (G + G.T)
+    bread = np.linalg.inv(X.T @ X)
+    return n / (n - k) * bread @ S @ bread
+
+
+@dataclass
+class ITSResult:
+    """Segmented-regression result. ``table`` has the level change, slope change and the
+    effect at the last period (level + slope x periods since the interruption), with
+    Newey-West CIs (t with n - 4 df)."""
+
+    outcome: str
+    table: pd.DataFrame
+    fitted: pd.DataFrame  # time, observed, fitted, counterfactual
+    lags: int
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+    lang: str = "nl"
+    method: str = ""
+    design: str = ""
+
+    def _row(self, term: str) -> pd.Series:
+        return self.table.set_index("term").loc[term]
+
+    @property
+    def level_change(self) -> float:
+        return float(self._row("level_change").estimate)
+
+    @property
+    def slope_change(self) -> float:
+        return float(self._row("slope_change").estimate)
+
+    def summary(self, lang: str | None = None) -> str:
+        lang = lang or self.lang
+        t = self.table.copy()
+        t["term"] = [TEXT[x][lang] for x in t.term]
+        cols = ["term", "estimate", "ci_low", "ci_high", "p_value"]
+        return (f"{TEXT['title'][lang]}: {self.outcome}\n{self.method}\n{self.design}\n"
+                + t[cols].to_string(index=False))
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return (f"<div><b>{TEXT['title'][self.lang]}</b>: {html.escape(self.method)}; "
+                f"{html.escape(self.design)}{self.table.to_html(index=False)}</div>")
+
+
+def its(
+    series: pd.DataFrame | pd.Series,
+    interruption: Any,
+    *,
+    time: str | None = None,
+    outcome: str | None = None,
+    freq: str | None = None,
+    lags: int | None = None,
+    alpha: float = 0.05,
+    lang: Literal["nl", "en"] = "nl",
+) -> ITSResult:
+    """Interrupted time series by segmented regression with Newey-West errors.
+
+    ``y_t = b0 + b1 t + b2 post_t + b3 (t - t0) post_t + e_t`` with ``t`` the period number
+    (0, 1, ...), ``post_t = 1`` from the interruption ``t0`` on.
+
+    Parameters
+    ----------
+    series : Series (indexed by period) or DataFrame with ``time`` and ``outcome`` columns
+        A regular series, e.g. monthly counts of applications or mean cost per month. Rows
+        are sorted by time; missing values are not allowed (aggregate first).
+    interruption : value of the time index/column at which the new way of working starts.
+    freq : str, optional
+        Aggregate a per-trajectory table first: ``time`` (a date column, e.g.
+        ``start_date``) is floored to periods of this pandas period frequency (``"M"`` for
+        calendar months) and ``outcome`` averaged per period; periods without rows are an
+        error (the series must be regular). ``fitted`` then also has ``n`` per period.
+    lags : int, optional
+        Newey-West truncation lag (default ``floor(4 (n/100)^(2/9))``).
+
+    References
+    ----------
+    Bernal JL, Cummins S, Gasparrini A (2017). Interrupted time series regression for the
+    evaluation of public health interventions: a tutorial. Int J Epidemiol 46(1).
+    Newey WK, West KD (1987). Econometrica 55(3).
+    """
+    _check_literal("lang", lang, Literal["nl", "en"])
+    counts = None
+    if isinstance(series, pd.Series):
+        s = series.sort_index()
+        times, y, name = s.index.to_numpy(), s.to_numpy(dtype=float), str(series.name or "y")
+    else:
+        if time is None or outcome is None:
+            raise ValueError("With a DataFrame give time= and outcome=. / Geef time= en outcome=.")
+        for c in (time, outcome):
+            if c not in series.columns:
+                raise ValueError(f"Column {c!r} not in the table. / Kolom {c!r} ontbreekt.")
+        counts = None
+        if freq is not None:
+            per = pd.to_datetime(series[time]).dt.to_period(freq)
+            yy = pd.to_numeric(series[outcome], errors="coerce").astype(float)
+            agg = pd.DataFrame({"t": per, "y": yy}).dropna().groupby("t")["y"].agg(["mean", "size"])
+            full = pd.period_range(agg.index.min(), agg.index.max(), freq=freq)
+            gaps = full.difference(agg.index)
+            if len(gaps):
+                raise ValueError(f"Periods without rows: {[str(x) for x in gaps[:5]]}. / "
+                                 "Perioden zonder rijen.")
+            agg.index = agg.index.to_timestamp()
+            d = agg.reset_index()
+            times, y, counts = d["t"].to_numpy(), d["mean"].to_numpy(float), d["size"].to_numpy()
+            interruption = pd.Timestamp(interruption).to_datetime64()
+        else:
+            d = series.sort_values(time)
+            times, y = d[time].to_numpy(), d[outcome].to_numpy(dtype=float)
+        name = outcome
+    if np.isnan(y).any():
+        raise ValueError("The series has missing values. / De reeks heeft ontbrekende waarden.")
+    n = len(y)
+    t = np.arange(n, dtype=float)
+    post = (times >= interruption).astype(float)
+    if post.sum() < 2 or (1 - post).sum() < 2:
+        raise ValueError("Need at least 2 periods before and after the interruption.")
+    t0 = float(np.argmax(post))
+    X = np.column_stack([np.ones(n), t, post, (t - t0) * post])
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ beta
+    L = newey_west_lags(n) if lags is None else int(lags)
+    cov = hac_cov(X, resid, L)
+    dfree = n - 4
+    q = stats.t.ppf(1 - alpha / 2, dfree)
+    rows = []
+    k_end = t[-1] - t0
+    for term, c in (("level_change", [0, 0, 1, 0]), ("slope_change", [0, 0, 0, 1]),
+                    ("effect_at_end", [0, 0, 1, k_end])):
+        c = np.array(c, dtype=float)
+        est, se = float(c @ beta), float(np.sqrt(c @ cov @ c))
+        rows.append({"term": term, "estimate": est, "se": se, "ci_low": est - q * se,
+                     "ci_high": est + q * se, "p_value": float(2 * stats.t.sf(abs(est / se), dfree)),
+                     "df": dfree})
+    fitted = pd.DataFrame({"time": times, "observed": y, "fitted": X @ beta,
+                           "counterfactual": X[:, :2] @ beta[:2]})
+    if counts is not None:
+        fitted["n"] = counts
+    # lag-1 autocorrelation of residuals as a diagnostic
+    r1 = float(np.corrcoef(resid[1:], resid[:-1])[0, 1]) if n > 3 else np.nan
+    tab = pd.DataFrame(rows)
+    tab.insert(0, "outcome", name)
+    tab["ci_method"] = f"newey_west_{L}"
+    start = times[int(t0)]
+    if isinstance(start, np.datetime64):
+        start = pd.Timestamp(start).date()
+    design = (f"interrupted time series, one series of {n} periods ({int((1 - post).sum())} "
+              f"before, {int(post.sum())} from the interruption at {start}); "
+              "no comparison group: assumes the pre-interruption trend would have continued "
+              "and nothing else changed at the interruption")
+    method = ("segmented OLS regression y ~ time + post + time_since_interruption; "
+              f"Newey-West (Bartlett) HAC standard errors with {L} lags, t with n - 4 df")
+    return ITSResult(name, tab, fitted, L,
+                     {"coefficients": beta.tolist(), "resid_autocorr_lag1": r1, "n": n},
+                     lang, method, design)
