@@ -1451,37 +1451,120 @@ def _write_parquet_stream(
 
 
 def demo_path() -> Path:
-    """Folder of the bundled demo pilot package (CSV files + ``study.toml``)."""
+    """Folder of the bundled demo pilot package (parquet tables, ``study.toml``, ``truth/``)."""
     return Path(__file__).resolve().parent / "demo"
+
+
+#: Format of the bundled demo package. Parquet keeps all 600 trajectories with every
+#: row of the full model at about 0.4 MB (the same data as CSV take about 4.7 MB);
+#: ``wattelt-eval synth --demo --out DIR --format csv`` writes a readable CSV copy.
+DEMO_FORMAT: PackageFormat = "parquet"
+
+_DEMO_NAME = "Demo-pilot (synthetisch) / demo pilot (synthetic)"
 
 
 def demo() -> PilotData:
     """The bundled demo pilot: 600 trajectories, two municipalities, eight teams.
 
-    Regenerated deterministically (``generate(600, seed=DEMO_SEED)``, concurrent
-    design, default effects); the committed CSVs under :func:`demo_path` are exactly
-    these data (a test checks this), with ``data.truth`` attached.
+    Loaded (and validated) from the package under :func:`demo_path`, with
+    ``data.truth`` read from its ``truth/`` folder. The package was made by
+    :func:`build_demo` (``generate(DEMO_N, seed=DEMO_SEED)``, concurrent design,
+    default effects); a test checks that rebuilding gives the same data.
+
+    Returns
+    -------
+    PilotData
+        A fresh copy (safe to modify).
     """
     return _demo_cached().copy()
 
 
+def read_truth(folder: str | Path) -> dict[str, Any]:
+    """Read a ``truth/`` folder written by :func:`write` (``truth.json`` + potential outcomes).
+
+    ``teams`` comes back as a DataFrame and ``potential_outcomes`` is attached,
+    as in ``data.truth`` from :func:`generate`.
+    """
+    folder = Path(folder)
+    truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    if isinstance(truth.get("teams"), list):
+        truth["teams"] = pd.DataFrame.from_records(truth["teams"])
+    if (folder / "potential_outcomes.parquet").exists():
+        truth["potential_outcomes"] = pd.read_parquet(folder / "potential_outcomes.parquet")
+    elif (folder / "potential_outcomes.csv").exists():
+        truth["potential_outcomes"] = pd.read_csv(folder / "potential_outcomes.csv")
+    return truth
+
+
 @functools.lru_cache(maxsize=1)
 def _demo_cached() -> PilotData:
-    data = generate(DEMO_N, seed=DEMO_SEED, design="concurrent")
-    data.study.name = "Demo-pilot (synthetisch) / demo pilot (synthetic)"
-    data.source = str(demo_path())
+    from .validation import load
+
+    path = demo_path()
+    data = load(path)
+    data.truth = read_truth(path / "truth")
     return data
 
 
-def write_demo(path: str | Path | None = None) -> Path:
-    """(Re)write the demo package (CSV) to ``path`` (default :func:`demo_path`)."""
+def _demo_generated() -> PilotData:
+    data = generate(DEMO_N, seed=DEMO_SEED, design="concurrent")
+    data.study.name = _DEMO_NAME
+    return data
+
+
+def build_demo(out: str | Path | None = None) -> Path:
+    """Regenerate the bundled demo package from its fixed seed.
+
+    ``generate(DEMO_N, seed=DEMO_SEED, design="concurrent")`` with default
+    effects, written as parquet (:data:`DEMO_FORMAT`) with ``truth/``. Stale
+    table files in ``out`` are removed first. The documented command is
+    ``wattelt-eval synth --demo-rebuild`` (writes into :func:`demo_path`).
+
+    Parameters
+    ----------
+    out : path, optional
+        Target folder; default :func:`demo_path` (the package's own copy).
+
+    Returns
+    -------
+    Path
+        The folder written.
+    """
     from .io import write_package
 
-    path = Path(path) if path is not None else demo_path()
+    out = Path(out) if out is not None else demo_path()
+    for old in list(out.glob("*.csv")) + list(out.glob("*.parquet")) + list(out.glob("truth/*")):
+        old.unlink()
+    data = _demo_generated()
+    write_package(data, out, format=DEMO_FORMAT)
+    _write_truth(data.truth, out / "truth", DEMO_FORMAT)
+    _demo_cached.cache_clear()
+    return out
+
+
+def write_demo(path: str | Path, format: PackageFormat = "csv") -> Path:
+    """Write a copy of the bundled demo pilot (tables + ``truth/``) to ``path``.
+
+    Parameters
+    ----------
+    path : path
+        Folder (``csv``, ``parquet``) or ``.xlsx`` file.
+    format : {"csv", "xlsx", "parquet"}
+        Package format of the copy.
+
+    Returns
+    -------
+    Path
+        The package written.
+    """
+    from .io import write_package
+
+    path = Path(path)
     data = _demo_cached()
-    write_package(data, path, format="csv")
-    _write_truth(data.truth, path / "truth", "csv")
-    return path
+    out = write_package(data, path, format=format)
+    folder = path.parent if format == "xlsx" else path
+    _write_truth(data.truth, folder / "truth", "parquet" if format == "parquet" else "csv")
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -1543,7 +1626,7 @@ def add_cli(subparsers: Any) -> None:
     )
     p.add_argument("--n", type=int, default=600, help="aantal trajecten / number of trajectories")
     p.add_argument("--seed", type=int, default=20250101)
-    p.add_argument("--out", required=True, help="map (of .xlsx) / folder (or .xlsx)")
+    p.add_argument("--out", help="map (of .xlsx) / folder (or .xlsx)")
     p.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
     p.add_argument("--design", choices=DESIGNS, default="concurrent")
     p.add_argument("--effects", default="default",
@@ -1551,7 +1634,10 @@ def add_cli(subparsers: Any) -> None:
     p.add_argument("--instrument", default="wat_telt")
     p.add_argument("--no-truth", action="store_true", help="schrijf geen truth/ / no truth/ folder")
     p.add_argument("--demo", action="store_true",
-                   help="schrijf de ingebouwde demo-pilot / write the bundled demo pilot")
+                   help="schrijf een kopie van de ingebouwde demo-pilot / write a copy of the bundled demo pilot")
+    p.add_argument("--demo-rebuild", action="store_true",
+                   help="bouw de ingebouwde demo-pilot opnieuw (vaste seed, in het pakket) / "
+                        "rebuild the bundled demo pilot from its fixed seed (inside the package)")
     p.add_argument("--lang", choices=("nl", "en"), default="nl")
 
 
@@ -1565,14 +1651,16 @@ def run_cli(args: argparse.Namespace) -> int:
                 effects = json.loads(effects)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"--effects is geen geldige JSON / is not valid JSON: {exc}") from exc
-        if args.demo:
-            if args.format != "csv":
-                from .io import write_package
-
-                data = _demo_cached()
-                path = write_package(data, Path(args.out), format=args.format)
-            else:
-                path = write_demo(args.out)
+        if getattr(args, "demo_rebuild", False):
+            if args.demo:
+                raise ValueError("geef --demo of --demo-rebuild, niet allebei / "
+                                 "give --demo or --demo-rebuild, not both")
+            path = build_demo(args.out)
+            data = None
+        elif args.out is None:
+            raise ValueError("--out is verplicht / --out is required")
+        elif args.demo:
+            path = write_demo(args.out, format=args.format)
             data = _demo_cached()
         else:
             path = write(args.out, args.n, args.seed, effects, args.design, args.format,
