@@ -74,19 +74,23 @@ def add_cli(subparsers: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
-def _print_problems(problems: Any) -> None:
+def _print_problems(exc: Any, lang: str) -> None:
+    """Print every validation problem (file, row, column, value, expected) to stderr."""
     import pandas as pd
+
+    from ..validation import format_problems
 
     print(
         "De gegevens zijn niet geldig; er is geen rapport gemaakt. / "
         "The data are not valid; no report was made.",
         file=sys.stderr,
     )
+    problems = getattr(exc, "problems", None)
     if isinstance(problems, pd.DataFrame):
-        with pd.option_context("display.max_rows", 500, "display.max_colwidth", 120, "display.width", 200):
-            print(problems.to_string(index=False), file=sys.stderr)
-    elif problems is not None:
-        print(problems, file=sys.stderr)
+        source = getattr(exc, "source", "") or "data"
+        print(format_problems(problems, source, lang=lang), file=sys.stderr)
+    else:
+        print(exc, file=sys.stderr)
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -118,7 +122,7 @@ def run_cli(args: argparse.Namespace) -> int:
             progress=not args.quiet,
         )
     except ValidationError as exc:
-        _print_problems(getattr(exc, "problems", None))
+        _print_problems(exc, args.lang or "nl")
         return 1
     except (ReportError, ValueError, OSError) as exc:
         print(f"wattelt-eval report: {exc}", file=sys.stderr)

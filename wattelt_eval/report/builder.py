@@ -49,6 +49,7 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-quic",
 )
 
 _TITLE = {
@@ -120,7 +121,7 @@ def _check_options(lang: str | None, formats: Iterable[str]) -> tuple[str | None
     return lang, formats
 
 
-def _resolve_data(path_or_data: Any, demo: bool) -> PilotData:
+def _resolve_data(path_or_data: Any, demo: bool, lang: str | None = None) -> PilotData:
     from ..data import PilotData
 
     if demo:
@@ -139,7 +140,7 @@ def _resolve_data(path_or_data: Any, demo: bool) -> PilotData:
         )
     from ..validation import load
 
-    return load(path_or_data)  # raises ValidationError with .problems
+    return load(path_or_data, lang=lang or "nl")  # raises ValidationError with .problems
 
 
 def find_chromium() -> str | None:
@@ -192,6 +193,8 @@ def execute_notebook(parameters: dict[str, Any], workdir: Path, progress: bool =
                 progress_bar=progress,
                 cwd=str(workdir),
                 log_output=False,
+                # the kernel's own start-up warnings are not the reader's business
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
         except pm.PapermillExecutionError as exc:
             raise ReportError(
@@ -361,7 +364,7 @@ def build(
         raise ValueError(f"seed must be a whole number, not {seed!r}")
 
     _say("wattelt-eval report: gegevens laden en controleren / loading and validating data", progress)
-    data = _resolve_data(path_or_data, demo)
+    data = _resolve_data(path_or_data, demo, lang)
     if lang is None:
         lang = data.study.language if data.study.language in get_args(Lang) else "nl"
     seed = data.study.seed if seed is None else seed

@@ -341,10 +341,12 @@ T: dict[str, dict[str, str]] = {
     "flow_intro": {
         "nl": "Elk traject in de gegevens telt mee, of staat hieronder met de reden waarom "
         "niet. Per uitkomst kan het aantal verschillen: zonder eigen startdoelen valt een "
-        "traject bijvoorbeeld buiten de vergelijking van doelbehoud.",
+        "traject bijvoorbeeld buiten de vergelijking van doelbehoud. Redenen die niet "
+        "voorkwamen staan er niet bij.",
         "en": "Every trajectory in the data counts, or is listed below with the reason why "
         "not. The number can differ per outcome: without own starting goals, for example, a "
-        "trajectory is left out of the goal retention comparison.",
+        "trajectory is left out of the goal retention comparison. Reasons that did not "
+        "occur are not listed.",
     },
     "flow_trajectories": {"nl": "Trajecten in de gegevens", "en": "Trajectories in the data"},
     "flow_by_arm": {"nl": "Trajecten per werkwijze", "en": "Trajectories by way of working"},
@@ -415,6 +417,9 @@ class Headline:
     flip: bool = False  # report 1 - share
 
 
+#: Outcome-table column -> the outcome in ``OutcomeSet.flow`` that counts its trajectories.
+FLOW_OUTCOME = {"n_retells": "n_tellings"}
+
 HEADLINES: tuple[Headline, ...] = (
     Headline("goal_retention", "goal_retention", "percent", "higher"),
     Headline("n_retells", "n_retells", "count", "lower"),
@@ -471,6 +476,71 @@ def _effect_from(res: Any, h: Headline, n_t: int, n_c: int, adjusted: bool) -> E
         p_value=res.p_value, ratio=ratio, method=res.method, ci_method=res.ci_method,
         adjusted=adjusted, diagnostics=res.diagnostics,
     )
+
+
+#: Ordered categories of the retellings table: [low, high] (high None = open end).
+RETELL_BINS: tuple[tuple[float, float | None], ...] = ((0, 0), (1, 1), (2, 2), (3, None))
+#: Cost bands in euros: [low, high] (high None = open end); 0 < cost < 1 counts as 1.
+COST_BINS: tuple[tuple[float, float | None], ...] = (
+    (0, 0), (1, 999), (1000, 4999), (5000, None)
+)
+
+
+def _bin_label(lo: float, hi: float | None, lang: str, euro: bool) -> str:
+    def num(x: float) -> str:
+        s = fmt_number(x, 0, lang)
+        return (f"€ {s}" if lang == "nl" else f"€{s}") if euro else s
+
+    if hi is None:
+        return f"{num(lo)}+"
+    if hi == lo:
+        return num(lo)
+    return f"{num(lo)} – {num(hi)}"
+
+
+def _ordered_counts(
+    values: np.ndarray,
+    arms: np.ndarray,
+    bins: tuple[tuple[float, float | None], ...],
+    rule: Any,
+    lang: str,
+    euro: bool = False,
+) -> pd.DataFrame:
+    """Arm x ordered-category counts, merging neighbouring categories with small cells.
+
+    While some cell is under the rule's threshold and more than two categories
+    are left, the category with the smallest cell is merged with the neighbour
+    whose smallest cell is smaller. Suppression then handles what is left.
+    """
+    arm_levels = ["demand_driven", "supply_driven"]
+    # category of each value: the last bin whose lower bound it reaches (0 < x < 1 -> bin 1)
+    lows = np.array([b[0] for b in bins], dtype="float64")
+    idx = np.searchsorted(lows, np.where((values > 0) & (values < 1), 1.0, values), side="right") - 1
+    idx = np.clip(idx, 0, len(bins) - 1)
+    base = np.zeros((len(arm_levels), len(bins)), dtype="int64")
+    for i, a in enumerate(arm_levels):
+        base[i] = np.bincount(idx[arms == a], minlength=len(bins))
+    groups = [[j] for j in range(len(bins))]
+
+    def col(g: list[int]) -> np.ndarray:
+        return base[:, g].sum(axis=1)
+
+    while len(groups) > 2:
+        mins = [int(col(g).min()) for g in groups]
+        if not any(rule.is_small(np.array(mins))):
+            break
+        k = int(np.argmin(mins))
+        if k == 0:
+            j = 1
+        elif k == len(groups) - 1:
+            j = k - 1
+        else:
+            j = k - 1 if mins[k - 1] <= mins[k + 1] else k + 1
+        a, b = sorted((k, j))
+        groups[a:b + 1] = [groups[a] + groups[b]]
+    labels = [_bin_label(bins[g[0]][0], bins[g[-1]][1], lang, euro) for g in groups]
+    data = np.column_stack([col(g) for g in groups])
+    return pd.DataFrame(data, index=arm_levels, columns=labels)
 
 
 # ----------------------------------------------------------------------------- the report
@@ -741,7 +811,12 @@ class CouncilReport:
 
     # ---- one section per outcome
     def _counts_table(self, key: str) -> pd.DataFrame:
-        """The counts behind an outcome's table (arm x category; not published as is)."""
+        """The counts behind an outcome's table (arm x category; not published as is).
+
+        Ordered categories (retellings, cost bands) are merged with a neighbour while
+        a cell is under the disclosure threshold and more than two categories are
+        left, so that fewer cells need to be hidden.
+        """
         lang, t = self.lang, self.table
         arms = t["arm"].astype("string")
         if key == "goal_retention":
@@ -749,25 +824,21 @@ class CouncilReport:
             a = g["arm"].astype("string")
             kept = g["n_resident_goals_retained"].astype("float64").groupby(a).sum()
             total = g["n_resident_goals"].astype("float64").groupby(a).sum()
-            counts = pd.DataFrame({_t("lab_retained", lang): kept, _t("lab_lost", lang): total - kept})
-        elif key == "n_retells":
-            r = t["n_retells"].astype("float64")
-            ok = r.notna()
-            bins = pd.cut(r[ok], [-0.5, 0.5, 1.5, 2.5, np.inf], labels=["0", "1", "2", "3+"])
-            counts = pd.crosstab(arms[ok], bins, dropna=False)
-        elif key == "cost_total":
-            c = t["cost_total"].astype("float64")
-            ok = c.notna()
-            labels = ["€ 0", "€ 1 – 999", "€ 1.000 – 4.999", "€ 5.000+"]
-            if lang == "en":
-                labels = ["€0", "€1 – 999", "€1,000 – 4,999", "€5,000+"]
-            bins = pd.cut(c[ok], [-np.inf, 0, 1000, 5000, np.inf], right=False, labels=labels)
-            bins = bins.where(c[ok] > 0, labels[0]).where(c[ok] <= 0, bins)
-            counts = pd.crosstab(arms[ok], bins, dropna=False)
+            counts = pd.DataFrame(
+                {_t("lab_retained", lang): kept, _t("lab_lost", lang): total - kept}
+            )
+        elif key in ("n_retells", "cost_total"):
+            v = t[key].astype("float64")
+            ok = v.notna().to_numpy()
+            bins = RETELL_BINS if key == "n_retells" else COST_BINS
+            counts = _ordered_counts(v[ok].to_numpy(), arms[ok].to_numpy(), bins, self.rule, lang,
+                                     euro=key == "cost_total")
         else:
             p = t["any_provision"]
             ok = p.notna()
-            lab = p[ok].map({False: _t("lab_none_needed", lang), True: _t("lab_with_provision", lang)})
+            lab = p[ok].map(
+                {False: _t("lab_none_needed", lang), True: _t("lab_with_provision", lang)}
+            )
             counts = pd.crosstab(arms[ok], lab, dropna=False)
             counts = counts.reindex(
                 columns=[_t("lab_none_needed", lang), _t("lab_with_provision", lang)], fill_value=0
@@ -914,49 +985,64 @@ class CouncilReport:
         return HTMLSection(f'<section class="design"><h2>{_esc(_t("design", lang))}</h2>{body}</section>')
 
     # ---- flow of residents
+    def _flow_table(self, outcome: str) -> pd.DataFrame | None:
+        """One outcome's flow as publishable strings: reasons left out, analysed, total.
+
+        Reasons that did not occur are left out (they say nothing about residents);
+        the remaining counts and their total are suppressed as one table.
+        """
+        from ..disclosure import format_count, suppress_table
+
+        lang = self.lang
+        label = "label_nl" if lang == "nl" else "label_en"
+        fl = self.oset.flow
+        f = fl[fl["outcome"] == outcome]
+        total = f[f["kind"] == "total"]
+        parts_f = f[f["kind"].isin(["excluded", "analysed"]) & (f["n"] > 0)]
+        if total.empty or parts_f.empty:
+            return None
+        s = pd.Series(parts_f["n"].to_numpy(dtype="int64"), index=[str(x) for x in parts_f[label]])
+        s = s.groupby(level=0, sort=False).sum()
+        total_label = str(total[label].iloc[0])
+        col = _t("col_count", lang)
+        if len(s) == 1:
+            n = int(total["n"].iloc[0])
+            shown = [format_count(int(s.iloc[0]), self.rule, lang=lang), format_count(n, self.rule, lang=lang)]
+            return pd.DataFrame({col: shown}, index=[s.index[0], total_label])
+        return suppress_table(s.to_frame(col), self.rule, lang=lang, total_label=total_label)
+
     def flow(self) -> HTMLSection:
         """Who was included and who was not, and why (all counts suppressed)."""
         from ..disclosure import suppress_table
 
         lang = self.lang
-        label = "label_nl" if lang == "nl" else "label_en"
-        fl = self.oset.flow
         parts = [
             f'<section class="flow"><h2>{_esc(_t("flow", lang))}</h2>',
             f"<p>{_esc(_t('flow_intro', lang))}</p>",
         ]
-        # per headline outcome: received = excluded (by reason) + analysed, suppressed as a whole
-        rows = []
-        for h in HEADLINES:
-            col = "cost_total" if h.column == "any_provision" else h.column
-            if h.column == "any_provision":
-                continue  # same trajectories as the costs
-            f = fl[fl["outcome"] == col]
-            parts_f = f[f["kind"].isin(["excluded", "analysed"])]
-            if parts_f.empty:
+        # flow outcome per table; no_provision rests on the same trajectories as the costs
+        tables = [(_t("flow_trajectories", lang), "trajectories")] + [
+            (self._name(h), FLOW_OUTCOME.get(h.column, h.column))
+            for h in HEADLINES
+            if h.column != "any_provision"
+        ]
+        for name, outcome in tables:
+            pub = self._flow_table(outcome)
+            if pub is None:
                 continue
-            s = pd.Series(
-                parts_f["n"].to_numpy(dtype="int64"),
-                index=[str(x) for x in parts_f[label]],
-            )
-            s = s.groupby(level=0, sort=False).sum()
-            pub = suppress_table(s.to_frame(_t("col_count", lang)), self.rule, lang=lang)
-            rows.append((self._name(h), pub))
-        traj = fl[(fl["outcome"] == "trajectories") & fl["kind"].isin(["excluded", "analysed"])]
-        if not traj.empty:
-            s = pd.Series(traj["n"].to_numpy(dtype="int64"), index=[str(x) for x in traj[label]])
-            s = s.groupby(level=0, sort=False).sum()
-            pub = suppress_table(s.to_frame(_t("col_count", lang)), self.rule, lang=lang)
-            rows.insert(0, (_t("flow_trajectories", lang), pub))
-        for name, pub in rows:
             body = "".join(
                 f"<tr><th scope='row'>{_esc(i)}</th><td class='num'>{_esc(v)}</td></tr>"
                 for i, v in zip(pub.index, pub.iloc[:, 0], strict=True)
             )
-            parts.append(f'<table class="flow"><caption>{_esc(name)}</caption><tbody>{body}</tbody></table>')
+            parts.append(
+                f'<table class="flow"><caption>{_esc(name)}</caption><tbody>{body}</tbody></table>'
+            )
         # by arm
         t = self.table
-        arms = t["arm"].astype("string").value_counts().reindex(["demand_driven", "supply_driven"], fill_value=0)
+        arms = (
+            t["arm"].astype("string").value_counts()
+            .reindex(["demand_driven", "supply_driven"], fill_value=0)
+        )
         arms.index = [_arm(lang, a) for a in arms.index]
         pub = suppress_table(arms.to_frame(_t("col_count", lang)), self.rule, lang=lang)
         body = "".join(
@@ -964,7 +1050,8 @@ class CouncilReport:
             for i, v in zip(pub.index, pub.iloc[:, 0], strict=True)
         )
         parts.append(
-            f'<table class="flow"><caption>{_esc(_t("flow_by_arm", lang))}</caption><tbody>{body}</tbody></table>'
+            f'<table class="flow"><caption>{_esc(_t("flow_by_arm", lang))}</caption>'
+            f"<tbody>{body}</tbody></table>"
         )
         # records left out, by table and reason (codes and fixed labels only, never row content)
         parts.append(self._reasons_html())
