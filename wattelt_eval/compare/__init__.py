@@ -12,9 +12,11 @@ Public functions (DESIGN.md section 5)::
 from __future__ import annotations
 
 from .balance import BalanceResult, balance, love_plot
+from .cea import CEAResult, cea
 from .did import DiDResult, did
 from .estimate import compare, compare_all, holm_adjust
 from .its import ITSResult, its
+from .power import PowerResult, power
 from .result import CompareResult
 
 __all__ = [
