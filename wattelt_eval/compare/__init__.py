@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .balance import BalanceResult, balance, love_plot
 from .cea import CEAResult, cea
+from .cli import add_cli, run_cli
 from .did import DiDResult, did
 from .estimate import compare, compare_all, holm_adjust
 from .its import ITSResult, its
