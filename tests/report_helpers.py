@@ -76,3 +76,40 @@ def tiny_pilot() -> PilotData:
         ),
     )
     return PilotData(**tabs)
+
+
+#: Marker carried by every identifier and every goal text of :func:`marked_pilot`.
+MARKER = "QZXMARK"
+
+#: Identifier columns per table (goal ``derived_from`` refers to goal ids).
+ID_COLUMNS = {
+    "trajectories": ["trajectory_id", "resident_id"],
+    "contacts": ["contact_id", "trajectory_id", "professional_id"],
+    "goals": ["goal_id", "trajectory_id", "derived_from"],
+    "domain_scores": ["trajectory_id"],
+    "provisions": ["provision_id", "trajectory_id"],
+    "staff_time": ["trajectory_id"],
+}
+
+
+def marked_pilot(n: int = 240, seed: int = 8) -> PilotData:
+    """A synthetic pilot whose ids and goal texts all carry :data:`MARKER` (leak test).
+
+    Every identifier becomes ``<MARKER><old id>`` (consistently across tables) and
+    every goal text ``<MARKER>-<row> <old text>``, so each text is unique too.
+    """
+    from wattelt_eval import synth
+
+    data = synth.generate(n, seed=seed, superpopulation=None)
+    for name, cols in ID_COLUMNS.items():
+        df = data.tables[name].copy()
+        for c in cols:
+            s = df[c].astype("string")
+            df[c] = (MARKER + s).astype("string")
+        setattr(data, name, df)
+    g = data.goals.copy()
+    pos = pd.Series(range(len(g)), index=g.index).astype("string")
+    g["text"] = (MARKER + "-" + pos + " " + g["text"].astype("string").fillna("")).astype("string")
+    data.goals = g
+    data.truth = None
+    return data

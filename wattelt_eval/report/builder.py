@@ -377,15 +377,12 @@ def build(
 
     with tempfile.TemporaryDirectory(prefix="wattelt-report-") as tmp:
         tmpdir = Path(tmp)
-        if demo:
-            data_param = "demo"
-        elif isinstance(path_or_data, (str, os.PathLike)):
-            data_param = str(Path(path_or_data).resolve())
-        else:  # in-memory data: hand it to the kernel as a pickle in the temporary folder
-            pkl = tmpdir / "pilotdata.pkl"
-            with open(pkl, "wb") as fh:
-                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            data_param = pkl.name
+        # The kernel reads the data exactly as validated here (no second validation);
+        # the fingerprint check in the notebook guards that it is the same data.
+        pkl = tmpdir / "pilotdata.pkl"
+        with open(pkl, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        data_param = pkl.name
         parameters = {
             "data_source": data_param,
             "lang": lang,

@@ -41,7 +41,13 @@ from ..schema import TABLES
 if TYPE_CHECKING:
     from ..data import PilotData
 
-__all__ = ["canonical_csv", "fingerprint", "table_fingerprints", "generation_time"]
+__all__ = [
+    "canonical_csv",
+    "fingerprint",
+    "table_fingerprints",
+    "fingerprints",
+    "generation_time",
+]
 
 
 def _as_text(s: pd.Series) -> pd.Series:
@@ -102,6 +108,18 @@ def table_fingerprints(data: PilotData) -> dict[str, str]:
         name: hashlib.sha256(canonical_csv(data, name).encode("utf-8")).hexdigest()
         for name in TABLES
     }
+
+
+def fingerprints(data: PilotData) -> tuple[str, dict[str, str]]:
+    """:func:`fingerprint` and :func:`table_fingerprints` in one pass over the tables."""
+    h = hashlib.sha256()
+    per_table = {}
+    for name in TABLES:
+        text = canonical_csv(data, name).encode("utf-8")
+        h.update(f"# {name}\n".encode())
+        h.update(text)
+        per_table[name] = hashlib.sha256(text).hexdigest()
+    return h.hexdigest(), per_table
 
 
 def fingerprint(data: PilotData) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .provenance import fingerprint, generation_time, table_fingerprints
+from .provenance import fingerprints, generation_time
 
 if TYPE_CHECKING:
     from ..data import PilotData
@@ -589,7 +589,7 @@ class CouncilReport:
         self.seed = int(data.study.seed if seed is None else seed)
         self.n_boot = int(n_boot)
         self.generated = dt.datetime.fromisoformat(generated) if generated else generation_time()
-        self.fingerprint = fingerprint(data)
+        self.fingerprint, self.table_fingerprints = fingerprints(data)
         if expected_fingerprint and expected_fingerprint != self.fingerprint:
             raise ValueError(
                 "the data read by the report notebook differ from the data that were "
@@ -1110,7 +1110,7 @@ class CouncilReport:
         body = "".join(f"<tr><th scope='row'>{_esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
         per_table = "".join(
             f"<tr><th scope='row'>{_esc(k)}</th><td><code>{v}</code></td></tr>"
-            for k, v in table_fingerprints(self.data).items()
+            for k, v in self.table_fingerprints.items()
         )
         return HTMLSection(
             f'<section class="provenance"><h2>{_esc(_t("provenance", lang))}</h2>'
