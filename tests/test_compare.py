@@ -371,3 +371,47 @@ def test_compare_all_and_holm(table):
     # Holm by hand
     p = np.array([0.01, 0.04, 0.03, 0.5])
     assert np.allclose(holm_adjust(p), [0.04, 0.09, 0.09, 0.5])
+
+
+# ------------------------------------------------------- compressed bootstrap vs naive
+
+
+@pytest.mark.parametrize("method", ["regression", "ipw", "aipw"])
+@pytest.mark.parametrize("clustered", [False, True])
+def test_compressed_bootstrap_equals_row_level_formula(table, method, clustered):
+    """The bootstrap sums per covariate pattern and per cluster; the row-level formulas
+    (one-step parameters, predictions for every row, weighted means) give the same
+    replicates."""
+    from wattelt_eval.compare import _core
+    from wattelt_eval.compare._models import build_design
+    from wattelt_eval.compare.bootstrap import bootstrap_counts
+
+    t = table.assign(_treat=(table.arm == "demand_driven").astype(float))
+    y = t["cost_total"].to_numpy(float)
+    a = t["_treat"].to_numpy()
+    v = np.ones(len(t))
+    d = build_design(t, "_treat", "age + C(household)")
+    est = _core.ESTIMATORS[method](y, a, v, d, "cost", None)
+    cl = make_clusters(t.team.astype(str).to_numpy() if clustered else None, a)
+    Wc = bootstrap_counts(np.random.default_rng(1), 50, a, cl)
+    W = Wc.full()
+    got = est.boot(Wc)
+    # row level
+    ps = _core.propensity(a, d.Z) if method != "regression" else None
+    om = _core.OutcomeModel(y, d.X, "cost", None) if method != "ipw" else None
+    ref = []
+    for arm, Xa in ((0, d.X0), (1, d.X1)):
+        if om is not None:
+            betas = [f.beta[None, :] + (W - 1) @ f.delta[:, :] for f in om.fits]
+            m = np.prod([special.expit(Xa @ b.T).T if f.link == "logit" else np.exp(Xa @ b.T).T
+                         for f, b in zip(om.fits, betas, strict=True)], axis=0)
+        if ps is not None:
+            e = special.expit(d.Z @ (ps.beta[None, :] + (W - 1) @ ps.delta).T).T
+            w = (a == arm) / (e if arm == 1 else 1 - e)
+        if method == "regression":
+            ref.append((W * m).sum(1) / W.sum(1))
+        elif method == "ipw":
+            ref.append((W * w * y).sum(1) / (W * w).sum(1))
+        else:
+            ref.append((W * (m + w * (y - m))).sum(1) / W.sum(1))
+    np.testing.assert_allclose(got, np.column_stack(ref), rtol=1e-9)

@@ -12,11 +12,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import special
+from scipy import sparse, special
 
 from ._models import Design, Fit, d_inv_link, fit_glm, inv_link, overdispersion_test
+from .bootstrap import BootWeights
 
-BootFn = Callable[[np.ndarray], np.ndarray]  # (B, n) weights -> (B, 2) means
+BootFn = Callable[[np.ndarray | BootWeights], np.ndarray]  # (B, n) weights -> (B, 2) means
+
+
+def _unique_rows(*cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of the side-by-side columns and each row's index into them."""
+    M = np.column_stack([np.asarray(c, dtype=float).reshape(len(c), -1) for c in cols])
+    U, inv = np.unique(M, axis=0, return_inverse=True)
+    return U, inv.ravel()
+
+
+def _indicator(inv: np.ndarray, vals: np.ndarray, n_u: int) -> sparse.csr_matrix:
+    """Sparse (n, U) matrix with ``vals[i]`` at (i, inv[i]): W @ it sums W v per row group."""
+    n = len(inv)
+    return sparse.csr_matrix((vals, (np.arange(n), inv)), shape=(n, n_u))
 
 
 @dataclass
@@ -108,18 +122,14 @@ class OutcomeModel:
             blocks.append((d_inv_link(m, f.link) * other)[:, None] * X)
         return np.hstack(blocks)
 
-    def batch_params(self, W: np.ndarray) -> list[np.ndarray]:
+    def batch_params(self, W: np.ndarray | BootWeights) -> list[np.ndarray]:
         """One-step bootstrap parameters for weights W (B, n)."""
-        full = (W - 1.0) @ self.delta  # (B, P)
+        full = BootWeights.wrap(W).rsum(self.delta) - self.delta.sum(axis=0)  # (B, P)
         out, k = [], 0
         for f, p in zip(self.fits, self.sizes, strict=True):
             out.append(f.beta[None, :] + full[:, k : k + p])
             k += p
         return out
-
-
-def _wmean(W: np.ndarray, v: np.ndarray, vals: np.ndarray) -> np.ndarray:
-    return (W * v * vals).sum(axis=1) / (W * v).sum(axis=1)
 
 
 def gcomp(y, a, v, design: Design, kind, trials, ps_fixed: bool = False) -> Estimate:
@@ -134,10 +144,19 @@ def gcomp(y, a, v, design: Design, kind, trials, ps_fixed: bool = False) -> Esti
         phis.append(v * (m - mu) / V + om.delta @ dmu)
         mus.append(mu)
 
-    def boot(W: np.ndarray) -> np.ndarray:
+    # rows with the same covariate pattern share their prediction: predict on the
+    # distinct rows only and sum the bootstrap weights per pattern (sparse)
+    groups = []
+    for Xa in (design.X0, design.X1):
+        U, inv = _unique_rows(Xa)
+        groups.append((U, _indicator(inv, v, len(U))))
+
+    def boot(W: np.ndarray | BootWeights) -> np.ndarray:
+        W = BootWeights.wrap(W)
         betas = om.batch_params(W)
+        den = W.rsum(v)
         return np.column_stack(
-            [_wmean(W, v, om.predict(Xa, betas)) for Xa in (design.X0, design.X1)]
+            [np.einsum("bu,bu->b", om.predict(U, betas), W.rsum(S)) / den for U, S in groups]
         )
 
     return Estimate(
@@ -195,13 +214,21 @@ def ipw(y, a, v, design: Design, kind, trials, ps_fixed: bool = False) -> Estima
         phis.append(v * w * (y - mu) / S + (0.0 if ps_fixed else ps.delta @ D))
         mus.append(mu)
 
-    def boot(W: np.ndarray) -> np.ndarray:
-        g = ps.beta[None, :] + (0.0 if ps_fixed else (W - 1.0) @ ps.delta)
-        eb = special.expit(Z @ g.T).T
+    # Hajek means from sums per distinct propensity pattern: sum_i W v 1[a=arm] y / e(z_i)
+    U, inv = _unique_rows(Z)
+    sums = {arm: (_indicator(inv, v * (a == arm) * y, len(U)),
+                  _indicator(inv, v * (a == arm), len(U))) for arm in (0, 1)}
+
+    def boot(W: np.ndarray | BootWeights) -> np.ndarray:
+        W = BootWeights.wrap(W)
+        g = ps.beta[None, :] + (0.0 if ps_fixed else W.rsum(ps.delta) - ps.delta.sum(axis=0))
+        eb = special.expit(U @ g.T).T  # (B, U)
         out = []
         for arm in (0, 1):
-            wb = (a == arm) / (eb if arm == 1 else 1 - eb)
-            out.append(_wmean(W * wb, v, np.broadcast_to(y, W.shape)))
+            inv_e = 1.0 / (eb if arm == 1 else 1.0 - eb)
+            sy, s1 = sums[arm]
+            out.append(np.einsum("bu,bu->b", inv_e, W.rsum(sy))
+                       / np.einsum("bu,bu->b", inv_e, W.rsum(s1)))
         return np.column_stack(out)
 
     diag = weight_diagnostics(a, e, v)
@@ -228,15 +255,29 @@ def aipw(y, a, v, design: Design, kind, trials, ps_fixed: bool = False) -> Estim
         phis.append(v * (term - mu) / V)
         mus.append(mu)
 
-    def boot(W: np.ndarray) -> np.ndarray:
+    # per distinct (outcome pattern under arm, propensity pattern):
+    # sum_i W v [m + 1[a=arm] (y - m) / e] = sum_u m_u S1 + (Sy - m_u Sind) / e_u
+    groups = []
+    for arm, Xa in ((0, design.X0), (1, design.X1)):
+        U, inv = _unique_rows(Xa, Z)
+        ind = (a == arm).astype(float)
+        groups.append((arm, U[:, : Xa.shape[1]], U[:, Xa.shape[1]:],
+                       _indicator(inv, v, len(U)), _indicator(inv, v * ind * y, len(U)),
+                       _indicator(inv, v * ind, len(U))))
+
+    def boot(W: np.ndarray | BootWeights) -> np.ndarray:
+        W = BootWeights.wrap(W)
         betas = om.batch_params(W)
-        g = ps.beta[None, :] + (W - 1.0) @ ps.delta
-        eb = special.expit(Z @ g.T).T
+        g = ps.beta[None, :] + W.rsum(ps.delta) - ps.delta.sum(axis=0)
+        den = W.rsum(v)
         out = []
-        for arm, Xa in ((0, design.X0), (1, design.X1)):
-            m = om.predict(Xa, betas)
-            wb = (a == arm) / (eb if arm == 1 else 1 - eb)
-            out.append(_wmean(W, v, m + wb * (y - m)))
+        for arm, UX, UZ, s1, sy, sind in groups:
+            m = om.predict(UX, betas)  # (B, U)
+            eb = special.expit(UZ @ g.T).T
+            inv_e = 1.0 / (eb if arm == 1 else 1.0 - eb)
+            tot = np.einsum("bu,bu->b", m, W.rsum(s1)) + np.einsum(
+                "bu,bu->b", inv_e, W.rsum(sy) - m * W.rsum(sind))
+            out.append(tot / den)
         return np.column_stack(out)
 
     diag = weight_diagnostics(a, e, v)

@@ -219,6 +219,16 @@ def build_design(
     and propensity design ``covariates`` without terms that mention the arm."""
     rhs = _rhs(covariates, data)
     formula = f"{arm_name} + {rhs}" if rhs else arm_name
+    # patsy reads pandas string/object columns value by value; as categoricals (levels
+    # sorted, as patsy would) they are coded at once. Unused levels give all-zero columns,
+    # which the caller drops.
+    texts = [c for c in covariate_columns(covariates, data)
+             if pd.api.types.is_string_dtype(data[c])]
+    if texts:
+        data = data.copy()
+        for c in texts:
+            data[c] = pd.Categorical(data[c].astype(str),
+                                     categories=sorted(data[c].astype(str).unique()))
     X = patsy.dmatrix(formula, data, return_type="dataframe", NA_action="raise")
     info = X.design_info
     d1 = data.copy()

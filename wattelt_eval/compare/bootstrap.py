@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 #: Webb's (2014) six-point distribution for the wild cluster bootstrap.
 WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -115,13 +116,63 @@ def wild_cluster_t(
     return num / np.sqrt(np.maximum(var, 1e-300))
 
 
+class BootWeights:
+    """Bootstrap weights for B replicates over n rows, kept at the cluster level when rows
+    share their cluster's weight: the (B, n) matrix is ``cw[:, codes]`` and is only built
+    when asked (:meth:`full`); sums over rows (:meth:`rsum`) are done as ``cw @ (cluster
+    sums)``, so a clustered bootstrap costs O(B G) instead of O(B n) there."""
+
+    def __init__(self, cw: np.ndarray, codes: np.ndarray | None = None):
+        self.cw = cw
+        self.codes = codes
+        self._full: np.ndarray | None = cw if codes is None else None
+
+    @classmethod
+    def wrap(cls, W: np.ndarray | BootWeights) -> BootWeights:
+        return W if isinstance(W, BootWeights) else cls(np.asarray(W, dtype=float))
+
+    @property
+    def n_boot(self) -> int:
+        return self.cw.shape[0]
+
+    def full(self) -> np.ndarray:
+        """The (B, n) weights."""
+        if self._full is None:
+            self._full = self.cw[:, self.codes]
+        return self._full
+
+    def rsum(self, A: np.ndarray | sparse.spmatrix) -> np.ndarray:
+        """``W @ A`` for A of shape (n,) or (n, k) (dense or sparse)."""
+        if self.codes is None:
+            if sparse.issparse(A):
+                return np.asarray((A.T @ self.cw.T).T)
+            return self.cw @ A
+        g = self.cw.shape[1]
+        n = len(self.codes)
+        onehot = sparse.csr_matrix((np.ones(n), (self.codes, np.arange(n))), shape=(g, n))
+        Ag = onehot @ A
+        if sparse.issparse(Ag):
+            Ag = Ag.toarray()
+        return self.cw @ np.asarray(Ag)
+
+
 def bootstrap_weights(
     rng: np.random.Generator,
     n_boot: int,
     arm: np.ndarray,
     clusters: Clusters,
 ) -> np.ndarray:
-    """Multinomial bootstrap counts (B, n), resampling clusters (or rows) within arm when
+    """Multinomial bootstrap counts (B, n); see :func:`bootstrap_counts`."""
+    return bootstrap_counts(rng, n_boot, arm, clusters).full()
+
+
+def bootstrap_counts(
+    rng: np.random.Generator,
+    n_boot: int,
+    arm: np.ndarray,
+    clusters: Clusters,
+) -> BootWeights:
+    """Multinomial bootstrap counts, resampling clusters (or rows) within arm when
     the arm is constant within clusters (or always, for rows), so that every replicate
     has both arms. Rows of one cluster share the count of their cluster."""
     if clusters.codes is None:
@@ -130,7 +181,7 @@ def bootstrap_weights(
             idx = np.flatnonzero(arm == a)
             k = len(idx)
             out[:, idx] = rng.multinomial(k, np.full(k, 1.0 / k), size=n_boot)
-        return out
+        return BootWeights(out)
     g = clusters.n_clusters
     cw = np.zeros((n_boot, g))
     if clusters.pure:
@@ -140,4 +191,4 @@ def bootstrap_weights(
             cw[:, idx] = rng.multinomial(k, np.full(k, 1.0 / k), size=n_boot)
     else:
         cw = rng.multinomial(g, np.full(g, 1.0 / g), size=n_boot).astype(float)
-    return cw[:, clusters.codes]
+    return BootWeights(cw.astype(float), clusters.codes)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import _core
 from ._models import build_design, covariate_columns
-from .bootstrap import bootstrap_weights, make_clusters
+from .bootstrap import bootstrap_counts, make_clusters
 from .estimate import (
     KNOWN_TRIALS,
     METHOD_TEXT,
@@ -233,11 +233,11 @@ def cea(
     clusters = make_clusters(prep_c.cluster_values, a)
     rng = np.random.default_rng(seed)
     dc, de = [], []
-    chunk = max(1, int(2_000_000 // max(len(a), 1)))
+    chunk = max(1, int(10_000_000 // max(len(a), 1)))
     done = 0
     while done < n_boot:
         b = min(chunk, n_boot - done)
-        W = bootstrap_weights(rng, b, a, clusters)
+        W = bootstrap_counts(rng, b, a, clusters)
         mc, me = est_c.boot(W), est_e.boot(W)
         dc.append(mc[:, 1] - mc[:, 0])
         de.append(sign * (me[:, 1] - me[:, 0]))

@@ -18,7 +18,7 @@ from . import _core
 from ._models import build_design, covariate_columns
 from .bootstrap import (
     Clusters,
-    bootstrap_weights,
+    bootstrap_counts,
     if_variance,
     make_clusters,
     wild_cluster_t,
@@ -286,11 +286,11 @@ def _run(prep: _Prepared, rows: np.ndarray, method: str, ci: str, n_boot: int,
     if ci_used == "bootstrap":
         draws = []
         # chunks of replicates keep memory at ~B_chunk x n
-        chunk = max(1, int(2_000_000 // max(len(y), 1)))
+        chunk = max(1, int(10_000_000 // max(len(y), 1)))
         done = 0
         while done < n_boot:
             b = min(chunk, n_boot - done)
-            W = bootstrap_weights(rng, b, a, clusters)
+            W = bootstrap_counts(rng, b, a, clusters)
             draws.append(est.boot(W))
             done += b
         boot_draws = np.vstack(draws)
