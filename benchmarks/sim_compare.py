@@ -8,8 +8,8 @@ under ``--setting null`` the truth is no effect and the rejection rate is the ty
 
 Sources of pilots
 -----------------
-``synth``     ``we.synth.generate`` + ``we.outcomes`` (the package's own generator with
-              ``data.truth``), when available;
+``synth``     ``we.synth.generate`` + ``we.outcomes`` (the package's own generator, concurrent
+              design, 8 teams) with its superpopulation truth ``data.truth``;
 ``internal``  a vectorised generator in this file, at the level of the outcome table,
               whose super-population truth is computed by Monte Carlo.
 
@@ -117,21 +117,21 @@ def internal_truth(effects, n_per_arm_big=400_000, seed=99):
     return truth
 
 
-def synth_source(n_per_arm, n_teams, setting):  # pragma: no cover - depends on synth
+def synth_source(n_per_arm, n_teams, setting):
+    """Pilots from ``we.synth.generate`` (concurrent design: 8 teams in two
+    municipalities, the arm assigned per team, case-mix differing by arm) and the
+    generator's superpopulation truth (fixed across pilots)."""
     import wattelt_eval as we
 
+    if n_teams != 8:
+        raise SystemExit("--source synth has the generator's 8 teams; use --teams 8")
+
     def draw(seed):
-        kwargs = dict(n_trajectories=2 * n_per_arm, seed=seed)
-        try:
-            data = we.synth.generate(
-                **kwargs,
-                effects=None if setting == "effect" else "null",
-                design={"n_teams": n_teams},
-            )
-        except TypeError:
-            data = we.synth.generate(**kwargs)
+        data = we.synth.generate(n_trajectories=2 * n_per_arm, seed=seed,
+                                 effects="default" if setting == "effect" else "null")
         table = we.outcomes(data)
-        return table, data.truth
+        truth = {k: v["difference"] for k, v in data.truth["superpopulation"].items()}
+        return table, truth
 
     return draw
 
@@ -148,7 +148,9 @@ def run(args):
             table = internal_pilot(rng, args.n_per_arm, args.teams, effects)
             tr = truth
         else:
-            table, tr = draw(args.seed * 1000 + sim)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                table, tr = draw(args.seed * 1000 + sim)
         for out in args.outcomes:
             for method in args.methods:
                 for ci in args.ci:
