@@ -20,7 +20,7 @@ from wattelt_eval.report import (
     generation_time,
     table_fingerprints,
 )
-from wattelt_eval.report.sections import fmt_number
+from wattelt_eval.report.sections import fmt_euro, fmt_number
 
 # The canonical CSVs of tiny_pilot(), written out by hand from the recipe in docs/report.md.
 EXPECTED_CSV = {
@@ -185,3 +185,17 @@ def test_cli_usage_errors(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         run_report_cli(["report", "--demo", "--lang", "fr"])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("x", "lang", "sign", "expected"),
+    [
+        (-1636.4, "nl", True, "€ −1.636"),
+        (-1636.4, "en", True, "−€1,636"),
+        (1117, "en", True, "+€1,117"),
+        (4227, "en", False, "€4,227"),
+        (4227, "nl", False, "€ 4.227"),
+    ],
+)
+def test_fmt_euro(x, lang, sign, expected):
+    assert fmt_euro(x, lang, sign=sign) == expected

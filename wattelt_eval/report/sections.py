@@ -25,7 +25,7 @@ from .provenance import fingerprints, generation_time
 if TYPE_CHECKING:
     from ..data import PilotData
 
-__all__ = ["load_data", "CouncilReport", "HTMLSection", "fmt_number"]
+__all__ = ["load_data", "CouncilReport", "HTMLSection", "fmt_number", "fmt_euro"]
 
 
 class HTMLSection:
@@ -73,6 +73,16 @@ def fmt_number(x: float | None, decimals: int = 0, lang: str = "nl", sign: bool 
     if lang == "nl":
         s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return s.replace("-", "−")
+
+
+def fmt_euro(x: float | None, lang: str = "nl", sign: bool = False) -> str:
+    """Whole euros: Dutch ``€ −1.636``, English ``−€1,636`` (sign before the symbol)."""
+    s = fmt_number(x, 0, lang, sign=sign)
+    if lang == "nl" or s == "–":
+        return f"€ {s}"
+    if s[:1] in ("+", "−"):
+        return f"{s[0]}€{s[1:]}"
+    return f"€{s}"
 
 
 def _esc(s: Any) -> str:
@@ -673,7 +683,7 @@ class CouncilReport:
                 return f"{s} {_t('unit_pp', lang)}" if unit else s
             return f"{fmt_number(100 * x, 1, lang)}%"
         if h.scale == "euro":
-            return f"€ {fmt_number(x, 0, lang, sign=diff)}"
+            return fmt_euro(x, lang, sign=diff)
         return fmt_number(x, 2, lang, sign=diff)
 
     def _name(self, h: Headline) -> str:
@@ -724,7 +734,7 @@ class CouncilReport:
         e = self.effects.get("cost_total")
         if e is None or not e.shown:
             return f'<p class="cost">{_esc(_t("hl_cost_unknown", lang))}</p>'
-        amount = f"€ {fmt_number(abs(e.difference), 0, lang)}"
+        amount = fmt_euro(abs(e.difference), lang)
         d = _t("hl_cost_more" if e.difference >= 0 else "hl_cost_less", lang, x=amount)
         h = e.headline
         lo, hi = self._fmt_value(h, e.ci_low, diff=True), self._fmt_value(h, e.ci_high, diff=True)
