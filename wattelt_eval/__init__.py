@@ -61,6 +61,11 @@ def __getattr__(name: str) -> Any:
         mod = importlib.import_module(mod_name, __name__)
         value = mod if attr is None else getattr(mod, attr)
         globals()[name] = value
+        # importing a subpackage (e.g. ``.compare`` for ``we.compare_all``) sets the package
+        # attribute of that name to the module; rebind the public function of that name
+        for other, (m2, a2) in _LAZY.items():
+            if a2 is not None and isinstance(globals().get(other), type(importlib)):
+                globals()[other] = getattr(importlib.import_module(m2, __name__), a2)
         return value
     raise AttributeError(f"module 'wattelt_eval' has no attribute {name!r}")
 

@@ -11,7 +11,8 @@ Every figure
 
 The table behind each figure is available from the matching ``*_data`` function
 (``board_data``, ``cohort_board_data``, ``goal_flow_data``, ``retelling_data``,
-``cost_data``), so a researcher can print what is drawn.
+``cost_data``, ``forest_data``, ``flow_data``, ``domain_trends_data``,
+``agreement_data``), so a researcher can print what is drawn.
 
 Figures
 -------
@@ -30,6 +31,11 @@ retellings
 costs
     Costs per arm: share without costs, the positive part on a log scale, and
     the mean per CBS group of iWmo categories plus staff time.
+domain_trends
+    The board over time: mean score per measurement, per domain and arm.
+agreement
+    Multi-rater agreement per domain (resident vs professional vs carer): mean
+    gap with Bland–Altman limits of agreement, and quadratic-weighted kappa.
 love_plot
     Covariate balance before and after weighting.
 forest
@@ -1381,6 +1387,308 @@ def _wrap(s: str, width: int) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(s, width)) or s
+
+
+# --------------------------------------------------------------------------------------
+# Domain monitoring over time and multi-rater agreement
+# --------------------------------------------------------------------------------------
+
+_TEXT.update({
+    "trend_title": {
+        "nl": "Leefgebieden door de tijd: gemiddelde score per meting ({rater})",
+        "en": "Domains over time: mean score per measurement ({rater})",
+    },
+    "measurement": {"nl": "Meting (0 = intake)", "en": "Measurement (0 = intake)"},
+    "small_points": {
+        "nl": "{k} punt(en) met minder dan {t} inwoners niet getoond.",
+        "en": "{k} point(s) with fewer than {t} residents not shown.",
+    },
+    "agree_title": {
+        "nl": "Overeenstemming tussen beoordelaars per leefgebied (meting {m})",
+        "en": "Agreement between raters per domain (measurement {m})",
+    },
+    "agree_x": {
+        "nl": "Gemiddeld verschil met 95%-overeenstemmingsgrenzen",
+        "en": "Mean difference with 95% limits of agreement",
+    },
+    "kappa": {"nl": "gewogen κ", "en": "weighted κ"},
+})
+
+
+def domain_trends_data(data: PilotData, *, rater: str = "resident") -> pd.DataFrame:
+    """Mean score per arm, domain and measurement for one rater (the board over time).
+
+    Every trajectory scored by the rater at a measurement counts at that measurement,
+    so later measurements rest on the trajectories that were followed that long (the
+    mix can change over time; the cohort board compares each trajectory with itself).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``arm, domain, measurement, n, mean, sd, share_problem`` (``n``:
+        trajectories; ``share_problem``: score in the instrument's problem range), in
+        instrument domain order, then arm, then measurement.
+    """
+    data = _pilot(data, "domain_trends_data")
+    if rater not in schema.RATER:
+        raise ValueError(f"rater must be one of {', '.join(schema.RATER)}, got {rater!r}")
+    inst = data.instrument
+    ds = data.domain_scores
+    ds = ds[(ds["rater"] == rater) & ds["score"].notna() & ds["measurement"].notna()]
+    arms = data.trajectories.set_index("trajectory_id")["arm"].astype("string")
+    ds = ds.assign(arm=ds["trajectory_id"].map(arms))
+    ds = ds[ds["arm"].notna()]
+    # one score per trajectory, domain and measurement (the mean if a rater scored twice)
+    per = ds.groupby(["arm", "domain", "measurement", "trajectory_id"], observed=True)["score"].mean()
+    per = per.reset_index()
+    if inst.direction == "lower_is_better":
+        per["problem"] = per["score"] >= inst.problem_threshold
+    else:
+        per["problem"] = per["score"] <= inst.problem_threshold
+    g = per.groupby(["arm", "domain", "measurement"], observed=True)
+    out = pd.DataFrame({
+        "n": g.size(),
+        "mean": g["score"].mean(),
+        "sd": g["score"].std(),
+        "share_problem": g["problem"].mean(),
+    }).reset_index()
+    out["arm"] = out["arm"].astype(str)
+    out["domain"] = out["domain"].astype(str)
+    out["measurement"] = out["measurement"].astype("int64")
+    out["n"] = out["n"].astype("int64")
+    order = {c: i for i, c in enumerate(inst.domain_codes)}
+    aorder = {a: i for i, a in enumerate(_arm_order(out["arm"]))}
+    out = out.assign(_d=out["domain"].map(order).fillna(len(order)), _a=out["arm"].map(aorder))
+    out = out.sort_values(["_d", "domain", "_a", "measurement"], kind="stable")
+    return out.drop(columns=["_d", "_a"]).reset_index(drop=True)
+
+
+def domain_trends(
+    data: PilotData,
+    *,
+    rater: str = "resident",
+    domains: Sequence[str] | None = None,
+    lang: Lang = "nl",
+    min_count: int | None = None,
+    ncols: int = 5,
+) -> Figure:
+    """The Wat telt board over time: mean score per measurement, per domain and arm.
+
+    One small panel per domain; one line per arm; the shaded band is the problem
+    range. Points resting on fewer than ``min_count`` residents are not drawn.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The line of arm ``a`` in domain ``d`` carries ``gid`` ``"trend:<a>:<d>"``
+        (x: measurement, y: mean; NaN where suppressed).
+    """
+    _check_lang(lang)
+    thr = _threshold(data, min_count)
+    df = domain_trends_data(data, rater=rater)
+    inst = data.instrument
+    labels = inst.domain_labels(lang)
+    doms = list(dict.fromkeys(df["domain"])) if domains is None else [str(d) for d in domains]
+    unknown = [d for d in doms if d not in set(df["domain"])]
+    if unknown:
+        raise ValueError(f"no {rater} scores for domain(s): {', '.join(unknown)}")
+    arms = _arm_order(df["arm"])
+    colors = _arm_colors(arms)
+    ncols = max(1, min(int(ncols), len(doms)))
+    nrows = int(np.ceil(len(doms) / ncols)) if doms else 1
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols + 0.6, 2.1 * nrows + 1.2),
+                             sharex=True, sharey=True, layout="constrained", squeeze=False)
+    small = int((df["n"] < thr).sum()) if not df.empty else 0
+    ms = sorted(df["measurement"].unique()) if not df.empty else [0]
+    lo, hi = inst.scale_min, inst.scale_max
+    for k, ax in enumerate(axes.flat):
+        if k >= len(doms):
+            ax.set_axis_off()
+            continue
+        d = doms[k]
+        if inst.direction == "lower_is_better":
+            ax.axhspan(inst.problem_threshold, hi, color="#EEEEEE", zorder=0)
+        else:
+            ax.axhspan(lo, inst.problem_threshold, color="#EEEEEE", zorder=0)
+        for a in arms:
+            sub = df[(df["domain"] == d) & (df["arm"] == a)]
+            y = sub["mean"].where(sub["n"] >= thr).to_numpy(float)
+            ax.plot(sub["measurement"].to_numpy(float), y, "o-", color=colors[a], ms=3.5, lw=1.4,
+                    gid=f"trend:{a}:{d}", label=arm_label(a, lang) if k == 0 else None)
+        ax.set_title(_wrap(labels.get(d, d), 26), fontsize=8.5)
+        ax.set_ylim(lo, hi)
+        ax.set_xticks(ms)
+        ax.tick_params(labelsize=7)
+    for ax in axes[-1, :]:
+        ax.set_xlabel(_t("measurement", lang), fontsize=7.5)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(_t("mean_score", lang), fontsize=7.5)
+    if arms:
+        fig.legend(loc="outside upper right", fontsize=8, frameon=False, ncols=len(arms))
+    rl = (schema.RATER_LABELS_NL if lang == "nl" else schema.RATER_LABELS_EN)[rater]
+    fig.suptitle(_t("trend_title", lang, rater=rl))
+    notes = [_t("small_points", lang, k=small, t=thr)] if small else []
+    return _finish(fig, notes)
+
+
+def weighted_kappa(x: Any, y: Any) -> float:
+    """Quadratic-weighted kappa of two raters' paired scores.
+
+    With quadratic weights kappa equals ``2 cov(x, y) / (var(x) + var(y) + (mean(x) -
+    mean(y))**2)`` with population moments (Fleiss & Cohen 1973), which is what is
+    computed here: it needs no contingency table and works for any numeric scale.
+    NaN when both raters give one constant score.
+
+    References
+    ----------
+    Fleiss, J. L. & Cohen, J. (1973). The equivalence of weighted kappa and the
+    intraclass correlation coefficient as measures of reliability. Educ. Psychol. Meas. 33.
+    """
+    a = np.asarray(x, dtype=float)
+    b = np.asarray(y, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError("x and y must have the same length")
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    if len(a) == 0:
+        return float("nan")
+    den = a.var() + b.var() + (a.mean() - b.mean()) ** 2
+    if den == 0:
+        return float("nan")
+    return float(2 * ((a - a.mean()) * (b - b.mean())).mean() / den)
+
+
+def agreement_data(
+    data: PilotData,
+    *,
+    raters: tuple[str, str] = ("resident", "professional"),
+    measurement: int | None = 0,
+) -> pd.DataFrame:
+    """Agreement of two raters per domain: gap (Bland–Altman) and weighted kappa.
+
+    Pairs are the scores of both raters for the same trajectory, domain and
+    measurement (``measurement=None``: all measurements, so one trajectory can give
+    several pairs per domain).
+
+    Returns
+    -------
+    DataFrame
+        One row per domain (instrument order) plus ``domain == "all"`` (all domains
+        pooled): ``rater_a, rater_b, n_pairs, n_trajectories, mean_a, mean_b, bias``
+        (mean of a − b), ``sd_diff``, ``loa_low``/``loa_high`` (bias ∓ 1.96 sd: the
+        Bland–Altman 95% limits of agreement), ``exact`` (share of identical
+        scores), ``within_1`` (share differing by at most 1 point) and ``kappa_w``
+        (:func:`weighted_kappa`).
+    """
+    data = _pilot(data, "agreement_data")
+    ra, rb = raters
+    for r in raters:
+        if r not in schema.RATER:
+            raise ValueError(f"raters must be in {', '.join(schema.RATER)}, got {r!r}")
+    if ra == rb:
+        raise ValueError("raters must be two different raters")
+    ds = data.domain_scores
+    ds = ds[ds["score"].notna() & ds["measurement"].notna()]
+    if measurement is not None:
+        ds = ds[ds["measurement"] == int(measurement)]
+    key = ["trajectory_id", "domain", "measurement"]
+    sa = ds[ds["rater"] == ra].groupby(key, observed=True)["score"].mean().rename("a")
+    sb = ds[ds["rater"] == rb].groupby(key, observed=True)["score"].mean().rename("b")
+    pairs = pd.concat([sa, sb], axis=1, join="inner").reset_index()
+    pairs["domain"] = pairs["domain"].astype(str)
+    pairs["diff"] = pairs["a"] - pairs["b"]
+
+    def _row(p: pd.DataFrame) -> dict[str, Any]:
+        d = p["diff"].to_numpy(float)
+        sd = float(np.std(d, ddof=1)) if len(d) > 1 else float("nan")
+        bias = float(d.mean()) if len(d) else float("nan")
+        return {
+            "n_pairs": len(p), "n_trajectories": int(p["trajectory_id"].nunique()),
+            "mean_a": float(p["a"].mean()) if len(p) else float("nan"),
+            "mean_b": float(p["b"].mean()) if len(p) else float("nan"),
+            "bias": bias, "sd_diff": sd, "loa_low": bias - 1.96 * sd, "loa_high": bias + 1.96 * sd,
+            "exact": float((d == 0).mean()) if len(d) else float("nan"),
+            "within_1": float((np.abs(d) <= 1).mean()) if len(d) else float("nan"),
+            "kappa_w": weighted_kappa(p["a"], p["b"]),
+        }
+
+    order = list(data.instrument.domain_codes)
+    doms = [d for d in order if d in set(pairs["domain"])]
+    doms += sorted(set(pairs["domain"]) - set(order))
+    rows = [dict(domain=d, **_row(pairs[pairs["domain"] == d])) for d in doms]
+    rows.append(dict(domain="all", **_row(pairs)))
+    out = pd.DataFrame(rows)
+    out.insert(1, "rater_a", ra)
+    out.insert(2, "rater_b", rb)
+    return out
+
+
+def agreement(
+    data: PilotData,
+    *,
+    pairs: Sequence[tuple[str, str]] = (("resident", "professional"),
+                                        ("resident", "informal_carer")),
+    measurement: int | None = 0,
+    lang: Lang = "nl",
+    min_count: int | None = None,
+) -> Figure:
+    """Multi-rater agreement per domain: mean gap with 95% limits of agreement, and kappa.
+
+    One panel per pair of raters (default resident vs professional and resident vs
+    informal carer). Per domain the diamond is the mean difference (first rater
+    minus second: positive = the resident scores higher), the bar the Bland–Altman
+    95% limits of agreement; the quadratic-weighted kappa is written on the right.
+    Domains with fewer than ``min_count`` residents with a pair are not shown.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The diamonds of pair ``a, b`` carry ``gid`` ``"bias:<a>:<b>"`` (offsets: bias,
+        row), the limits ``"loa:<a>:<b>"``.
+    """
+    _check_lang(lang)
+    thr = _threshold(data, min_count)
+    rl = schema.RATER_LABELS_NL if lang == "nl" else schema.RATER_LABELS_EN
+    labels = data.instrument.domain_labels(lang)
+    tabs = [agreement_data(data, raters=tuple(p), measurement=measurement) for p in pairs]
+    doms = list(data.instrument.domain_codes)
+    seen = set().union(*[set(t["domain"]) for t in tabs]) if tabs else set()
+    doms = [d for d in doms if d in seen] + sorted(seen - set(doms) - {"all"}) + ["all"]
+    y_of = {d: i for i, d in enumerate(doms)}
+    fig, axes = plt.subplots(1, max(len(tabs), 1), figsize=(5.4 * max(len(tabs), 1), 0.34 * len(doms) + 2),
+                             sharey=True, layout="constrained", squeeze=False)
+    notes: list[str] = []
+    span = data.instrument.scale_max - data.instrument.scale_min
+    for ax, t in zip(axes[0], tabs, strict=False):
+        a, b = t["rater_a"].iloc[0], t["rater_b"].iloc[0]
+        ok = t["n_trajectories"] >= thr
+        if (~ok).any():
+            notes.append(
+                (f"{rl[a]} – {rl[b]}: " + ("niet getoond (minder dan {t} inwoners): " if lang == "nl"
+                                           else "not shown (fewer than {t} residents): ").format(t=thr)
+                 + ", ".join(labels.get(d, "alle" if lang == "nl" else "all") if d != "all"
+                             else ("alle" if lang == "nl" else "all") for d in t.loc[~ok, "domain"]))
+                + "."
+            )
+        s = t[ok]
+        y = s["domain"].map(y_of).to_numpy(float)
+        ax.axvline(0, color="#444444", lw=0.8, ls="--")
+        ax.hlines(y, s["loa_low"], s["loa_high"], color=OKABE_ITO["sky_blue"], lw=3,
+                  gid=f"loa:{a}:{b}")
+        ax.scatter(s["bias"], y, marker="D", s=30, color=OKABE_ITO["blue"], zorder=3,
+                   gid=f"bias:{a}:{b}")
+        for yi, k in zip(y, s["kappa_w"], strict=True):
+            ax.annotate(f"{_num(k, lang)}", (1.0, yi), xycoords=("axes fraction", "data"),
+                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
+        ax.set_xlim(-span / 2, span / 2)
+        ax.set_title(f"{rl[a]} − {rl[b]}  ({_t('kappa', lang)} →)", fontsize=10)
+        ax.set_xlabel(_t("agree_x", lang), fontsize=8)
+    axes[0, 0].set_yticks(range(len(doms)),
+                          [labels.get(d, d) if d != "all" else ("Alle leefgebieden" if lang == "nl"
+                                                                else "All domains") for d in doms])
+    axes[0, 0].invert_yaxis()
+    fig.suptitle(_t("agree_title", lang, m="—" if measurement is None else measurement))
+    return _finish(fig, notes)
 
 
 # --------------------------------------------------------------------------------------
