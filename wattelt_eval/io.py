@@ -42,6 +42,14 @@ def _for_text(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _text_not_formula(ws: Any) -> None:
+    """Keep text such as ``=SOM(A1)`` as text: openpyxl would store it as a formula."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def write_package(data: PilotData, path: str | Path, format: PackageFormat = "csv") -> Path:
     """Write ``data`` as a pilot data package.
 
@@ -78,6 +86,8 @@ def write_package(data: PilotData, path: str | Path, format: PackageFormat = "cs
                         v = ", ".join(map(str, v))
                     rows.append({"key": f"{section}.{k}", "value": v})
             pd.DataFrame(rows, columns=["key", "value"]).to_excel(xw, sheet_name="study", index=False)
+            for ws in xw.book.worksheets:
+                _text_not_formula(ws)
         return path
     path.mkdir(parents=True, exist_ok=True)
     (path / "study.toml").write_text(study_toml, encoding="utf-8")

@@ -485,6 +485,9 @@ def parse_numbers(raw: pd.Series, decimal: str = ".") -> tuple[pd.Series, list[_
 def parse_ints(raw: pd.Series, decimal: str = ".") -> tuple[pd.Series, list[_Bad]]:
     """Parse a whole-number column (``3``, ``3.0`` accepted; ``3.5`` refused)."""
     vals, bads = parse_numbers(raw, decimal)
+    for b in bads:
+        if b.rule == "invalid_number":
+            b.expected_nl, b.expected_en = "een geheel getal, zoals 12", "a whole number, like 12"
     arr = vals.to_numpy()
     frac = ~np.isnan(arr) & (np.floor(arr) != arr)
     if frac.any():
@@ -961,8 +964,12 @@ def _cross_checks(
         tr = tr[~tr["trajectory_id"].duplicated(keep="first") & tr["trajectory_id"].notna()]
         tr = tr.set_index("trajectory_id")
         c = T["contacts"]
-        start = c["trajectory_id"].map(tr["start_date"])
-        end = c["trajectory_id"].map(tr["end_date"]) if "end_date" in present["trajectories"] else pd.Series(pd.NaT, index=c.index)
+        # reindex, not Series.map: map with an empty datetime mapper fails (no trajectories)
+        start = pd.Series(tr["start_date"].reindex(c["trajectory_id"]).to_numpy(), index=c.index)
+        if "end_date" in present["trajectories"]:
+            end = pd.Series(tr["end_date"].reindex(c["trajectory_id"]).to_numpy(), index=c.index)
+        else:
+            end = pd.Series(pd.NaT, index=c.index, dtype="datetime64[ns]")
         end = end.where(~(end < start))  # an end before start is already an error
         d = c["date"]
         bad = ((d < start) | (d > end)).fillna(False).to_numpy(dtype=bool)
@@ -1131,7 +1138,7 @@ def _check(raw: RawPackage) -> _Checked:
             detail = (f"{iss.detail.get('other')} wordt gebruikt; verwijder of hernoem dit bestand.",
                       f"{iss.detail.get('other')} is used; remove or rename this file.")
         elif iss.rule in ("unreadable_file", "study_unreadable"):
-            detail = (str(iss.detail.get("error", "")), str(iss.detail.get("error", "")))
+            detail = _unreadable_detail(str(iss.detail.get("error", "")))
         elif iss.rule in ("missing_path", "not_a_package"):
             expected = ("een map met CSV- of parquetbestanden, of één .xlsx-werkmap",
                         "a folder of CSV or parquet files, or one .xlsx workbook")
@@ -1166,6 +1173,23 @@ def _check(raw: RawPackage) -> _Checked:
     problems = _drop_shadowed_by_bsn(P.frame())
     problems = _sort(problems, sources)
     return _Checked(problems, tables, present, extras, study, instrument, raw)
+
+
+def _unreadable_detail(error: str) -> tuple[str, str]:
+    """Readable (nl, en) explanation of a reader error; a ragged CSV line gets advice."""
+    import re
+
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", error)
+    if m:
+        want, line, saw = m.groups()
+        return (
+            f"Regel {line} heeft {saw} velden, de kopregel {want}. Staat er een scheidingsteken "
+            "(, of ;) in een waarde? Zet die waarde dan tussen aanhalingstekens (\"...\").",
+            f"Line {line} has {saw} fields, the header {want}. Is there a separator (, or ;) "
+            "inside a value? Then put that value in double quotes (\"...\").",
+        )
+    error = error.strip()
+    return error, error
 
 
 def _drop_shadowed_by_bsn(df: pd.DataFrame) -> pd.DataFrame:
@@ -1413,7 +1437,7 @@ def run_cli(args: argparse.Namespace) -> int:
     problems = validate(args.path, lang=args.lang)
     if args.output_format == "json":
         records = [
-            {k: (None if (v is pd.NA or (isinstance(v, float) and np.isnan(v))) else (int(v) if k == "row" else v))
+            {k: (None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else (int(v) if k == "row" else v))
              for k, v in rec.items()}
             for rec in problems.astype(object).to_dict(orient="records")
         ]
