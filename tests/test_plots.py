@@ -359,3 +359,177 @@ def test_love_plot_shows_smds_before_and_after_weighting():
     assert x_w < 0.1 < x_un  # a logistic PS on age balances the age mean
     with pytest.raises(ValueError, match="lang"):
         plots.love_plot(bal, lang="fr")
+
+
+# ------------------------------------------------------------------------ domain trends
+
+
+def test_domain_trends_data_by_hand(tiny):
+    df = plots.domain_trends_data(tiny).set_index(["arm", "domain", "measurement"])
+    # resident scores (plots_helpers): demand-driven health T1 3 -> 6, T2 6 -> 4
+    assert df.loc[("demand_driven", "health", 0), ["n", "mean"]].tolist() == [2, 4.5]
+    assert df.loc[("demand_driven", "health", 1), "mean"] == 5.0
+    assert df.loc[("demand_driven", "health", 0), "share_problem"] == 0.5  # 3 <= 5, 6 > 5
+    # supply-driven finances: T3 3, 2, 6 and T4 4 (once)
+    assert df.loc[("supply_driven", "finances", 0), ["n", "mean", "share_problem"]].tolist() == [
+        2, 3.5, 1.0]
+    assert df.loc[("supply_driven", "finances", 2), ["n", "mean"]].tolist() == [1, 6.0]
+    assert list(dict.fromkeys(plots.domain_trends_data(tiny)["domain"])) == ["health", "finances"]
+    with pytest.raises(ValueError, match="rater"):
+        plots.domain_trends_data(tiny, rater="neighbour")
+
+
+def test_domain_trends_draws_the_means_and_suppresses_small_points(tiny):
+    fig = plots.domain_trends(tiny, lang="en", min_count=1)
+    line = _bar(fig, "trend:supply_driven:finances")
+    assert list(line.get_xdata()) == [0, 1, 2]
+    assert list(line.get_ydata()) == [3.5, 2.0, 6.0]
+    assert list(_bar(fig, "trend:demand_driven:health").get_ydata()) == [4.5, 5.0]
+    assert fig.wattelt_notes == []
+    fig = plots.domain_trends(tiny, lang="nl", min_count=2)
+    y = _bar(fig, "trend:supply_driven:finances").get_ydata()
+    assert y[0] == 3.5 and np.isnan(y[1]) and np.isnan(y[2])
+    assert fig.wattelt_notes == ["2 punt(en) met minder dan 2 inwoners niet getoond."]
+    with pytest.raises(ValueError, match="safety"):
+        plots.domain_trends(tiny, domains=["safety"])
+
+
+# ------------------------------------------------------------------------ agreement
+
+
+def test_weighted_kappa_equals_statsmodels_quadratic_kappa():
+    import pandas as pd
+    from statsmodels.stats.inter_rater import cohens_kappa
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(1, 11, 300)
+    y = np.clip(x + rng.integers(-3, 3, 300), 1, 10)
+    tab = pd.crosstab(x, y).reindex(index=range(1, 11), columns=range(1, 11), fill_value=0)
+    assert plots.weighted_kappa(x, y) == pytest.approx(
+        cohens_kappa(tab.to_numpy(), wt="quadratic").kappa, rel=1e-12)
+    assert plots.weighted_kappa([3, 6], [4, 5]) == pytest.approx(0.6)  # by hand, see below
+    assert np.isnan(plots.weighted_kappa([5, 5], [5, 5]))
+
+
+def test_agreement_data_by_hand(tiny):
+    # measurement 0: one resident-professional pair (T1 health 3 vs 4)
+    a0 = plots.agreement_data(tiny).set_index("domain")
+    assert a0.loc["health", ["n_pairs", "bias"]].tolist() == [1, -1.0]
+    assert list(a0.index) == ["health", "all"]
+    # all measurements: T1 health (3, 4) and (6, 5): differences -1, +1
+    a = plots.agreement_data(tiny, measurement=None).set_index("domain").loc["health"]
+    assert (a["n_pairs"], a["n_trajectories"], a["bias"]) == (2, 1, 0.0)
+    assert a["sd_diff"] == pytest.approx(np.sqrt(2))
+    assert a["loa_high"] == pytest.approx(1.96 * np.sqrt(2))
+    assert (a["exact"], a["within_1"]) == (0.0, 1.0)
+    # population moments: var 2.25 and 0.25, cov 0.75, equal means -> 1.5 / 2.5
+    assert a["kappa_w"] == pytest.approx(0.6)
+    carer = plots.agreement_data(tiny, raters=("resident", "informal_carer")).set_index("domain")
+    assert carer.loc["health", "bias"] == 1.0  # 3 vs 2
+    with pytest.raises(ValueError, match="different"):
+        plots.agreement_data(tiny, raters=("resident", "resident"))
+
+
+def test_agreement_figure_draws_bias_and_limits(tiny):
+    fig = plots.agreement(tiny, pairs=[("resident", "professional")], measurement=None,
+                          lang="en", min_count=1)
+    off = _offsets(fig, "bias:resident:professional")
+    assert list(off[:, 0]) == [0.0, 0.0]  # health and all domains
+    seg = _bar(fig, "loa:resident:professional").get_segments()[0]
+    np.testing.assert_allclose(sorted(seg[:, 0]), [-1.96 * np.sqrt(2), 1.96 * np.sqrt(2)])
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["Health", "All domains"]
+    fig = plots.agreement(tiny, lang="nl")  # default threshold 10: nothing of the tiny pilot
+    assert len(_offsets(fig, "bias:resident:professional")) == 0
+    assert any("minder dan 10" in n for n in fig.wattelt_notes)
+
+
+# ------------------------------------------------------------------------ the demo pilot
+# Every figure renders on the bundled demo pilot and draws the numbers of its table.
+
+
+@pytest.fixture(scope="module")
+def demo():
+    import wattelt_eval as we
+
+    data = we.synth.demo()
+    return data, we.outcome_set(data)
+
+
+def test_demo_board_and_cohort_board(demo):
+    data, oset = demo
+    tid = sorted(data.domain_scores["trajectory_id"].unique())[0]
+    fig = plots.board(data, tid, lang="en")
+    bd = plots.board_data(data, tid)
+    res = bd[bd["rater"] == "resident"]
+    np.testing.assert_allclose(sorted(_offsets(fig, "first:resident")[:, 0]), sorted(res["first"]))
+    fig = plots.cohort_board(data, lang="en", outcome_set=oset)
+    cb = plots.cohort_board_data(data, outcome_set=oset)
+    dd = cb[(cb["arm"] == "demand_driven") & (cb["n"] >= 10)]
+    assert len(dd) == len(data.instrument.domain_codes)
+    np.testing.assert_allclose(_offsets(fig, "latest:demand_driven")[:, 0], dd["mean_latest"])
+    widths = [p.get_width() for p in _by_gid(fig, "improved:supply_driven")]
+    sd = cb[cb["arm"] == "supply_driven"]
+    np.testing.assert_allclose(widths, sd["share_improved"])
+
+
+def test_demo_goal_flow_retellings_costs(demo):
+    data, oset = demo
+    fig = plots.goal_flow(data, lang="en")
+    gf = plots.goal_flow_data(data)
+    want = gf[(gf["arm"] == "supply_driven") & (gf["state"] == "lost")]["share"].to_numpy()
+    np.testing.assert_allclose(_band_heights(_bar(fig, "lost:supply_driven"), np.arange(5)), want)
+    # goal retention pooled = 1 - lost at the last stage
+    t = oset.table[oset.table["arm"] == "supply_driven"]
+    assert 1 - want[-1] == pytest.approx(t["n_resident_goals_retained"].sum()
+                                         / t["n_resident_goals"].sum())
+    fig = plots.retellings(data, lang="en")
+    dist = plots.retelling_data(data)["distribution"]
+    shown = dist[~dist["suppressed"]]
+    for _, r in shown.iterrows():
+        assert _bar(fig, f"dist:{r['arm']}:{r['bin']}").get_height() == pytest.approx(r["share"])
+    tab = oset.table
+    fig = plots.costs(tab, lang="en")
+    comp = plots.cost_data(tab)["components"]
+    tops = {}
+    for _, r in comp.iterrows():
+        b = _bar(fig, f"component:{r['arm']}:{r['component']}")
+        assert b.get_height() == pytest.approx(r["mean"])
+        tops[r["arm"]] = max(tops.get(r["arm"], 0), b.get_y() + b.get_height())
+    for arm, top in tops.items():
+        assert top == pytest.approx(tab.loc[tab["arm"] == arm, "cost_total"].mean())
+
+
+def test_demo_forest_flow_love(demo):
+    import wattelt_eval as we
+
+    data, oset = demo
+    tab = oset.table
+    res = we.compare_all(tab, ["goal_retention", "n_retells"], method="unadjusted", cluster="team")
+    fig = plots.forest(res, lang="en")
+    for _, r in plots.forest_data(res).iterrows():
+        x = _bar(fig, f"estimate:{r['outcome']}:{r['method']}").get_xdata()[0]
+        assert x == pytest.approx(r["estimate"])
+    fig = plots.flow(oset, lang="en")
+    fd = plots.flow_data(oset, lang="en").set_index(["part", "step"])
+    assert _bar(fig, "box:trajectories:received").get_text().endswith(
+        f"n = {fd.loc[('trajectories', 'received'), 'shown']}")
+    bal = we.balance(tab, arm="arm", covariates=["age", "n_problem_domains_t0"])
+    fig = plots.love_plot(bal, lang="en")
+    x = np.asarray(fig.axes[0].collections[0].get_offsets())[:, 0]
+    np.testing.assert_allclose(sorted(x), sorted(np.abs(bal.table["smd"])))
+
+
+def test_demo_domain_trends_and_agreement(demo):
+    data, _ = demo
+    fig = plots.domain_trends(data, lang="nl")
+    tr = plots.domain_trends_data(data)
+    sub = tr[(tr["arm"] == "demand_driven") & (tr["domain"] == "housing")]
+    np.testing.assert_allclose(_bar(fig, "trend:demand_driven:housing").get_ydata(), sub["mean"])
+    assert len(fig.axes) >= len(data.instrument.domain_codes)
+    fig = plots.agreement(data, lang="en")
+    ag = plots.agreement_data(data, raters=("resident", "informal_carer"))
+    ag = ag[ag["n_trajectories"] >= 10]
+    np.testing.assert_allclose(_offsets(fig, "bias:resident:informal_carer")[:, 0], ag["bias"])
+    # the resident's own mean minus the carer's equals the bias (paired rows)
+    np.testing.assert_allclose(ag["mean_a"] - ag["mean_b"], ag["bias"])
