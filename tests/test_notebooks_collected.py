@@ -94,3 +94,14 @@ def test_public_functions_are_not_shadowed_by_their_subpackages():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_papermill_sees_the_parameters(path):
+    # the parameters cell is what `papermill -p DATA my_pilot/` replaces
+    from papermill.inspection import inspect_notebook
+
+    params = inspect_notebook(str(path))
+    assert {"DATA", "SEED", "LANG"} <= set(params), params
+    assert params["DATA"]["default"] == "None"
+    assert params["LANG"]["default"].strip("'\"") in ("nl", "en")
