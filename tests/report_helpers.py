@@ -81,10 +81,10 @@ def tiny_pilot() -> PilotData:
 #: Marker carried by every identifier and every goal text of :func:`marked_pilot`.
 MARKER = "QZXMARK"
 
-#: Identifier columns per table (goal ``derived_from`` refers to goal ids).
+#: Identifier (and organisation name) columns per table; goal ``derived_from`` refers to goal ids.
 ID_COLUMNS = {
     "trajectories": ["trajectory_id", "resident_id"],
-    "contacts": ["contact_id", "trajectory_id", "professional_id"],
+    "contacts": ["contact_id", "trajectory_id", "professional_id", "organisation"],
     "goals": ["goal_id", "trajectory_id", "derived_from"],
     "domain_scores": ["trajectory_id"],
     "provisions": ["provision_id", "trajectory_id"],
@@ -93,7 +93,7 @@ ID_COLUMNS = {
 
 
 def marked_pilot(n: int = 240, seed: int = 8) -> PilotData:
-    """A synthetic pilot whose ids and goal texts all carry :data:`MARKER` (leak test).
+    """A synthetic pilot whose ids, organisations and goal texts carry :data:`MARKER` (leak test).
 
     Every identifier becomes ``<MARKER><old id>`` (consistently across tables) and
     every goal text ``<MARKER>-<row> <old text>``, so each text is unique too.

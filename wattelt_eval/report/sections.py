@@ -796,7 +796,11 @@ class CouncilReport:
                 sure = _t("sure_yes" if e.clear else "sure_no", lang)
                 lo = self._fmt_value(h, e.ci_low, diff=True, unit=False)
                 hi = self._fmt_value(h, e.ci_high, diff=True, unit=False)
-                cells = [v["treated"], v["control"], v["difference"], f"{lo} … {hi}"]
+                # no line break between the euro sign and its number; the cell may wrap elsewhere
+                cells = [
+                    c.replace("€ ", "€\u00a0")
+                    for c in (v["treated"], v["control"], v["difference"], f"{lo} … {hi}")
+                ]
             else:
                 sure = _t("sure_na", lang)
                 cells = ["—"] * 4
@@ -1017,9 +1021,13 @@ class CouncilReport:
         col = _t("col_count", lang)
         if len(s) == 1:
             n = int(total["n"].iloc[0])
-            shown = [format_count(int(s.iloc[0]), self.rule, lang=lang), format_count(n, self.rule, lang=lang)]
-            return pd.DataFrame({col: shown}, index=[s.index[0], total_label])
-        return suppress_table(s.to_frame(col), self.rule, lang=lang, total_label=total_label)
+            shown = [
+                format_count(n, self.rule, lang=lang),
+                format_count(int(s.iloc[0]), self.rule, lang=lang),
+            ]
+            return pd.DataFrame({col: shown}, index=[total_label, s.index[0]])
+        pub = suppress_table(s.to_frame(col), self.rule, lang=lang, total_label=total_label)
+        return pub.iloc[[len(pub) - 1, *range(len(pub) - 1)]]  # the total first, as a flow
 
     def flow(self) -> HTMLSection:
         """Who was included and who was not, and why (all counts suppressed)."""
