@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .data import EXCLUSION_COLUMNS, empty_exclusions
 from .schema import (
@@ -221,12 +223,89 @@ Lang = Literal["nl", "en"]
 # ======================================================================================
 
 
+def _arrow_strings(s: pd.Series) -> Any:
+    """The pyarrow (chunked) string array behind an Arrow-backed string Series, else None."""
+    dtype = s.dtype
+    arrow = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
+        isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype)
+        or isinstance(dtype, pd.ArrowDtype) and pa.types.is_large_string(dtype.pyarrow_dtype)
+    )
+    return s.array.__arrow_array__() if arrow else None
+
+
+def _lookup(s: pd.Series, values: Any) -> np.ndarray:
+    """Position of each value of ``s`` in the unique strings ``values`` (-1: missing/unknown).
+
+    A hash lookup (:func:`pyarrow.compute.index_in`) for Arrow-backed strings, a lookup of
+    the categories for categoricals, :meth:`pandas.Index.get_indexer` otherwise. Matching
+    is exact string equality in every case.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = pd.Series(s.cat.categories.astype("string"))
+        lut = np.append(_lookup(cats, values), -1)  # code -1 (missing) -> last entry
+        return lut[s.cat.codes.to_numpy()]
+    arr = _arrow_strings(s)
+    if arr is not None:
+        vs = _arrow_strings(pd.Series(values)) if isinstance(values, (pd.Index, pd.Series)) else None
+        if vs is None:
+            vs = pa.array([None if pd.isna(v) else str(v) for v in values], type=pa.large_string())
+        if isinstance(vs, pa.ChunkedArray):
+            vs = vs.combine_chunks()
+        res = pc.index_in(arr, value_set=vs.cast(arr.type), skip_nulls=True)
+        return pc.fill_null(res, -1).to_numpy().astype(np.int64, copy=False)
+    index = pd.Index(values, dtype="string")
+    return index.get_indexer(s.astype("string"))
+
+
+def _factorize(s: pd.Series) -> np.ndarray:
+    """Integer code per value (equal values, equal codes; -1 for missing)."""
+    arr = _arrow_strings(s)
+    if arr is not None:
+        enc = arr.dictionary_encode()
+        idx = enc.combine_chunks().indices if isinstance(enc, pa.ChunkedArray) else enc.indices
+        return pc.fill_null(idx, -1).to_numpy().astype(np.int64, copy=False)
+    return pd.factorize(s, use_na_sentinel=True)[0]
+
+
+def _rank(s: pd.Series) -> np.ndarray:
+    """Dense rank of the string values in sorted order (missing values rank first)."""
+    arr = _arrow_strings(s)
+    if arr is not None:
+        r = pc.rank(arr, sort_keys="ascending", tiebreaker="dense").to_numpy().astype(np.int64)
+        return np.where(pc.is_null(arr).to_numpy(zero_copy_only=False), 0, r)
+    return pd.factorize(s, sort=True, use_na_sentinel=True)[0]
+
+
+def _order(keys: list[np.ndarray], rownum: np.ndarray | None = None) -> np.ndarray:
+    """Stable sort order by ``keys`` (most significant first), ties by ``rownum``.
+
+    The same order as ``np.lexsort((rownum, *reversed(keys)))``, but when the integer
+    keys' ranges fit together in 62 bits and ``rownum`` increases
+    with position, they are packed into one int64 and sorted with one stable argsort
+    (several times faster than ``lexsort`` at millions of rows).
+    """
+    n = len(keys[0])
+    lex = (rownum, *keys[::-1]) if rownum is not None else tuple(keys[::-1])
+    if n < 2:
+        return np.arange(n)
+    if rownum is not None and not bool((rownum[1:] > rownum[:-1]).all()):
+        return np.lexsort(lex)
+    packed = np.zeros(n, dtype=np.int64)
+    span = 1
+    for k in keys:
+        lo, hi = int(k.min()), int(k.max())
+        width = hi - lo + 1
+        span *= width
+        if span > 2**62:
+            return np.lexsort(lex)
+        packed *= width
+        packed += k.astype(np.int64, copy=False) - lo
+    return np.argsort(packed, kind="stable")
+
+
 def _codes(s: pd.Series, categories: tuple[str, ...] | list[str]) -> np.ndarray:
-    """Position of each value in ``categories`` (-1 for missing or unknown), via factorize."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    pos = {c: i for i, c in enumerate(categories)}
-    lut = np.array([pos.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
-    return lut[codes]
+    """Position of each value in ``categories`` (-1 for missing or unknown)."""
+    return _lookup(s, list(categories))
 
 
 def _days(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -334,10 +413,10 @@ class _Log:
             rows.append(_rownum(df)[pos])
             idcol = ID_COLUMNS.get(table)
             if idcol is not None and idcol in df.columns:
-                recs.append(df[idcol].astype("string").iloc[pos].reset_index(drop=True))
+                recs.append(df[idcol].iloc[pos].astype("string").reset_index(drop=True))
             else:
                 recs.append(pd.Series(pd.NA, index=range(len(pos)), dtype="string"))
-            trajs.append(df["trajectory_id"].astype("string").iloc[pos].reset_index(drop=True))
+            trajs.append(df["trajectory_id"].iloc[pos].astype("string").reset_index(drop=True))
             reasons.append(np.concatenate(reason_list))
         reason_codes = np.concatenate(reasons)
         nl = [REASONS[r][0] for r in _REASON_CODES]
@@ -623,7 +702,7 @@ class _Traj:
     n_missing_id: int = 0
 
     def codes(self, s: pd.Series) -> np.ndarray:
-        return self.index.get_indexer(s.astype("string"))
+        return _lookup(s, self.index)
 
 
 def _prepare_trajectories(data: PilotData, log: _Log) -> _Traj:
@@ -633,7 +712,7 @@ def _prepare_trajectories(data: PilotData, log: _Log) -> _Traj:
     ids = raw["trajectory_id"].astype("string")
     missing = ids.isna().to_numpy()
     log.add("trajectories", raw, missing, "missing_trajectory_id")
-    codes = pd.factorize(ids, use_na_sentinel=True)[0]
+    codes = _factorize(ids)
     dup = _later_duplicates(codes, _rownum(raw), ~missing)
     log.add("trajectories", raw, dup, "duplicate_trajectory_id")
     keep = ~(missing | dup)
@@ -703,7 +782,7 @@ def _later_duplicates(codes: np.ndarray, rownum: np.ndarray, cand: np.ndarray) -
     dup = np.zeros(len(codes), dtype=bool)
     if len(pos) < 2:
         return dup
-    order = pos[np.lexsort((rownum[pos], codes[pos]))]
+    order = pos[_order([codes[pos]], rownum[pos])]
     c = codes[order]
     dup[order[1:][c[1:] == c[:-1]]] = True
     return dup
@@ -711,7 +790,7 @@ def _later_duplicates(codes: np.ndarray, rownum: np.ndarray, cand: np.ndarray) -
 
 def _dedupe_ids(df: pd.DataFrame, table: str, idcol: str, ok: np.ndarray, log: _Log) -> np.ndarray:
     """Mark later duplicates (by row number) of ``idcol`` among ``ok`` rows as not ok (logged)."""
-    codes = pd.factorize(df[idcol].astype("string"), use_na_sentinel=True)[0]
+    codes = _factorize(df[idcol])
     dup = _later_duplicates(codes, _rownum(df), ok)
     log.add(table, df, dup, "duplicate_id")
     return ok & ~dup
@@ -742,9 +821,9 @@ def _goal_outcomes(
     att = _float(g["attainment"])[pos]
 
     # ---- lineage: parent index by goal_id, then pointer jumping to the root
-    gid = g["goal_id"].astype("string").iloc[pos]
-    dfrom = g["derived_from"].astype("string").iloc[pos]
-    parent = pd.Index(gid.to_numpy(), dtype="string").get_indexer(dfrom)
+    gid = g["goal_id"].iloc[pos].astype("string")
+    dfrom = g["derived_from"].iloc[pos]
+    parent = _lookup(dfrom, gid.reset_index(drop=True))
     has_link = dfrom.notna().to_numpy()
     unknown = has_link & (parent < 0)
     log.add("goals", g, pos[unknown], "goal_derived_from_unknown")
@@ -822,15 +901,15 @@ def _telling_outcomes(c: pd.DataFrame, tr: _Traj, log: _Log) -> dict[str, Any]:
     tc = tc_all[pos]
     day = day_all[pos]
     ctype = ctype_all[pos]
-    cid = c["contact_id"].astype("string").iloc[pos]
-    cid_rank = pd.factorize(cid, sort=True, use_na_sentinel=True)[0]
-    org_code = pd.factorize(c["organisation"].astype("string").iloc[pos], use_na_sentinel=True)[0]
+    cid = c["contact_id"].iloc[pos].astype("string")
+    cid_rank = _rank(cid)
+    org_code = _factorize(c["organisation"].iloc[pos])
     story = c["story_told"].astype("boolean").iloc[pos]
     story_missing = story.isna().to_numpy()
     story_true = story.to_numpy(dtype=bool, na_value=False)
     plan = c["plan_available"].astype("boolean").iloc[pos].to_numpy(dtype=bool, na_value=False)
 
-    order = np.lexsort((cid_rank, day, tc))
+    order = _order([tc, day, cid_rank])
     n_org = int(org_code.max()) + 2 if len(org_code) else 1
     key = tc[order].astype(np.int64) * n_org + org_code[order]
     seen = pd.Series(key).duplicated(keep="first").to_numpy()
@@ -968,14 +1047,14 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
     meas_all = _float(d["measurement"])
     rater_all = _codes(d["rater"], RATER)
     score_all = _float(d["score"])
-    dom_raw = d["domain"].astype("string")
+    dom_raw = d["domain"]
     missing = linked & (
         np.isnan(meas_all) | (meas_all < 0) | (rater_all < 0) | np.isnan(score_all) | dom_raw.isna().to_numpy()
     )
     log.add("domain_scores", d, missing, "score_missing_field")
     ok = linked & ~missing
-    instr = d["instrument"].astype("string")
-    other = ok & instr.notna().to_numpy() & (instr.to_numpy(dtype=object, na_value="") != inst.code)
+    instr = d["instrument"]
+    other = ok & instr.notna().to_numpy() & (_lookup(instr, [inst.code]) < 0)
     log.add("domain_scores", d, other, "score_other_instrument")
     ok &= ~other
     dom_all = _codes(dom_raw, dom_codes)
@@ -994,7 +1073,7 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
 
     # duplicates of (trajectory, measurement, domain, rater): keep the first row
     group_key = (tc * nr + rater) * nd + dom  # trajectory x rater x domain
-    order = np.lexsort((_rownum(d)[pos], meas, group_key))
+    order = _order([group_key, meas], _rownum(d)[pos])
     gk = group_key[order]
     ms = meas[order]
     dup_sorted = np.zeros(len(pos), dtype=bool)
