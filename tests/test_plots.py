@@ -214,6 +214,9 @@ def test_costs_figure_by_hand():
     fig = plots.costs(t, lang="en", min_count=1)
     assert _bar(fig, "zero:demand_driven").get_height() == pytest.approx(1 / 3)
     assert _bar(fig, "zero:supply_driven").get_height() == pytest.approx(2 / 3)
+    # no individual provision (household, support, aids, residential all 0): D1; S1, S2
+    assert _bar(fig, "no_provision:demand_driven").get_height() == pytest.approx(1 / 3)
+    assert _bar(fig, "no_provision:supply_driven").get_height() == pytest.approx(2 / 3)
     # demand-driven means: household 500/3, support 20, aids 100, general 100/3, staff 140/3
     expect = {"household_help": 500 / 3, "support_at_home": 20, "aids_and_services": 100,
               "residential_and_shelter": 0, "general": 100 / 3, "staff": 140 / 3}
@@ -237,7 +240,9 @@ def test_costs_disclosure_and_dutch():
     # neither share may be drawn (the complement would reveal the small count)
     assert len(_by_gid(fig, "zero:demand_driven")) == 0
     assert len(_by_gid(fig, "zero:supply_driven")) == 0
+    assert len(_by_gid(fig, "no_provision:demand_driven")) == 0
     assert any("vraaggestuurd" in n for n in fig.wattelt_notes)
+    assert any("geen maatwerkvoorziening" in n for n in fig.wattelt_notes)
     with pytest.raises(ValueError, match="cost_total"):
         plots.costs(tiny_cost_table().drop(columns="cost_total"), min_count=1)
     with pytest.raises(TypeError):
@@ -498,6 +503,8 @@ def test_demo_goal_flow_retellings_costs(demo):
         tops[r["arm"]] = max(tops.get(r["arm"], 0), b.get_y() + b.get_height())
     for arm, top in tops.items():
         assert top == pytest.approx(tab.loc[tab["arm"] == arm, "cost_total"].mean())
+        share = 1 - tab.loc[tab["arm"] == arm, "any_provision"].astype(float).mean()
+        assert _bar(fig, f"no_provision:{arm}").get_height() == pytest.approx(share)
 
 
 def test_demo_forest_flow_love(demo):

@@ -167,6 +167,8 @@ _TEXT: dict[str, dict[str, str]] = {
     "distribution": {"nl": "Verdeling", "en": "Distribution"},
     "cost_title": {"nl": "Kosten per traject", "en": "Costs per trajectory"},
     "share_zero": {"nl": "Aandeel zonder kosten", "en": "Share without costs"},
+    "zero_total": {"nl": "geen kosten", "en": "no costs"},
+    "zero_provision": {"nl": "geen maatwerkvoorziening", "en": "no individual provision"},
     "positive_costs": {"nl": "Kosten als > 0 (€, log-schaal)", "en": "Costs if > 0 (€, log scale)"},
     "mean_cost": {"nl": "Gemiddelde kosten per traject (€)", "en": "Mean cost per trajectory (€)"},
     "staff": {"nl": "Tijd professionals", "en": "Professional time"},
@@ -956,7 +958,10 @@ def cost_data(table: Any, *, min_count: int | None = None) -> dict[str, pd.DataF
     dict of DataFrame
         ``arms``: per arm ``n``, ``n_zero``, ``share_zero``, ``mean_total``,
         ``median_positive``, ``suppressed`` (arm smaller than the threshold) and
-        ``zero_suppressed`` (fewer than the threshold with, or without, costs).
+        ``zero_suppressed`` (fewer than the threshold with, or without, costs); where the
+        table has ``any_provision`` also ``n_no_provision``, ``share_no_provision`` (no
+        individual provision in the window: the zeros of the provision costs that
+        matter for policy) and ``no_provision_suppressed``.
         ``components``: per arm and component (CBS groups of iWmo categories and
         ``staff``) the mean cost per trajectory (``mean``); the components of an arm
         sum to its mean ``cost_total``.
@@ -982,6 +987,12 @@ def cost_data(table: Any, *, min_count: int | None = None) -> dict[str, pd.DataF
     ).reindex(arms)
     tab["suppressed"] = tab["n"] < thr
     tab["zero_suppressed"] = (tab["n_zero"] < thr) | ((tab["n"] - tab["n_zero"]) < thr)
+    if "any_provision" in t.columns:
+        none = (~t["any_provision"].astype("boolean").fillna(True)).astype(int).groupby(arm).sum()
+        tab["n_no_provision"] = none.reindex(arms).astype(int)
+        tab["share_no_provision"] = tab["n_no_provision"] / tab["n"]
+        tab["no_provision_suppressed"] = ((tab["n_no_provision"] < thr)
+                                          | ((tab["n"] - tab["n_no_provision"]) < thr))
     comp = g[list(COST_COMPONENT_COLUMNS.values())].mean().reindex(arms)
     comp.columns = list(COST_COMPONENT_COLUMNS)
     comp_long = comp.stack().rename("mean").reset_index()
@@ -997,7 +1008,8 @@ def costs(
 ) -> Figure:
     """Costs per arm: the zeros, the positive part on a log scale, and the breakdown.
 
-    Panels: (1) share of trajectories without costs in the window; (2) violin of
+    Panels: (1) share of trajectories without any cost in the window and (hatched) the
+    share without an individual provision (``any_provision`` false); (2) violin of
     the positive costs on a log scale, median marked (no individual points are
     drawn); (3) mean cost per trajectory stacked by CBS group of iWmo categories
     (Hulp bij het huishouden; Ondersteuning thuis; Hulpmiddelen en diensten;
@@ -1011,7 +1023,8 @@ def costs(
     Returns
     -------
     matplotlib.figure.Figure
-        Bars carry ``gid`` ``"zero:<arm>"`` and ``"component:<arm>:<component>"``.
+        Bars carry ``gid`` ``"zero:<arm>"``, ``"no_provision:<arm>"`` and
+        ``"component:<arm>:<component>"``.
     """
     _check_lang(lang)
     thr = _threshold(table, min_count)
@@ -1026,18 +1039,33 @@ def costs(
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), layout="constrained",
                              gridspec_kw={"width_ratios": [0.7, 1.2, 1.2]})
     labels = [f"{arm_label(a, lang)}\n(n = {int(at.loc[a, 'n'])})" for a in arms]
-    # (1) zeros
-    for i, a in enumerate(arms):
-        if at.loc[a, "zero_suppressed"]:
-            notes.append(
-                f"Aandeel zonder kosten niet getoond voor {arm_label(a, lang)} (kleine aantallen)."
-                 if lang == "nl" else
-                 f"Share without costs not shown for {arm_label(a, lang)} (small counts)."
-            )
-            continue
-        axes[0].bar(i, at.loc[a, "share_zero"], color=colors[a], gid=f"zero:{a}")
-        axes[0].text(i, at.loc[a, "share_zero"], f"{at.loc[a, 'share_zero']:.0%}", ha="center",
-                     va="bottom", fontsize=8)
+    # (1) zeros: no cost at all, and (where known) no individual provision
+    kinds = [("zero", "share_zero", "zero_suppressed", "zero_total", None)]
+    if "share_no_provision" in at.columns:
+        kinds.append(("no_provision", "share_no_provision", "no_provision_suppressed",
+                      "zero_provision", "//"))
+    width = 0.8 / len(kinds)
+    for k, (gid, col, sup, lab, hatch) in enumerate(kinds):
+        for i, a in enumerate(arms):
+            if at.loc[a, sup]:
+                notes.append(
+                    f"{_t('share_zero', lang)} ({_t(lab, lang)}) "
+                    + (f"niet getoond voor {arm_label(a, lang)} (kleine aantallen)."
+                       if lang == "nl" else
+                       f"not shown for {arm_label(a, lang)} (small counts).")
+                )
+                continue
+            x = i + (k - (len(kinds) - 1) / 2) * width
+            v = float(at.loc[a, col])
+            axes[0].bar(x, v, width=width * 0.95, color=colors[a], hatch=hatch,
+                        edgecolor="white" if hatch else None, gid=f"{gid}:{a}")
+            axes[0].text(x, v, f"{v:.0%}", ha="center", va="bottom", fontsize=8)
+    if len(kinds) > 1:
+        from matplotlib.patches import Patch
+
+        axes[0].legend(handles=[Patch(fc="#777777", ec="white", hatch=h, label=_t(lab, lang))
+                                for _, _, _, lab, h in kinds], fontsize=7, frameon=False,
+                       loc="upper left")
     axes[0].set_xticks(range(len(arms)), labels, fontsize=8)
     axes[0].set_ylim(0, 1)
     axes[0].yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
