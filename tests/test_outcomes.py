@@ -659,6 +659,22 @@ def test_empty_optional_tables():
     assert len(r.exclusions) == 0
 
 
+def test_categorical_and_object_inputs_give_the_same_outcome_set(data, res):
+    # The lookups have three paths (Arrow strings, categoricals, anything else): all must give
+    # the same tables. The benchmark reads large packages with categorical text columns.
+    for convert in ("category", object):
+        d = data.copy()
+        for name in ("contacts", "goals", "domain_scores", "provisions", "staff_time"):
+            df = d[name].copy()
+            for c in df.columns:
+                if isinstance(df[c].dtype, pd.StringDtype):
+                    df[c] = df[c].astype(convert)
+            setattr(d, name, df)
+        other = outcome_set(d, extract_date="2026-01-31")
+        for k in ("table", "exclusions", "flow", "domain_changes", "cohort_domains", "gaps"):
+            pd.testing.assert_frame_equal(getattr(other, k), getattr(res, k), obj=f"{convert} {k}")
+
+
 def _run_cli(argv):
     """Run ``wattelt-eval outcomes`` through its own add_cli/run_cli (independent of other stages)."""
     import argparse
