@@ -540,3 +540,40 @@ def test_demo_domain_trends_and_agreement(demo):
     np.testing.assert_allclose(_offsets(fig, "bias:resident:informal_carer")[:, 0], ag["bias"])
     # the resident's own mean minus the carer's equals the bias (paired rows)
     np.testing.assert_allclose(ag["mean_a"] - ag["mean_b"], ag["bias"])
+
+
+def test_love_plot_on_the_tiny_pilot_by_hand(tiny):
+    import wattelt_eval as we
+
+    t = we.outcomes(tiny)
+    bal = we.balance(t, arm="arm", covariates=["age"])
+    fig = plots.love_plot(bal, lang="en", min_count=1)
+    # ages at 2025-01-01: demand-driven 74, 73; supply-driven 72, 71 (SD 0.707 each)
+    x = float(np.asarray(fig.axes[0].collections[0].get_offsets())[0, 0])
+    assert x == pytest.approx(2 / np.sqrt(0.5))
+    assert fig.wattelt_notes == []
+    fig = plots.love_plot(bal, lang="nl")  # two residents per arm: nothing may be drawn
+    assert len(fig.axes[0].collections[0].get_offsets()) == 0
+    assert fig.wattelt_notes == ["Niet getoond (minder dan 10 inwoners): age."]
+
+
+def test_forest_of_a_hand_made_ratio_table():
+    import pandas as pd
+
+    tab = pd.DataFrame({
+        "outcome": ["n_retells", "n_retells", "cost_total"], "group": ["all", "0-1", "all"],
+        "method": ["aipw", "aipw", "regression"], "term": ["ratio"] * 3,
+        "estimate": [0.5, 0.9, 0.8], "ci_low": [0.25, 0.5, 0.6], "ci_high": [1.0, 1.6, 1.1],
+        "n_control": [20, 12, 20], "n_treated": [20, 8, 20], "ci_method": ["cluster_t"] * 3,
+    })
+    fig = plots.forest(tab, term="ratio", lang="en")
+    assert [r["outcome"] for _, r in plots.forest_data(tab, term="ratio").iterrows()] == [
+        "n_retells", "cost_total"]  # the subgroup row is not part of the forest
+    assert _bar(fig, "estimate:n_retells:aipw").get_xdata()[0] == 0.5
+    np.testing.assert_allclose(sorted(_bar(fig, "ci:cost_total:regression").get_segments()[0][:, 0]),
+                               [0.6, 1.1])
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert any(list(line.get_xdata()) == [1.0, 1.0] for line in ax.get_lines())  # no-effect line
+    assert "0.50 (0.25 to 1.00)  [cluster_t]" in [t.get_text() for a in fig.axes
+                                                  for t in a.get_yticklabels()]

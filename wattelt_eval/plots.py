@@ -1724,26 +1724,45 @@ def agreement(
 # --------------------------------------------------------------------------------------
 
 
-def love_plot(balance: Any, *, lang: Lang = "nl", **kwargs: Any) -> Figure:
+def love_plot(
+    balance: Any, *, lang: Lang = "nl", min_count: int | None = None, **kwargs: Any
+) -> Figure:
     """Love plot of covariate balance before and after weighting.
 
     A thin wrapper around :func:`wattelt_eval.compare.balance.love_plot` (the
     comparison engine owns the balance computation), so that all figures can be
-    found in :mod:`wattelt_eval.plots`.
+    found in :mod:`wattelt_eval.plots`. Disclosure: a covariate whose non-missing
+    values in either arm number fewer than ``min_count`` (default the study's
+    threshold, 10) is not drawn, with a note (its SMD rests on too few residents).
 
     Parameters
     ----------
     balance : BalanceResult
         From ``we.balance(table, arm=..., covariates=..., weights=...)``.
     lang : {"nl", "en"}
+    min_count : int, optional
     **kwargs
         Passed on to the comparison engine's ``love_plot``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Axis 0 holds the unweighted |SMD| points (first collection) and, when
+        weighted, the weighted ones (second collection).
     """
-    _check_lang(lang)
+    import dataclasses
     import importlib
 
+    _check_lang(lang)
+    thr = _threshold(None, min_count)
+    tab = balance.table
+    notes: list[str] = []
+    if {"n_t", "n_c"} <= set(tab.columns):
+        small = (tab["n_t"] < thr) | (tab["n_c"] < thr)
+        if small.any():
+            dropped = list(dict.fromkeys(tab.loc[small, "variable"].astype(str)))
+            notes = _dropped_note(dropped, thr, lang)
+            balance = dataclasses.replace(balance, table=tab[~small].reset_index(drop=True))
     _balance_mod = importlib.import_module(".compare.balance", __package__)
     fig = _balance_mod.love_plot(balance, lang=lang, **kwargs)
-    if not hasattr(fig, "wattelt_notes"):
-        fig.wattelt_notes = []  # type: ignore[attr-defined]
-    return fig
+    return _finish(fig, notes)
