@@ -358,6 +358,42 @@ def _cell_text(v: Any) -> Any:
     return s if s else None
 
 
+def _per_unique(s: pd.Series, fn: Any, as_string: bool = False) -> pd.Series:
+    """``fn`` applied to the distinct values of ``s`` only, broadcast back.
+
+    Columns of codes hold few distinct values among many rows: normalising and
+    mapping the distinct values keeps validation of millions of rows fast. The
+    result has object dtype, or pandas ``string`` with ``as_string`` (built by an
+    arrow ``take``, without a Python loop over rows).
+    """
+    codes, uniq = pd.factorize(s)
+    res = fn(pd.Series(np.asarray(uniq, dtype=object), dtype="string")) if len(uniq) else pd.Series([], dtype=object)
+    arr = np.asarray(res.to_numpy(dtype=object, na_value=None), dtype=object)
+    if as_string:
+        import pyarrow as pa
+
+        taken = pa.array(arr, type=pa.string()).take(pa.array(codes, mask=codes < 0))
+        return pd.Series(pd.array(taken, dtype="string"), index=s.index)
+    out = np.full(len(s), None, dtype=object)
+    if len(uniq):
+        sel = codes >= 0
+        out[sel] = arr[codes[sel]]
+    return pd.Series(out, index=s.index, dtype=object)
+
+
+def _isin(s: pd.Series, values: Any) -> np.ndarray:
+    """``s.isin(values)`` as a numpy mask, hashing distinct values only (fast for strings)."""
+    codes, uniq = pd.factorize(s)
+    if not len(uniq):
+        return np.zeros(len(s), dtype=bool)
+    hit = pd.Index(np.asarray(uniq, dtype=object), dtype=object).isin(np.asarray(values, dtype=object))
+    return (codes >= 0) & hit[np.maximum(codes, 0)]
+
+
+def _norm_series(u: pd.Series) -> pd.Series:
+    return u.str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+
+
 @dataclass
 class _Bad:
     """Cells of one column that failed one check."""
@@ -505,8 +541,7 @@ def parse_bools(raw: pd.Series) -> tuple[pd.Series, list[_Bad]]:
     if pd.api.types.is_bool_dtype(raw):
         return raw.astype("boolean"), []
     t = _text(raw)
-    low = t.str.lower()
-    mapped = low.map(_BOOL_MAP)
+    mapped = _per_unique(t, lambda u: u.str.lower().map(_BOOL_MAP))
     present = t.notna().to_numpy()
     ok = mapped.notna().to_numpy()
     out = pd.Series(pd.array(np.where(ok, mapped.to_numpy(dtype=object, na_value=None), None), dtype="boolean"),
@@ -574,19 +609,21 @@ def parse_enums(raw: pd.Series, col: Column) -> tuple[pd.Series, list[_Bad]]:
     """Map an enum column to canonical codes (aliases, labels, any case)."""
     lookup = enum_lookup(col)
     t = _text(raw)
-    norm = t.str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
-    mapped = norm.map(lookup)
+
+    def to_code(u: pd.Series) -> pd.Series:
+        norm = _norm_series(u)
+        mapped = norm.map(lookup)
+        miss = mapped.isna()
+        if miss.any():  # second chance: numbers written as 2.0 / 2 for codes like "02"
+            alt = norm[miss].str.replace(r"\.0+$", "", regex=True).str.lstrip("0")
+            alt = alt.where(alt != "", "0")
+            mapped = mapped.astype(object)
+            mapped[miss] = alt.map(lookup).astype(object)
+        return mapped
+
+    mapped = _per_unique(t, to_code, as_string=True)
     present = t.notna().to_numpy()
     ok = mapped.notna().to_numpy()
-    miss = present & ~ok
-    if miss.any():  # second chance: numbers written as 2.0 / 2 for codes like "02"
-        alt = norm[miss].str.replace(r"\.0+$", "", regex=True).str.lstrip("0")
-        alt = alt.where(alt != "", "0")
-        alt_map = alt.map(lookup)
-        vals = mapped.to_numpy(dtype=object, na_value=None)
-        vals[np.flatnonzero(miss)] = alt_map.to_numpy(dtype=object, na_value=None)
-        mapped = pd.Series(vals, index=raw.index, dtype=object)
-        ok = mapped.notna().to_numpy()
     out = mapped.astype("string")
     out.index = raw.index
     bad = present & ~ok
@@ -668,6 +705,9 @@ def _bsn_numeric(values: np.ndarray) -> np.ndarray:
     return out
 
 
+_BSN_PREFILTER = r"\d{9}|\d{3}[.\s-]\d{3}[.\s-]\d{3}|\d{4}[.\s-]\d{2}[.\s-]\d{3}"
+
+
 def _bsn_mask(raw: pd.Series, candidates: np.ndarray | None = None) -> np.ndarray:
     """Cells of ``raw`` holding a BSN-like number (via :func:`wattelt_eval.bsn.scan_bsn`)."""
     n = len(raw)
@@ -688,9 +728,20 @@ def _bsn_mask(raw: pd.Series, candidates: np.ndarray | None = None) -> np.ndarra
         return out
     sub = t[cand]
     codes, uniq = pd.factorize(sub)
-    hits = scan_bsn(pd.DataFrame({"v": pd.Series(uniq, dtype="string")}))
+    uniq_s = pd.Series(np.asarray(uniq, dtype=object), dtype="string")
+    # cheap pre-filter (no look-arounds, so pyarrow's vectorised RE2 runs it): only values
+    # holding nine digits, or 3-3-3 / 4-2-3 groups, can hold a BSN; scan_bsn decides
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(np.asarray(uniq, dtype=object), type=pa.string())
+    maybe = pc.match_substring_regex(arr, _BSN_PREFILTER).to_numpy(zero_copy_only=False)
+    maybe = np.asarray(maybe, dtype=bool)
     hit_u = np.zeros(len(uniq), dtype=bool)
-    hit_u[[p for p, _ in hits]] = True
+    if maybe.any():
+        idx = np.flatnonzero(maybe)
+        hits = scan_bsn(pd.DataFrame({"v": uniq_s.iloc[idx].reset_index(drop=True)}))
+        hit_u[idx[[p for p, _ in hits]]] = True
     sel = np.flatnonzero(cand)
     out[sel] |= hit_u[codes] & (codes >= 0)
     return out
@@ -940,7 +991,7 @@ def _cross_checks(
             if name == "trajectories" or "trajectory_id" not in present[name]:
                 continue
             s = t["trajectory_id"]
-            unknown = (s.notna() & ~s.isin(traj_ids)).to_numpy(dtype=bool)
+            unknown = s.notna().to_numpy(dtype=bool) & ~_isin(s, traj_ids)
             if unknown.any():
                 P.add("unknown_reference", sources[name], _rows(t, unknown), "trajectory_id",
                       s[unknown].to_numpy(dtype=object),
@@ -996,8 +1047,7 @@ def _cross_checks(
             if has(name, "domain"):
                 t = T[name]
                 s = t["domain"]
-                norm = s.str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
-                mapped = norm.map(lookup)
+                mapped = _per_unique(s, lambda u, lk=lookup: _norm_series(u).map(lk), as_string=True)
                 bad = (s.notna() & mapped.isna()).to_numpy(dtype=bool)
                 t["domain"] = mapped.astype("string")
                 if bad.any():
@@ -1056,7 +1106,7 @@ def _cross_checks(
         for name, rule in (("contacts", "no_contacts"), ("goals", "no_goals"), ("domain_scores", "no_scores")):
             if name not in T or "trajectory_id" not in present[name]:
                 continue
-            without = (ids.notna() & ~ids.isin(T[name]["trajectory_id"].dropna().unique())).to_numpy(dtype=bool)
+            without = ids.notna().to_numpy(dtype=bool) & ~_isin(ids, pd.unique(T[name]["trajectory_id"].dropna()))
             if without.any():
                 P.add(rule, sources["trajectories"], _rows(tr, without), "trajectory_id",
                       ids[without].to_numpy(dtype=object), ("", ""),
@@ -1065,19 +1115,21 @@ def _cross_checks(
 
 def _derived_from_checks(g: pd.DataFrame, present: set[str], source: str, P: _Problems) -> None:
     ids = g["goal_id"]
-    first = _first_map(ids)  # goal_id -> row of first occurrence
+    ids_obj = ids.to_numpy(dtype=object, na_value=None)
+    firsts = ~ids.duplicated(keep="first").to_numpy(dtype=bool) & ids.notna().to_numpy(dtype=bool)
+    first_pos = np.flatnonzero(firsts)  # position of the first occurrence of each goal_id
     parent = g["derived_from"]
     has_parent = parent.notna().to_numpy(dtype=bool)
-    known = parent.isin(first.index).to_numpy(dtype=bool) & has_parent
+    where = pd.Index(ids_obj[firsts], dtype=object).get_indexer(parent.to_numpy(dtype=object, na_value=None))
+    known = (where >= 0) & has_parent
     unknown = has_parent & ~known
     if unknown.any():
         P.add("unknown_reference", source, _rows(g, unknown), "derived_from", parent[unknown].to_numpy(dtype=object),
               ("een goal_id uit dezelfde tabel, of leeg voor een nieuw doel",
                "a goal_id from the same table, or empty for a new goal"))
-    pos_of_row = pd.Series(np.arange(len(g)), index=g.index)
     ppos = np.full(len(g), -1, dtype=np.int64)
     if known.any():
-        ppos[known] = pos_of_row.loc[parent[known].map(first).to_numpy()].to_numpy()
+        ppos[known] = first_pos[where[known]]
     # other trajectory
     if "trajectory_id" in present:
         tid = g["trajectory_id"].to_numpy(dtype=object, na_value=None)
