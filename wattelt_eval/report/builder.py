@@ -407,7 +407,8 @@ def build(
     pdf_path = None
     if "pdf" in formats:
         _say("wattelt-eval report: PDF afdrukken met Chromium / printing PDF with Chromium", progress)
-        pdf_path = print_pdf(html_path, out_dir / f"{stem}.pdf", chromium=chromium)
+        pdf_path = out_dir / f"{stem}.pdf"
+        print_pdf(html_path, pdf_path, chromium=chromium)
     if "html" not in formats:
         html_path.unlink()
         html_path = None
