@@ -148,6 +148,8 @@ def test_its_matches_statsmodels_hac(lags):
     assert r.loc["effect_at_end", "se"] == pytest.approx(se_end, rel=1e-8)
     assert res.lags == L
     assert isinstance(res, ITSResult) and "Newey-West" in res.method
+    # the interruption may be given as a date string
+    pd.testing.assert_frame_equal(its(s, str(start.date()), lags=lags).table, res.table)
 
 
 def test_its_aggregates_a_trajectory_table_by_month():

@@ -151,6 +151,9 @@ def its(
         raise ValueError("The series has missing values. / De reeks heeft ontbrekende waarden.")
     n = len(y)
     t = np.arange(n, dtype=float)
+    if np.issubdtype(np.asarray(times).dtype, np.datetime64):
+        times = np.asarray(times, dtype="datetime64[ns]")
+        interruption = pd.Timestamp(interruption).to_datetime64()
     post = (times >= interruption).astype(float)
     if post.sum() < 2 or (1 - post).sum() < 2:
         raise ValueError("Need at least 2 periods before and after the interruption.")
