@@ -49,9 +49,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 
 __all__ = ["PilotData", "StudySettings", "Instrument", "load_instrument", "__version__", *_LAZY]
 
-# ``outcomes`` is both a submodule and the public function ``we.outcomes``. Importing the
-# submodule sets the package attribute to the module, so bind the function eagerly here
-# (after the submodule import) to keep ``we.outcomes(data)`` a function.
+# ``outcomes`` and ``compare`` are both a submodule and a public function. Importing a
+# submodule sets the package attribute to the module, so bind the functions eagerly here
+# (after the submodule imports): ``we.outcomes(data)`` and ``we.compare(...)`` stay functions
+# whatever is imported later (``import wattelt_eval.compare`` finds the module already loaded).
+from .compare import balance, cea, compare, compare_all, did, its, power  # noqa: E402, F401
 from .outcomes import outcome_set, outcomes  # noqa: E402, F401
 
 
@@ -61,11 +63,6 @@ def __getattr__(name: str) -> Any:
         mod = importlib.import_module(mod_name, __name__)
         value = mod if attr is None else getattr(mod, attr)
         globals()[name] = value
-        # importing a subpackage (e.g. ``.compare`` for ``we.compare_all``) sets the package
-        # attribute of that name to the module; rebind the public function of that name
-        for other, (m2, a2) in _LAZY.items():
-            if a2 is not None and isinstance(globals().get(other), type(importlib)):
-                globals()[other] = getattr(importlib.import_module(m2, __name__), a2)
         return value
     raise AttributeError(f"module 'wattelt_eval' has no attribute {name!r}")
 
