@@ -675,6 +675,18 @@ def test_categorical_and_object_inputs_give_the_same_outcome_set(data, res):
             pd.testing.assert_frame_equal(getattr(other, k), getattr(res, k), obj=f"{convert} {k}")
 
 
+def test_domain_chunks_give_the_same_outcome_set(data, res, monkeypatch):
+    # Domain scores are processed in blocks of whole trajectories at scale; with blocks of
+    # 3 rows the 19 score rows fall into several blocks and every table must be unchanged.
+    import importlib
+
+    mod = importlib.import_module("wattelt_eval.outcomes")
+    monkeypatch.setattr(mod, "DOMAIN_CHUNK_ROWS", 3)
+    other = outcome_set(data, extract_date="2026-01-31")
+    for k in ("table", "exclusions", "flow", "domain_changes", "cohort_domains", "gaps"):
+        pd.testing.assert_frame_equal(getattr(other, k), getattr(res, k), obj=k)
+
+
 def _run_cli(argv):
     """Run ``wattelt-eval outcomes`` through its own add_cli/run_cli (independent of other stages)."""
     import argparse

@@ -234,7 +234,7 @@ def _arrow_strings(s: pd.Series) -> Any:
 
 
 def _lookup(s: pd.Series, values: Any) -> np.ndarray:
-    """Position of each value of ``s`` in the unique strings ``values`` (-1: missing/unknown).
+    """Position (int32) of each value of ``s`` in the unique strings ``values`` (-1: missing).
 
     A hash lookup (:func:`pyarrow.compute.index_in`) for Arrow-backed strings, a lookup of
     the categories for categoricals, :meth:`pandas.Index.get_indexer` otherwise. Matching
@@ -242,7 +242,7 @@ def _lookup(s: pd.Series, values: Any) -> np.ndarray:
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
         cats = pd.Series(s.cat.categories.astype("string"))
-        lut = np.append(_lookup(cats, values), -1)  # code -1 (missing) -> last entry
+        lut = np.append(_lookup(cats, values), -1).astype(np.int32)  # code -1 -> last entry
         return lut[s.cat.codes.to_numpy()]
     arr = _arrow_strings(s)
     if arr is not None:
@@ -252,9 +252,9 @@ def _lookup(s: pd.Series, values: Any) -> np.ndarray:
         if isinstance(vs, pa.ChunkedArray):
             vs = vs.combine_chunks()
         res = pc.index_in(arr, value_set=vs.cast(arr.type), skip_nulls=True)
-        return pc.fill_null(res, -1).to_numpy().astype(np.int64, copy=False)
+        return pc.fill_null(res, -1).to_numpy().astype(np.int32, copy=False)
     index = pd.Index(values, dtype="string")
-    return index.get_indexer(s.astype("string"))
+    return index.get_indexer(s.astype("string")).astype(np.int32)
 
 
 def _factorize(s: pd.Series) -> np.ndarray:
@@ -768,6 +768,16 @@ def _link(df: pd.DataFrame, table: str, tr: _Traj, log: _Log) -> np.ndarray:
     return tc
 
 
+def _rows_increasing(df: pd.DataFrame) -> bool:
+    """Whether the row numbers (:func:`_rownum`) increase strictly with position."""
+    idx = df.index
+    if isinstance(idx, pd.RangeIndex):
+        return idx.step > 0
+    if not pd.api.types.is_integer_dtype(idx.dtype):
+        return True  # positions are used
+    return bool(idx.is_monotonic_increasing and idx.is_unique)
+
+
 def _rownum(df: pd.DataFrame) -> np.ndarray:
     """Row numbers as the user sees them (the ``row`` index), or positions if not numeric."""
     idx = df.index
@@ -1033,6 +1043,19 @@ def _cost_outcomes(data: PilotData, tr: _Traj, window_days: int, log: _Log) -> d
 # --------------------------------------------------------------------------- domains
 
 
+#: Domain scores are processed in chunks of whole trajectories of about this many rows,
+#: so that memory stays bounded at national scale (90M score rows for 1M trajectories).
+DOMAIN_CHUNK_ROWS = 4_000_000
+
+_DOMAIN_REASONS = (
+    "score_missing_field",
+    "score_other_instrument",
+    "score_unknown_domain",
+    "score_out_of_range",
+    "score_duplicate",
+)
+
+
 def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
     from .schema import ARM
 
@@ -1041,113 +1064,87 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
     dom_codes = inst.domain_codes
     nd = len(dom_codes)
     nr = len(RATER)
+    na = len(ARM)
     d = data.domain_scores
     tc_all = _link(d, "domain_scores", tr, log)
-    linked = tc_all >= 0
-    meas_all = _float(d["measurement"])
-    rater_all = _codes(d["rater"], RATER)
-    score_all = _float(d["score"])
-    dom_raw = d["domain"]
-    missing = linked & (
-        np.isnan(meas_all) | (meas_all < 0) | (rater_all < 0) | np.isnan(score_all) | dom_raw.isna().to_numpy()
-    )
-    log.add("domain_scores", d, missing, "score_missing_field")
-    ok = linked & ~missing
-    instr = d["instrument"]
-    other = ok & instr.notna().to_numpy() & (_lookup(instr, [inst.code]) < 0)
-    log.add("domain_scores", d, other, "score_other_instrument")
-    ok &= ~other
-    dom_all = _codes(dom_raw, dom_codes)
-    unknown_dom = ok & (dom_all < 0)
-    log.add("domain_scores", d, unknown_dom, "score_unknown_domain")
-    ok &= ~unknown_dom
-    out_range = ok & ((score_all < inst.scale_min) | (score_all > inst.scale_max))
-    log.add("domain_scores", d, out_range, "score_out_of_range")
-    ok &= ~out_range
-    pos = np.flatnonzero(ok)
-    tc = tc_all[pos].astype(np.int64)
-    meas = meas_all[pos].astype(np.int64)
-    rater = rater_all[pos]
-    dom = dom_all[pos]
-    score = score_all[pos]
+    increasing = _rows_increasing(d)
 
-    # duplicates of (trajectory, measurement, domain, rater): keep the first row
-    group_key = (tc * nr + rater) * nd + dom  # trajectory x rater x domain
-    order = _order([group_key, meas], _rownum(d)[pos])
-    gk = group_key[order]
-    ms = meas[order]
-    dup_sorted = np.zeros(len(pos), dtype=bool)
-    if len(pos):
-        dup_sorted[1:] = (gk[1:] == gk[:-1]) & (ms[1:] == ms[:-1])
-    log.add("domain_scores", d, pos[order[dup_sorted]], "score_duplicate")
-    order = order[~dup_sorted]
-    gk, ms = group_key[order], meas[order]
-    sc = score[order]
+    # Chunks of consecutive trajectory codes: every group (trajectory x rater x domain) and
+    # every duplicate lies within one chunk, so chunk results simply add up / concatenate.
+    n_chunks = max(1, -(-len(d) // DOMAIN_CHUNK_ROWS))
+    bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
+    size = na * nr * nd
+    cohort_sums = np.zeros((9, size))  # cnt, first, latest, improved, same, worse, out, into
+    per_traj = np.zeros((6, n))  # n_t0, n_prob, cnt_ch, sum_ch, n_gap0, sum_abs_gap0
+    excluded: dict[str, list[np.ndarray]] = {r: [] for r in _DOMAIN_REASONS}
+    changes_parts: list[dict[str, np.ndarray]] = []
+    gap_parts: list[dict[str, np.ndarray]] = []
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        if n_chunks == 1:
+            rows = np.flatnonzero(tc_all >= 0)
+        else:
+            rows = np.flatnonzero((tc_all >= lo) & (tc_all < hi))
+        if len(rows) == 0:
+            continue
+        sub = d.iloc[rows] if len(rows) < len(d) else d
+        rownum = None if increasing else _rownum(d)[rows]
+        part = _domain_chunk(sub, tc_all[rows], rownum, inst, nd, nr, tr.arm, n, size)
+        for reason, p in part["excluded"].items():
+            excluded[reason].append(rows[p])
+        changes_parts.append(part["changes"])
+        gap_parts.append(part["gaps"])
+        cohort_sums += part["cohort"]
+        per_traj += part["per_traj"]
+        del part, sub, rows
+    del tc_all
+    for reason in _DOMAIN_REASONS:
+        if excluded[reason]:
+            p = np.concatenate(excluded[reason])
+            log.add("domain_scores", d, p if reason == "score_duplicate" else np.sort(p), reason)
 
-    # ---- first vs latest per trajectory x rater x domain
-    if inst.direction == "lower_is_better":
-        problem = sc >= inst.problem_threshold
-        sign = -1.0
-    else:
-        problem = sc <= inst.problem_threshold
-        sign = 1.0
-    if len(gk):
-        starts = np.flatnonzero(np.r_[True, gk[1:] != gk[:-1]])
-        ends = np.r_[starts[1:], len(gk)] - 1
-    else:
-        starts = ends = np.array([], dtype=np.int64)
-    key = gk[starts]
-    g_tc = key // (nr * nd)
-    g_rater = (key // nd) % nr
-    g_dom = key % nd
-    n_meas = ends - starts + 1
-    first, latest = sc[starts], sc[ends]
-    two = n_meas >= 2
-    change = np.where(two, latest - first, np.nan)
-    pf, pl = problem[starts], problem[ends]
-    trend = np.where(~two, -1, np.where(sign * change > 0, 0, np.where(change == 0, 1, 2)))
-    traj_cat = pd.Categorical.from_codes(g_tc, categories=tr.index)
+    def cat(parts: list[dict[str, np.ndarray]], key: str, dtype: Any) -> np.ndarray:
+        arrays = [p.pop(key) for p in parts]
+        return np.concatenate(arrays) if arrays else np.array([], dtype=dtype)
+
+    # ---- per trajectory x rater x domain: first vs latest
+    g_tc = cat(changes_parts, "tc", np.int64)
+    two = cat(changes_parts, "two", bool)
+    pf = cat(changes_parts, "pf", bool)
+    pl = cat(changes_parts, "pl", bool)
     arm_codes = tr.arm[g_tc] if len(g_tc) else np.array([], dtype=np.int64)
-    labels_nl = inst.domain_labels("nl")
-    labels_en = inst.domain_labels("en")
     changes = pd.DataFrame(
         {
-            "trajectory_id": traj_cat,
+            "trajectory_id": pd.Categorical.from_codes(g_tc, categories=tr.index),
             "arm": pd.Categorical.from_codes(arm_codes, categories=list(ARM)),
-            "rater": pd.Categorical.from_codes(g_rater, categories=list(RATER)),
-            "domain": pd.Categorical.from_codes(g_dom, categories=dom_codes),
-            "first_measurement": ms[starts],
-            "latest_measurement": ms[ends],
-            "n_measurements": n_meas,
-            "first": first,
-            "latest": latest,
-            "change": change,
+            "rater": pd.Categorical.from_codes(cat(changes_parts, "rater", np.int8), categories=list(RATER)),
+            "domain": pd.Categorical.from_codes(cat(changes_parts, "dom", np.int8), categories=dom_codes),
+            "first_measurement": cat(changes_parts, "first_measurement", np.int64),
+            "latest_measurement": cat(changes_parts, "latest_measurement", np.int64),
+            "n_measurements": cat(changes_parts, "n_measurements", np.int64),
+            "first": cat(changes_parts, "first", np.float64),
+            "latest": cat(changes_parts, "latest", np.float64),
+            "change": cat(changes_parts, "change", np.float64),
             "problem_first": pf,
             "problem_latest": pl,
             "moved_out_of_problem": pd.arrays.BooleanArray(pf & ~pl, ~two),
             "moved_into_problem": pd.arrays.BooleanArray(~pf & pl, ~two),
-            "trend": pd.Categorical.from_codes(trend, categories=["improved", "same", "worse"]),
-        }
+            "trend": pd.Categorical.from_codes(
+                cat(changes_parts, "trend", np.int8), categories=["improved", "same", "worse"]
+            ),
+        },
+        copy=False,
     )
+    del g_tc, two, pf, pl, arm_codes
 
     # ---- per arm x rater x domain (cohort 'first vs latest', Outcomes Star style)
-    na = len(ARM)
-    ck = (arm_codes * nr + g_rater) * nd + g_dom
-    use = two & (arm_codes >= 0)
-    size = na * nr * nd
-    cnt = np.bincount(ck[use], minlength=size)
-    s_first = np.bincount(ck[use], weights=first[use], minlength=size)
-    s_latest = np.bincount(ck[use], weights=latest[use], minlength=size)
-    t_use = trend[use]
-    imp = np.bincount(ck[use], weights=(t_use == 0).astype(float), minlength=size)
-    same = np.bincount(ck[use], weights=(t_use == 1).astype(float), minlength=size)
-    worse = np.bincount(ck[use], weights=(t_use == 2).astype(float), minlength=size)
-    mo = np.bincount(ck[use], weights=(pf & ~pl)[use].astype(float), minlength=size)
-    mi = np.bincount(ck[use], weights=(~pf & pl)[use].astype(float), minlength=size)
+    cnt, s_first, s_latest, imp, same, worse, mo, mi = cohort_sums[:8]
+    cnt = cnt.astype(np.int64)
     cell = np.flatnonzero(cnt > 0)
     c_arm = cell // (nr * nd)
     c_rater = (cell // nd) % nr
     c_dom = cell % nd
+    labels_nl = inst.domain_labels("nl")
+    labels_en = inst.domain_labels("en")
     cohort = pd.DataFrame(
         {
             "arm": pd.Categorical.from_codes(c_arm, categories=list(ARM)),
@@ -1167,54 +1164,27 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
         }
     )
 
-    # ---- per trajectory columns
-    r0 = (g_rater == _R_RES) & (ms[starts] == 0)
-    # measurement 0 rows of the resident: problem at measurement 0 (first row of a group
-    # whose first measurement is 0)
-    n_t0 = _count(g_tc[r0], n)
-    n_prob = _count(g_tc[r0], n, pf[r0])
-    has_t0 = n_t0 > 0
-    res2 = (g_rater == _R_RES) & two
-    cnt_ch = _count(g_tc[res2], n)
-    sum_ch = _count(g_tc[res2], n, change[res2])
-    mean_change = _div(sum_ch, cnt_ch)
-
     # ---- resident - professional gap per trajectory x domain x measurement
-    tcs, rs, ds = gk // (nr * nd), (gk // nd) % nr, gk % nd
-    mmax = int(ms.max()) + 1 if len(ms) else 1
-    pair_key = (tcs * mmax + ms) * nd + ds
-    is_res, is_pro = rs == _R_RES, rs == _R_PRO
-    pro_keys = pair_key[is_pro]
-    pro_scores = sc[is_pro]
-    srt = np.argsort(pro_keys, kind="stable")
-    pro_keys, pro_scores = pro_keys[srt], pro_scores[srt]
-    res_keys = pair_key[is_res]
-    res_scores = sc[is_res]
-    j = np.searchsorted(pro_keys, res_keys)
-    j_ok = j < len(pro_keys)
-    match = np.zeros(len(res_keys), dtype=bool)
-    match[j_ok] = pro_keys[j[j_ok]] == res_keys[j_ok]
-    mk = res_keys[match]
-    gap = res_scores[match] - pro_scores[j[match]]
-    gap_tc = mk // (mmax * nd)
-    gap_meas = (mk // nd) % mmax
-    gap_dom = mk % nd
+    gap_tc = cat(gap_parts, "tc", np.int64)
+    gap = cat(gap_parts, "gap", np.float64)
     gaps = pd.DataFrame(
         {
             "trajectory_id": pd.Categorical.from_codes(gap_tc, categories=tr.index),
             "arm": pd.Categorical.from_codes(tr.arm[gap_tc] if len(gap_tc) else gap_tc, categories=list(ARM)),
-            "domain": pd.Categorical.from_codes(gap_dom, categories=dom_codes),
-            "measurement": gap_meas,
-            "resident": res_scores[match],
-            "professional": pro_scores[j[match]],
+            "domain": pd.Categorical.from_codes(cat(gap_parts, "dom", np.int64), categories=dom_codes),
+            "measurement": cat(gap_parts, "measurement", np.int64),
+            "resident": cat(gap_parts, "resident", np.float64),
+            "professional": cat(gap_parts, "professional", np.float64),
             "gap": gap,
             "abs_gap": np.abs(gap),
-        }
+        },
+        copy=False,
     )
-    at0 = gap_meas == 0
-    n_gap0 = _count(gap_tc[at0], n)
-    disagreement = _div(_count(gap_tc[at0], n, np.abs(gap[at0])), n_gap0)
+    del gap_tc, gap
 
+    # ---- per trajectory columns
+    n_t0, n_prob, cnt_ch, sum_ch, n_gap0, sum_gap0 = per_traj
+    has_t0 = n_t0 > 0
     npd = _int64(n_prob, ~has_t0)
     grp = pd.array(np.where(n_prob >= 2, "2+", "0-1"), dtype="string")
     grp[~has_t0] = pd.NA
@@ -1222,13 +1192,191 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
         "columns": {
             "n_problem_domains_t0": npd,
             "problem_domains_group": pd.Series(grp),
-            "mean_change_resident": mean_change,
-            "disagreement_t0": disagreement,
+            "mean_change_resident": _div(sum_ch, cnt_ch),
+            "disagreement_t0": _div(sum_gap0, n_gap0),
         },
         "changes": changes,
         "cohort": cohort,
         "gaps": gaps,
     }
+
+
+def _domain_chunk(
+    d: pd.DataFrame,
+    tc_in: np.ndarray,
+    rownum: np.ndarray | None,
+    inst: Any,
+    nd: int,
+    nr: int,
+    traj_arm: np.ndarray,
+    n: int,
+    size: int,
+) -> dict[str, Any]:
+    """Domain results for the score rows ``d`` (all linked) of a block of whole trajectories.
+
+    Exclusions are returned as positions into ``d``; ``cohort`` and ``per_traj`` are sums
+    to be added over chunks; ``changes`` and ``gaps`` are column arrays to concatenate.
+    """
+    excluded: dict[str, np.ndarray] = {}
+    meas_all = _float(d["measurement"])
+    rater_all = _codes(d["rater"], RATER)
+    score_all = _float(d["score"])
+    dom_raw = d["domain"]
+    missing = (
+        np.isnan(meas_all) | (meas_all < 0) | (rater_all < 0) | np.isnan(score_all) | dom_raw.isna().to_numpy()
+    )
+    excluded["score_missing_field"] = np.flatnonzero(missing)
+    ok = ~missing
+    del missing
+    instr = d["instrument"]
+    other = ok & instr.notna().to_numpy() & (_lookup(instr, [inst.code]) < 0)
+    excluded["score_other_instrument"] = np.flatnonzero(other)
+    ok &= ~other
+    del other
+    dom_all = _codes(dom_raw, inst.domain_codes)
+    unknown_dom = ok & (dom_all < 0)
+    excluded["score_unknown_domain"] = np.flatnonzero(unknown_dom)
+    ok &= ~unknown_dom
+    del unknown_dom
+    out_range = ok & ((score_all < inst.scale_min) | (score_all > inst.scale_max))
+    excluded["score_out_of_range"] = np.flatnonzero(out_range)
+    ok &= ~out_range
+    del out_range
+    pos = np.flatnonzero(ok)
+    del ok
+    group_key = (tc_in[pos].astype(np.int64) * nr + rater_all[pos]) * nd + dom_all[pos]
+    del rater_all, dom_all
+    meas = meas_all[pos].astype(np.int64)
+    del meas_all
+    score = score_all[pos]
+    del score_all
+
+    # duplicates of (trajectory, measurement, domain, rater): keep the first row
+    order = _order([group_key, meas], None if rownum is None else rownum[pos])
+    gk = group_key[order]
+    ms = meas[order]
+    del group_key, meas
+    dup_sorted = np.zeros(len(pos), dtype=bool)
+    if len(pos):
+        dup_sorted[1:] = (gk[1:] == gk[:-1]) & (ms[1:] == ms[:-1])
+    excluded["score_duplicate"] = pos[order[dup_sorted]]
+    if dup_sorted.any():
+        keep = ~dup_sorted
+        order, gk, ms = order[keep], gk[keep], ms[keep]
+        del keep
+    del dup_sorted, pos
+    sc = score[order]
+    del score, order
+
+    # ---- first vs latest per trajectory x rater x domain
+    if inst.direction == "lower_is_better":
+        problem = sc >= inst.problem_threshold
+        sign = -1.0
+    else:
+        problem = sc <= inst.problem_threshold
+        sign = 1.0
+    if len(gk):
+        starts = np.flatnonzero(np.r_[True, gk[1:] != gk[:-1]])
+        ends = np.r_[starts[1:], len(gk)] - 1
+    else:
+        starts = ends = np.array([], dtype=np.int64)
+    key = gk[starts]
+    g_tc = key // (nr * nd)
+    g_rater = (key // nd) % nr
+    g_dom = key % nd
+    del key
+    n_meas = ends - starts + 1
+    first, latest = sc[starts], sc[ends]
+    two = n_meas >= 2
+    change = np.where(two, latest - first, np.nan)
+    pf, pl = problem[starts], problem[ends]
+    del problem
+    trend = np.where(~two, -1, np.where(sign * change > 0, 0, np.where(change == 0, 1, 2)))
+    first_meas = ms[starts]
+
+    # cohort sums per arm x rater x domain (trajectories with at least two measurements)
+    arm_codes = traj_arm[g_tc] if len(g_tc) else np.array([], dtype=np.int64)
+    use = two & (arm_codes >= 0)
+    ck = ((arm_codes * nr + g_rater) * nd + g_dom)[use]
+    t_use = trend[use]
+    cohort = np.zeros((9, size))
+    cohort[0] = np.bincount(ck, minlength=size)
+    cohort[1] = np.bincount(ck, weights=first[use], minlength=size)
+    cohort[2] = np.bincount(ck, weights=latest[use], minlength=size)
+    cohort[3] = np.bincount(ck, weights=(t_use == 0).astype(float), minlength=size)
+    cohort[4] = np.bincount(ck, weights=(t_use == 1).astype(float), minlength=size)
+    cohort[5] = np.bincount(ck, weights=(t_use == 2).astype(float), minlength=size)
+    cohort[6] = np.bincount(ck, weights=(pf & ~pl)[use].astype(float), minlength=size)
+    cohort[7] = np.bincount(ck, weights=(~pf & pl)[use].astype(float), minlength=size)
+    del arm_codes, use, ck, t_use
+
+    # per trajectory: problem domains at measurement 0 (resident), mean change (resident)
+    per_traj = np.zeros((6, n))
+    r0 = (g_rater == _R_RES) & (first_meas == 0)
+    per_traj[0] = _count(g_tc[r0], n)
+    per_traj[1] = _count(g_tc[r0], n, pf[r0])
+    res2 = (g_rater == _R_RES) & two
+    per_traj[2] = _count(g_tc[res2], n)
+    per_traj[3] = _count(g_tc[res2], n, change[res2])
+    del r0, res2
+
+    changes = {
+        "tc": g_tc,
+        "rater": g_rater.astype(np.int8),
+        "dom": g_dom.astype(np.int8) if nd < 128 else g_dom,
+        "first_measurement": first_meas,
+        "latest_measurement": ms[ends],
+        "n_measurements": n_meas,
+        "first": first,
+        "latest": latest,
+        "change": change,
+        "pf": pf,
+        "pl": pl,
+        "two": two,
+        "trend": trend.astype(np.int8),
+    }
+    del starts, ends
+
+    # ---- resident - professional gap per trajectory x domain x measurement
+    mmax = int(ms.max()) + 1 if len(ms) else 1
+    rs = ((gk // nd) % nr).astype(np.int8)
+    is_res, is_pro = rs == _R_RES, rs == _R_PRO
+    del rs
+
+    def pair_key(mask: np.ndarray, gk: np.ndarray, ms: np.ndarray) -> np.ndarray:
+        g = gk[mask]  # (trajectory x measurement) x domain, only for the rows of one rater
+        return ((g // (nr * nd)) * mmax + ms[mask]) * nd + g % nd
+
+    pro_keys = pair_key(is_pro, gk, ms)
+    pro_scores = sc[is_pro]
+    srt = np.argsort(pro_keys, kind="stable")
+    pro_keys, pro_scores = pro_keys[srt], pro_scores[srt]
+    del srt
+    res_keys = pair_key(is_res, gk, ms)
+    res_scores = sc[is_res]
+    del is_res, is_pro, gk, ms, sc
+    j = np.searchsorted(pro_keys, res_keys)
+    j_ok = j < len(pro_keys)
+    match = np.zeros(len(res_keys), dtype=bool)
+    match[j_ok] = pro_keys[j[j_ok]] == res_keys[j_ok]
+    mk = res_keys[match]
+    resident = res_scores[match]
+    professional = pro_scores[j[match]]
+    gap = resident - professional
+    gap_tc = mk // (mmax * nd)
+    gap_meas = (mk // nd) % mmax
+    at0 = gap_meas == 0
+    per_traj[4] = _count(gap_tc[at0], n)
+    per_traj[5] = _count(gap_tc[at0], n, np.abs(gap[at0]))
+    gaps = {
+        "tc": gap_tc,
+        "dom": mk % nd,
+        "measurement": gap_meas,
+        "resident": resident,
+        "professional": professional,
+        "gap": gap,
+    }
+    return {"excluded": excluded, "changes": changes, "gaps": gaps, "cohort": cohort, "per_traj": per_traj}
 
 
 # --------------------------------------------------------------------------- flow
