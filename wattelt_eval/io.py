@@ -316,9 +316,18 @@ def read_csv_table(path: str | Path, name: str | None = None) -> RawTable:
     else:
         header_cells = list(df.iloc[0])
         body = df.iloc[1:].reset_index(drop=True)
-        for c in body.columns:
-            s = body[c].astype("string").str.strip()
-            body[c] = s.mask(s == "")
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        empty = pa.scalar(None, type=pa.string())
+        for c in body.columns:  # strip, empty -> missing; in arrow, without a Python loop
+            a = pa.array(body[c].array) if hasattr(body[c].array, "__arrow_array__") else pa.array(
+                body[c].to_numpy(dtype=object), type=pa.string())
+            if isinstance(a, pa.ChunkedArray):
+                a = a.combine_chunks()
+            a = pc.utf8_trim_whitespace(a.cast(pa.string()))
+            a = pc.if_else(pc.equal(a, ""), empty, a)
+            body[c] = pd.array(a, dtype="string")
     raw = _finish_frame(name or table_for_name(path.stem) or path.stem, path.name, header_cells, body)
     raw.decimal = "," if sep == ";" else "."
     raw.encoding = encoding

@@ -49,6 +49,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import schema
 from .bsn import scan_bsn
@@ -370,8 +372,6 @@ def _per_unique(s: pd.Series, fn: Any, as_string: bool = False) -> pd.Series:
     res = fn(pd.Series(np.asarray(uniq, dtype=object), dtype="string")) if len(uniq) else pd.Series([], dtype=object)
     arr = np.asarray(res.to_numpy(dtype=object, na_value=None), dtype=object)
     if as_string:
-        import pyarrow as pa
-
         taken = pa.array(arr, type=pa.string()).take(pa.array(codes, mask=codes < 0))
         return pd.Series(pd.array(taken, dtype="string"), index=s.index)
     out = np.full(len(s), None, dtype=object)
@@ -461,6 +461,15 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, list[_Bad]]:
     return out, bads
 
 
+def _arrow_strings(t: pd.Series) -> pa.Array:
+    """A string Series as one pyarrow string array (nulls for missing)."""
+    a = pa.array(t.array) if hasattr(t.array, "__arrow_array__") else pa.array(
+        t.to_numpy(dtype=object, na_value=None), type=pa.string())
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    return a.cast(pa.string()) if a.type != pa.string() else a
+
+
 _NUMBER_EXPECTED = ("een getal, zoals 3,5 of 3.5", "a number, like 3.5 or 3,5")
 
 
@@ -478,10 +487,15 @@ def parse_numbers(raw: pd.Series, decimal: str = ".") -> tuple[pd.Series, list[_
     t = _text(raw)
     present = t.notna().to_numpy()
     clean = t
-    if t.str.contains(r"[€\s\u00a0]", regex=True, na=False).any():
+    arr = _arrow_strings(t)
+    if pc.any(pc.match_substring_regex(arr, "[€\\s\u00a0]")).as_py():
         clean = t.str.replace(r"[€\s\u00a0]", "", regex=True)
-    out = pd.to_numeric(clean, errors="coerce").astype("Float64").astype("float64")
-    vals = out.to_numpy(copy=True)
+        arr = _arrow_strings(clean)
+    try:  # fast path: arrow parses the whole column at C speed when every value is a plain number
+        vals = np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64").copy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        out = pd.to_numeric(clean, errors="coerce").astype("Float64").astype("float64")
+        vals = out.to_numpy(copy=True)
     bads: list[_Bad] = []
     amb = np.zeros(n, dtype=bool)
     if decimal == ",":
@@ -731,9 +745,6 @@ def _bsn_mask(raw: pd.Series, candidates: np.ndarray | None = None) -> np.ndarra
     uniq_s = pd.Series(np.asarray(uniq, dtype=object), dtype="string")
     # cheap pre-filter (no look-arounds, so pyarrow's vectorised RE2 runs it): only values
     # holding nine digits, or 3-3-3 / 4-2-3 groups, can hold a BSN; scan_bsn decides
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     arr = pa.array(np.asarray(uniq, dtype=object), type=pa.string())
     maybe = pc.match_substring_regex(arr, _BSN_PREFILTER).to_numpy(zero_copy_only=False)
     maybe = np.asarray(maybe, dtype=bool)
