@@ -685,6 +685,16 @@ def test_domain_chunks_give_the_same_outcome_set(data, res, monkeypatch):
     other = outcome_set(data, extract_date="2026-01-31")
     for k in ("table", "exclusions", "flow", "domain_changes", "cohort_domains", "gaps"):
         pd.testing.assert_frame_equal(getattr(other, k), getattr(res, k), obj=k)
+    # scores sorted by trajectory (the usual export): blocks are taken as slices
+    d = data.copy()
+    ds = d.domain_scores.sort_values("trajectory_id", kind="stable")
+    d.domain_scores = ds.set_axis(pd.RangeIndex(2, 2 + len(ds)))
+    chunked = outcome_set(d, extract_date="2026-01-31")
+    monkeypatch.setattr(mod, "DOMAIN_CHUNK_ROWS", 10**9)
+    whole = outcome_set(d, extract_date="2026-01-31")
+    for k in ("table", "exclusions", "domain_changes", "cohort_domains", "gaps"):
+        pd.testing.assert_frame_equal(getattr(chunked, k), getattr(whole, k), obj=k)
+    pd.testing.assert_frame_equal(chunked.table, res.table)
 
 
 def _run_cli(argv):

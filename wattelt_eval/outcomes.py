@@ -1073,15 +1073,20 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
     # every duplicate lies within one chunk, so chunk results simply add up / concatenate.
     n_chunks = max(1, -(-len(d) // DOMAIN_CHUNK_ROWS))
     bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
+    # rows grouped by trajectory in trajectory order (the usual export): chunks are slices
+    sorted_tc = n_chunks > 1 and bool((tc_all[1:] >= tc_all[:-1]).all()) and tc_all[0] >= 0
+    cuts = np.searchsorted(tc_all, bounds) if sorted_tc else None
     size = na * nr * nd
     cohort_sums = np.zeros((9, size))  # cnt, first, latest, improved, same, worse, out, into
     per_traj = np.zeros((6, n))  # n_t0, n_prob, cnt_ch, sum_ch, n_gap0, sum_abs_gap0
     excluded: dict[str, list[np.ndarray]] = {r: [] for r in _DOMAIN_REASONS}
     changes_parts: list[dict[str, np.ndarray]] = []
     gap_parts: list[dict[str, np.ndarray]] = []
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         if n_chunks == 1:
             rows = np.flatnonzero(tc_all >= 0)
+        elif cuts is not None:
+            rows = np.arange(cuts[i], cuts[i + 1])
         else:
             rows = np.flatnonzero((tc_all >= lo) & (tc_all < hi))
         if len(rows) == 0:
