@@ -310,12 +310,11 @@ def ensure_data(n: int, folder: Path) -> Path:
 
 def run_size(n: int, folder: Path, reader: str) -> dict[str, Any]:
     path = ensure_data(n, folder)
-    # Arrow's default pool (mimalloc/jemalloc) keeps freed pages; the system allocator
-    # returns large blocks to the OS, so the peaks measure memory actually in use.
-    env = {**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system"}
+    # Arrow's default memory pool is used (mimalloc here); the system allocator was tried and
+    # peaked higher at 1M (fragmentation), see docs/outcomes.md.
     proc = subprocess.run(
         [sys.executable, __file__, "--worker", str(path), "--n", str(n), "--reader", reader],
-        check=True, stdout=subprocess.PIPE, text=True, env=env,
+        check=True, stdout=subprocess.PIPE, text=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
