@@ -362,11 +362,6 @@ def test_cli_exit_codes_and_never_prints_key(tmp_path, monkeypatch, capsys):
 # ------------------------------------------------------------------ guard in load/validate
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 6: load/validate do not yet warn on e-mail, phone or postcode + house number "
-    "in free text (bsn.scan_contact_details exists; validation does not call it yet)",
-)
 def test_load_and_validate_warn_on_contact_details_in_free_text(tmp_path):
     import shutil
 

@@ -785,3 +785,19 @@ def test_python_dash_m_entry_point() -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "No problems found." in proc.stdout
+
+
+# -- regression (hypothesis round trip): the digits after a decimal point are no BSN
+def test_decimal_digits_are_not_a_bsn_but_an_integral_amount_is(tmp_path: Path) -> None:
+    from wattelt_eval.bsn import elfproef
+
+    assert elfproef("123456782")  # 9*1 + 8*2 + ... - 1*2 = 154 = 14 * 11
+    pkg = copy_tiny(tmp_path)
+    set_cell(pkg, "provisions", 3, "unit_price", "0.123456782")  # a price, not a BSN
+    assert we.validate(pkg).empty
+    set_cell(pkg, "provisions", 3, "unit_price", "123456782")  # nine digits passing elfproef
+    problems = we.validate(pkg, lang="en")
+    assert list(problems[["file", "row", "column", "rule"]].itertuples(index=False, name=None)) == [
+        ("provisions.csv", 3, "unit_price", "bsn")
+    ]
+    assert "123456782" not in problems.to_string()

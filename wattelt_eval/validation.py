@@ -54,7 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import schema
-from .bsn import scan_bsn
+from .bsn import scan_bsn, scan_contact_details
 from .data import PilotData, StudySettings, empty_exclusions
 from .instruments import BUILTIN, Instrument, load_instrument
 from .io import RawPackage, RawTable, read_package
@@ -138,6 +138,11 @@ RULES: dict[str, tuple[str, str, str]] = {
         "een BSN mag niet in de data staan",
         "contains a number that looks like a BSN (9 digits passing the eleven test); "
         "a BSN must not be in the data",
+    ),
+    "contact_details": (
+        "warning",
+        "vrije tekst bevat iets dat op {value} lijkt; zulke directe gegevens horen niet in de data",
+        "free text contains what looks like {value}; such direct identifiers do not belong in the data",
     ),
     "duplicate_id": ("error", "'{value}' komt vaker voor", "'{value}' occurs more than once"),
     "duplicate_key": (
@@ -918,22 +923,57 @@ def _column_checks(
     return parsed, present, extras, bad_masks
 
 
-def _bsn_checks(rt: RawTable, table: schema.Table, bad_masks: dict[str, np.ndarray], P: _Problems) -> None:
+def _add_bsn(P: _Problems, source: str, rows: np.ndarray, column: str) -> None:
+    P.add("bsn", source, rows, column, MASK,
+          ("een pseudoniem in plaats van een BSN", "a pseudonym instead of a BSN"),
+          ("Verwijder het nummer of vervang het door een pseudoniem (wattelt-eval pseudonymise).",
+           "Remove the number or replace it with a pseudonym (wattelt-eval pseudonymise)."))
+
+
+_CONTACT_KIND = {
+    "email": "e-mailadres / e-mail address",
+    "phone": "telefoonnummer / phone number",
+    "postcode_house_number": "postcode + huisnummer / postcode + house number",
+}
+
+
+def _bsn_checks(
+    rt: RawTable,
+    table: schema.Table,
+    bad_masks: dict[str, np.ndarray],
+    P: _Problems,
+    parsed: pd.DataFrame | None = None,
+) -> None:
     df = rt.frame
     rows = df.index.to_numpy()
     for c in df.columns:
         col = table.column(c) if c in table.column_names else None
         cand = None
-        if col is not None and col.type in ("date", "bool", "enum"):
-            cand = bad_masks.get(c)  # a valid date/yes-no/code cannot hold a BSN
+        numeric = None
+        if col is not None and col.type in ("date", "bool", "enum", "int", "float"):
+            # a valid date/yes-no/code cannot hold a BSN; a valid number only as an
+            # integral 8-9 digit value (the digits after a decimal point are no BSN)
+            if col.type in ("int", "float") and parsed is not None and c in parsed.columns:
+                numeric = _bsn_numeric(pd.to_numeric(parsed[c], errors="coerce")
+                                       .to_numpy(dtype="float64", na_value=np.nan))
+            cand = bad_masks.get(c)
             if cand is None or not cand.any():
+                if numeric is not None and numeric.any():
+                    _add_bsn(P, rt.source, rows[numeric], c)
                 continue
         mask = _bsn_mask(df[c], cand)
+        if numeric is not None:
+            mask = mask | numeric
         if mask.any():
-            P.add("bsn", rt.source, rows[mask], c, MASK,
-                  ("een pseudoniem in plaats van een BSN", "a pseudonym instead of a BSN"),
-                  ("Verwijder het nummer of vervang het door een pseudoniem (wattelt-eval pseudonymise).",
-                   "Remove the number or replace it with a pseudonym (wattelt-eval pseudonymise)."))
+            _add_bsn(P, rt.source, rows[mask], c)
+    # e-mail addresses, Dutch phone numbers, postcode + house number in free text: a warning
+    # (the kind is shown, never the matched text)
+    free = [c for c in df.columns if c in table.column_names and table.column(c).free_text]
+    for pos, c, kind in scan_contact_details(df, free):
+        P.add("contact_details", rt.source, rows[pos], c, _CONTACT_KIND[kind],
+              ("tekst zonder e-mailadres, telefoonnummer of postcode met huisnummer",
+               "text without e-mail address, phone number or postcode with house number"),
+              ("Verwijder het gegeven uit de tekst.", "Remove it from the text."))
 
 
 def _rows(df: pd.DataFrame, mask: Any) -> np.ndarray:
@@ -1223,7 +1263,7 @@ def _check(raw: RawPackage) -> _Checked:
             continue
         extra_allowed = set(study.extra_covariates) if name == "trajectories" else set()
         parsed, pres, ext, bad_masks = _column_checks(rt, table, extra_allowed, P)
-        _bsn_checks(rt, table, bad_masks, P)
+        _bsn_checks(rt, table, bad_masks, P, parsed)
         tables[name], present[name], extras[name], sources[name] = parsed, pres, ext, rt.source
         bad[name] = bad_masks
         if name == "trajectories":
