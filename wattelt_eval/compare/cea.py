@@ -10,9 +10,8 @@ monetary benefit ``NMB(wtp) = wtp * d_effect - d_cost``.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,6 +29,7 @@ from .estimate import (
     _Prepared,
     compare,
 )
+from .result import TableView
 
 TEXT = {
     "title": {"nl": "Kosteneffectiviteit", "en": "Cost-effectiveness"},
@@ -39,8 +39,8 @@ TEXT = {
 DEFAULT_WTP = (0, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000)
 
 
-@dataclass
-class CEAResult:
+@dataclass(repr=False)
+class CEAResult(TableView):
     """Result of :func:`cea`.
 
     Attributes
@@ -53,6 +53,8 @@ class CEAResult:
     cost, effect : CompareResult
         The two underlying comparisons (their own CIs and diagnostics).
     """
+
+    TITLE: ClassVar[dict[str, str]] = TEXT["title"]
 
     cost_outcome: str
     effect_outcome: str
@@ -108,13 +110,6 @@ class CEAResult:
         lines += [f"{k}: {v:.1%}" for k, v in self.quadrants.items()]
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return (f"<div><b>{html.escape(TEXT['title'][self.lang])}</b>: "
-                f"{html.escape(self.method)}; {html.escape(self.design)}"
-                f"{self.table.to_html(index=False)}</div>")
 
     def plot(self, ax=None, lang: str | None = None):
         """Cost-effect plane (left) and acceptability curve (right); returns the figure."""

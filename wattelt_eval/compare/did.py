@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ import patsy
 from ._models import _rhs, covariate_columns, fit_glm
 from .bootstrap import if_variance, make_clusters
 from .estimate import _arm_indicator, _check_literal, _numeric, _summarise_interval
+from .result import TableView
 
 TEXT = {
     "title": {"nl": "Verschil-in-verschillen", "en": "Difference-in-differences"},
@@ -19,14 +20,16 @@ TEXT = {
 }
 
 
-@dataclass
-class DiDResult:
+@dataclass(repr=False)
+class DiDResult(TableView):
     """Result of :func:`did`.
 
     ``estimate`` is ``(treated after - treated before) - (control after - control before)``
     on the outcome scale (a linear model; for a binary outcome a linear probability model),
     adjusted for covariates when given. ``cells`` holds the four raw cell means and counts.
     """
+
+    TITLE: ClassVar[dict[str, str]] = TEXT["title"]
 
     outcome: str
     estimate: float
@@ -57,17 +60,6 @@ class DiDResult:
                 f"{TEXT['did'][lang]}: {self.estimate:.4g} (95%: {self.ci_low:.4g} ; "
                 f"{self.ci_high:.4g}), p = {self.p_value:.3g} [{self.ci_method}]\n\n"
                 f"{self.cells.to_string(index=False)}")
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        import html
-
-        return (f"<div><b>{html.escape(TEXT['title'][self.lang])}</b>: "
-                f"{html.escape(self.method)}; {html.escape(self.design)}"
-                f"{self.table.to_html(index=False)}"
-                f"{self.cells.to_html(index=False)}</div>")
 
 
 def did(

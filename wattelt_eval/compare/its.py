@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .estimate import _check_literal
+from .result import TableView
 
 TEXT = {
     "title": {"nl": "Onderbroken tijdreeks", "en": "Interrupted time series"},
@@ -38,11 +39,13 @@ def hac_cov(X: np.ndarray, resid: np.ndarray, lags: int) -> np.ndarray:
     return n / (n - k) * bread @ S @ bread
 
 
-@dataclass
-class ITSResult:
+@dataclass(repr=False)
+class ITSResult(TableView):
     """Segmented-regression result. ``table`` has the level change, slope change and the
     effect at the last period (level + slope x periods since the interruption), with
     Newey-West CIs (t with n - 4 df)."""
+
+    TITLE: ClassVar[dict[str, str]] = TEXT["title"]
 
     outcome: str
     table: pd.DataFrame
@@ -71,15 +74,6 @@ class ITSResult:
         cols = ["term", "estimate", "ci_low", "ci_high", "p_value"]
         return (f"{TEXT['title'][lang]}: {self.outcome}\n{self.method}\n{self.design}\n"
                 + t[cols].to_string(index=False))
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        import html
-
-        return (f"<div><b>{TEXT['title'][self.lang]}</b>: {html.escape(self.method)}; "
-                f"{html.escape(self.design)}{self.table.to_html(index=False)}</div>")
 
 
 def its(

@@ -10,15 +10,15 @@ or the normal (binary, arcsine scale, as ``statsmodels.stats.power.NormalIndPowe
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
 from .estimate import _check_literal
+from .result import TableView
 
 PowerKind = Literal["continuous", "binary", "proportion"]
 
@@ -44,10 +44,12 @@ def _power_std(es: float, n1: float, n0: float, alpha: float, df: float) -> floa
     return p
 
 
-@dataclass
-class PowerResult:
+@dataclass(repr=False)
+class PowerResult(TableView):
     """Result of :func:`power`. ``table`` has one row per scenario (e.g. per ``n_per_arm``
     when a list is given) with the solved quantity filled in."""
+
+    TITLE: ClassVar[dict[str, str]] = TEXT["title"]
 
     table: pd.DataFrame
     solved_for: str
@@ -83,14 +85,6 @@ class PowerResult:
         return (f"{TEXT['title'][lang]} ({TEXT['solved'][lang]} {SOLVE_LABEL[self.solved_for]})\n"
                 f"{self.method}\n{self.design}\n"
                 + self.table[cols].round(4).to_string(index=False))
-
-    def __repr__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return (f"<div><b>{html.escape(TEXT['title'][self.lang])}</b>: "
-                f"{html.escape(self.method)}; {html.escape(self.design)}"
-                f"{self.table.to_html(index=False)}</div>")
 
 
 def power(

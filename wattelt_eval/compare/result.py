@@ -31,6 +31,26 @@ TEXT = {
     "term": {"en": "estimate", "nl": "schatting"},
     "ci": {"en": "95% CI", "nl": "95%-BI"},
 }
+class TableView:
+    """Shared views of the design-level results (did, its, power, cea).
+
+    A subclass (a ``@dataclass(repr=False)``) has ``table``, ``method``, ``design``, ``lang``,
+    a ``summary()`` built from ``table``, and a class attribute ``TITLE`` ({"nl", "en"}).
+    Every view derives from ``table``, the single source.
+    """
+
+    TITLE: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return self.summary()  # type: ignore[attr-defined]
+
+    def _repr_html_(self) -> str:
+        title = html.escape(self.TITLE[self.lang])  # type: ignore[attr-defined]
+        return (f"<div><b>{title}</b>: {html.escape(self.method)}; "  # type: ignore[attr-defined]
+                f"{html.escape(self.design)}"  # type: ignore[attr-defined]
+                f"{self.table.to_html(index=False)}</div>")  # type: ignore[attr-defined]
+
+
 CI_TEXT = {
     "sandwich": {"en": "robust (sandwich) standard errors", "nl": "robuuste (sandwich) standaardfouten"},
     "cluster_t": {
