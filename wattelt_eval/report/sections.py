@@ -144,12 +144,21 @@ T: dict[str, dict[str, str]] = {
     },
     "summary_caution": {
         "nl": "Let op: dit is geen loting maar een vergelijking van groepen zoals ze in de "
-        "praktijk ontstonden. We hebben rekening gehouden met verschillen in leeftijd, "
-        "geslacht en huishouden, maar niet met alles. Zie 'Opzet en beperkingen'.",
+        "praktijk ontstonden. We hebben rekening gehouden met verschillen in {covs}, maar niet "
+        "met alles. Zie 'Opzet en beperkingen'.",
         "en": "Note: this is not a randomised trial but a comparison of groups as they arose "
-        "in practice. We took differences in age, sex and household into account, but not "
-        "everything. See 'Design and limitations'.",
+        "in practice. We took differences in {covs} into account, but not everything. See "
+        "'Design and limitations'.",
     },
+    "summary_caution_none": {
+        "nl": "Let op: dit is geen loting maar een vergelijking van groepen zoals ze in de "
+        "praktijk ontstonden, zonder correctie voor verschillen tussen de groepen. Zie 'Opzet "
+        "en beperkingen'.",
+        "en": "Note: this is not a randomised trial but a comparison of groups as they arose "
+        "in practice, without adjustment for differences between the groups. See 'Design "
+        "and limitations'.",
+    },
+    "and": {"nl": "en", "en": "and"},
     "col_outcome": {"nl": "Uitkomst", "en": "Outcome"},
     "col_diff": {"nl": "Verschil", "en": "Difference"},
     "col_ci": {"nl": "95%-betrouwbaarheidsinterval", "en": "95% confidence interval"},
@@ -407,6 +416,10 @@ COVARIATE_LABELS = {
     "age": {"nl": "leeftijd", "en": "age"},
     "sex": {"nl": "geslacht", "en": "sex"},
     "household": {"nl": "huishouden", "en": "household"},
+    "n_problem_domains_t0": {
+        "nl": "het aantal leefgebieden met problemen bij de start",
+        "en": "the number of problem domains at intake",
+    },
 }
 
 
@@ -621,7 +634,10 @@ class CouncilReport:
         self.oset = outcome_set(self.data)
         t = self.oset.table
         self.table = t
-        cands = ["age", "sex", "household", *self.data.study.extra_covariates]
+        # baseline case-mix: the problem domains are scored at intake, before the way of
+        # working can change them (docs/report.md), and drive who lands in which arm
+        cands = ["age", "sex", "household", "n_problem_domains_t0",
+                 *self.data.study.extra_covariates]
         self.covariates = [
             c for c in dict.fromkeys(cands) if c in t.columns and t[c].notna().any() and t[c].nunique() > 1
         ]
@@ -636,6 +652,18 @@ class CouncilReport:
             adj = holm_adjust(np.array([e.p_value for e in shown]))
             for e, p in zip(shown, adj, strict=True):
                 e.p_holm = float(p)
+
+    def _covariate_text(self, lang: str) -> str:
+        """The adjustment covariates in words: "age, sex and household"."""
+        words = [COVARIATE_LABELS.get(c, {}).get(lang, c) for c in self.covariates]
+        if len(words) < 2:
+            return "".join(words)
+        return f"{', '.join(words[:-1])} {_t('and', lang)} {words[-1]}"
+
+    def _caution(self, lang: str) -> str:
+        if not self.covariates:
+            return _t("summary_caution_none", lang)
+        return _t("summary_caution", lang, covs=self._covariate_text(lang))
 
     def _arm_n(self, column: str) -> tuple[int, int]:
         t = self.table
@@ -819,7 +847,7 @@ class CouncilReport:
             f'<table class="headlines"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
             + "".join(boxes)
             + self._cost_line()
-            + f'<p class="note">{_esc(_t("summary_caution", lang))}</p>'
+            + f'<p class="note">{_esc(self._caution(lang))}</p>'
             f'<p class="note">{_esc(note(self.rule, lang=lang))}</p></section>'
         )
 
@@ -969,7 +997,7 @@ class CouncilReport:
         paras = [_t("design_obs", lang)]
         adjusted = [e for e in self.effects.values() if e.shown and e.adjusted]
         if adjusted:
-            covs = ", ".join(COVARIATE_LABELS.get(c, {}).get(lang, c) for c in self.covariates)
+            covs = self._covariate_text(lang)
             paras.append(_t("design_adjust", lang, method=METHOD_TEXT["aipw"][lang], covs=covs))
         else:
             paras.append(_t("design_noadjust", lang))
