@@ -170,7 +170,26 @@ def read_compact(path: str | Path) -> Any:
                 df[col.name] = s.astype("boolean")
         tables[name] = df[[c.name for c in table.columns]]
     study = StudySettings.from_dict(read_study_toml(path / "study.toml"))
+    _release_reader_memory()
     return PilotData(**tables, study=study)
+
+
+def _release_reader_memory() -> None:
+    """Return what reading freed to the OS: Arrow's pool and the glibc heap (Linux).
+
+    The Arrow buffers were handed over to pandas (``self_destruct``) and the dtype
+    conversions freed their sources, but both allocators keep the pages unless asked.
+    """
+    import ctypes
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
 
 
 # --------------------------------------------------------------------------- worker

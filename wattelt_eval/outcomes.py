@@ -15,6 +15,7 @@ trajectory).
 
 from __future__ import annotations
 
+import ctypes
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,6 +328,31 @@ def _count(idx: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.nda
     return np.bincount(idx, weights=weights, minlength=n)[:n]
 
 
+def _release_freed_memory() -> None:
+    """Give freed heap memory back to the operating system (glibc ``malloc_trim``).
+
+    Blocks of a few tens of MB (the per-chunk domain results) are served from the malloc
+    heap; once they are concatenated and freed, glibc keeps the pages unless asked to
+    return them, and the next large (mmap) array then comes on top, doubling the peak.
+    A no-op where glibc is not the C library. Changes no value.
+    """
+    trim = _MALLOC_TRIM
+    if trim is not None:
+        trim(0)
+
+
+def _find_malloc_trim() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _find_malloc_trim()
+
+
 def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     out = np.full(num.shape, np.nan)
     ok = den > 0
@@ -410,7 +436,7 @@ class _Log:
         for table, (df, pos_list, reason_list) in blocks.items():
             pos = np.concatenate(pos_list)
             tables.append(np.full(len(pos), _LOG_TABLES.index(table), dtype=np.int8))
-            rows.append(_rownum(df)[pos])
+            rows.append(_rownum_at(df, pos))
             idcol = ID_COLUMNS.get(table)
             if idcol is not None and idcol in df.columns:
                 recs.append(df[idcol].iloc[pos].astype("string").reset_index(drop=True))
@@ -786,6 +812,14 @@ def _rownum(df: pd.DataFrame) -> np.ndarray:
     return np.arange(len(df), dtype=np.int64)
 
 
+def _rownum_at(df: pd.DataFrame, pos: np.ndarray) -> np.ndarray:
+    """``_rownum(df)[pos]`` without building the row numbers of the whole table."""
+    idx = df.index
+    if isinstance(idx, pd.RangeIndex):
+        return idx.start + idx.step * np.asarray(pos, dtype=np.int64)
+    return _rownum(df)[pos]
+
+
 def _later_duplicates(codes: np.ndarray, rownum: np.ndarray, cand: np.ndarray) -> np.ndarray:
     """Among ``cand`` rows, mark all but the lowest row number of each code (codes >= 0)."""
     pos = np.flatnonzero(cand & (codes >= 0))
@@ -1066,6 +1100,7 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
     nr = len(RATER)
     na = len(ARM)
     d = data.domain_scores
+    _release_freed_memory()  # what earlier stages (and reading) freed, before the largest stage
     tc_all = _link(d, "domain_scores", tr, log)
     increasing = _rows_increasing(d)
 
@@ -1091,8 +1126,13 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
             rows = np.flatnonzero((tc_all >= lo) & (tc_all < hi))
         if len(rows) == 0:
             continue
-        sub = d.iloc[rows] if len(rows) < len(d) else d
-        rownum = None if increasing else _rownum(d)[rows]
+        if len(rows) == len(d):
+            sub = d
+        elif cuts is not None:
+            sub = d.iloc[int(cuts[i]) : int(cuts[i + 1])]  # a slice: no copy of the block
+        else:
+            sub = d.iloc[rows]
+        rownum = None if increasing else _rownum_at(d, rows)
         part = _domain_chunk(sub, tc_all[rows], rownum, inst, nd, nr, tr.arm, n, size)
         for reason, p in part["excluded"].items():
             excluded[reason].append(rows[p])
@@ -1109,10 +1149,13 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
 
     def cat(parts: list[dict[str, np.ndarray]], key: str, dtype: Any) -> np.ndarray:
         arrays = [p.pop(key) for p in parts]
-        return np.concatenate(arrays) if arrays else np.array([], dtype=dtype)
+        out = np.concatenate(arrays) if arrays else np.array([], dtype=dtype)
+        del arrays
+        _release_freed_memory()  # the parts just freed, before the next column is built
+        return out
 
     # ---- per trajectory x rater x domain: first vs latest
-    g_tc = cat(changes_parts, "tc", np.int64)
+    g_tc = cat(changes_parts, "tc", np.int32)
     two = cat(changes_parts, "two", bool)
     pf = cat(changes_parts, "pf", bool)
     pl = cat(changes_parts, "pl", bool)
@@ -1170,7 +1213,7 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
     )
 
     # ---- resident - professional gap per trajectory x domain x measurement
-    gap_tc = cat(gap_parts, "tc", np.int64)
+    gap_tc = cat(gap_parts, "tc", np.int32)
     gap = cat(gap_parts, "gap", np.float64)
     gaps = pd.DataFrame(
         {
@@ -1326,7 +1369,7 @@ def _domain_chunk(
     del r0, res2
 
     changes = {
-        "tc": g_tc,
+        "tc": g_tc.astype(np.int32),  # trajectory codes < n <= 2**31 (Categorical codes)
         "rater": g_rater.astype(np.int8),
         "dom": g_dom.astype(np.int8) if nd < 128 else g_dom,
         "first_measurement": first_meas,
@@ -1348,18 +1391,19 @@ def _domain_chunk(
     is_res, is_pro = rs == _R_RES, rs == _R_PRO
     del rs
 
-    def pair_key(mask: np.ndarray, gk: np.ndarray, ms: np.ndarray) -> np.ndarray:
-        g = gk[mask]  # (trajectory x measurement) x domain, only for the rows of one rater
-        return ((g // (nr * nd)) * mmax + ms[mask]) * nd + g % nd
-
-    pro_keys = pair_key(is_pro, gk, ms)
+    # pair key (trajectory x domain) x measurement: the rows of one rater are already in
+    # this order (sorted by trajectory, rater, domain, then measurement; duplicates gone)
+    pk = ((gk // (nr * nd)) * nd + gk % nd) * mmax + ms
+    del gk, ms
+    pro_keys = pk[is_pro]
     pro_scores = sc[is_pro]
-    srt = np.argsort(pro_keys, kind="stable")
-    pro_keys, pro_scores = pro_keys[srt], pro_scores[srt]
-    del srt
-    res_keys = pair_key(is_res, gk, ms)
+    if len(pro_keys) > 1 and not bool((pro_keys[1:] > pro_keys[:-1]).all()):  # pragma: no cover
+        srt = np.argsort(pro_keys, kind="stable")
+        pro_keys, pro_scores = pro_keys[srt], pro_scores[srt]
+        del srt
+    res_keys = pk[is_res]
     res_scores = sc[is_res]
-    del is_res, is_pro, gk, ms, sc
+    del is_res, is_pro, pk, sc
     j = np.searchsorted(pro_keys, res_keys)
     j_ok = j < len(pro_keys)
     match = np.zeros(len(res_keys), dtype=bool)
@@ -1369,13 +1413,13 @@ def _domain_chunk(
     professional = pro_scores[j[match]]
     gap = resident - professional
     gap_tc = mk // (mmax * nd)
-    gap_meas = (mk // nd) % mmax
+    gap_meas = mk % mmax
     at0 = gap_meas == 0
     per_traj[4] = _count(gap_tc[at0], n)
     per_traj[5] = _count(gap_tc[at0], n, np.abs(gap[at0]))
     gaps = {
-        "tc": gap_tc,
-        "dom": mk % nd,
+        "tc": gap_tc.astype(np.int32),
+        "dom": (mk // mmax) % nd,
         "measurement": gap_meas,
         "resident": resident,
         "professional": professional,
