@@ -264,7 +264,7 @@ def _finish_frame(
         header[key] = "" if h is None else str(h).replace("\ufeff", "").strip()
         keep.append(i)
         names.append(key)
-    frame = body.iloc[:, keep].copy() if keep else pd.DataFrame(index=body.index)
+    frame = body.iloc[:, keep] if keep else pd.DataFrame(index=body.index)
     frame.columns = names
     frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
     blank = frame.isna().all(axis=1).to_numpy() if frame.shape[1] else np.ones(len(frame), bool)

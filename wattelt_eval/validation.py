@@ -389,6 +389,11 @@ def _per_unique(s: pd.Series, fn: Any, as_string: bool = False) -> pd.Series:
 
 def _isin(s: pd.Series, values: Any) -> np.ndarray:
     """``s.isin(values)`` as a numpy mask, hashing distinct values only (fast for strings)."""
+    if isinstance(s.dtype, pd.StringDtype):  # strings: pyarrow's hash lookup over the column
+        vals = np.asarray(values, dtype=object)
+        if all(isinstance(v, str) for v in vals):
+            hit = pc.is_in(_arrow_strings(s), value_set=pa.array(vals, type=pa.string()))
+            return np.asarray(pc.fill_null(hit, False).to_numpy(zero_copy_only=False), dtype=bool)
     codes, uniq = pd.factorize(s)
     if not len(uniq):
         return np.zeros(len(s), dtype=bool)
@@ -741,26 +746,30 @@ def _bsn_mask(raw: pd.Series, candidates: np.ndarray | None = None) -> np.ndarra
         if isnum.any():
             out[isnum] = _bsn_numeric(raw[isnum].astype("float64").to_numpy())
     t = _text(raw)
-    cand = (t.str.len() >= 9).fillna(False).to_numpy(dtype=bool)
+    arr = _arrow_strings(t)
+    cand = np.asarray(pc.fill_null(pc.greater_equal(pc.utf8_length(arr), 9), False)
+                      .to_numpy(zero_copy_only=False), dtype=bool)
     if candidates is not None:
         cand &= candidates
     if not cand.any():
         return out
-    sub = t[cand]
-    codes, uniq = pd.factorize(sub)
-    uniq_s = pd.Series(np.asarray(uniq, dtype=object), dtype="string")
-    # cheap pre-filter (no look-arounds, so pyarrow's vectorised RE2 runs it): only values
-    # holding nine digits, or 3-3-3 / 4-2-3 groups, can hold a BSN; scan_bsn decides
-    arr = pa.array(np.asarray(uniq, dtype=object), type=pa.string())
-    maybe = pc.match_substring_regex(arr, _BSN_PREFILTER).to_numpy(zero_copy_only=False)
-    maybe = np.asarray(maybe, dtype=bool)
-    hit_u = np.zeros(len(uniq), dtype=bool)
-    if maybe.any():
-        idx = np.flatnonzero(maybe)
-        hits = scan_bsn(pd.DataFrame({"v": uniq_s.iloc[idx].reset_index(drop=True)}))
-        hit_u[idx[[p for p, _ in hits]]] = True
     sel = np.flatnonzero(cand)
-    out[sel] |= hit_u[codes] & (codes >= 0)
+    # cheap pre-filter on the candidate cells (no look-arounds, so pyarrow's vectorised RE2
+    # runs it): only values holding nine digits, or 3-3-3 / 4-2-3 groups, can hold a BSN;
+    # scan_bsn decides, once per distinct value
+    sub = arr.take(pa.array(sel)) if len(sel) < len(arr) else arr
+    maybe = np.asarray(pc.match_substring_regex(sub, _BSN_PREFILTER).to_numpy(zero_copy_only=False),
+                       dtype=bool)
+    if not maybe.any():
+        return out
+    sel = sel[maybe]
+    codes, uniq = pd.factorize(np.asarray(sub.filter(pa.array(maybe)).to_numpy(zero_copy_only=False),
+                                          dtype=object))
+    uniq_s = pd.Series(np.asarray(uniq, dtype=object), dtype="string")
+    hit_u = np.zeros(len(uniq), dtype=bool)
+    hits = scan_bsn(pd.DataFrame({"v": uniq_s}))
+    hit_u[[p for p, _ in hits]] = True
+    out[sel] |= hit_u[codes]
     return out
 
 
@@ -969,11 +978,50 @@ def _bsn_checks(
     # e-mail addresses, Dutch phone numbers, postcode + house number in free text: a warning
     # (the kind is shown, never the matched text)
     free = [c for c in df.columns if c in table.column_names and table.column(c).free_text]
-    for pos, c, kind in scan_contact_details(df, free):
+    for pos, c, kind in _contact_hits(df, free):
         P.add("contact_details", rt.source, rows[pos], c, _CONTACT_KIND[kind],
               ("tekst zonder e-mailadres, telefoonnummer of postcode met huisnummer",
                "text without e-mail address, phone number or postcode with house number"),
               ("Verwijder het gegeven uit de tekst.", "Remove it from the text."))
+
+
+#: A necessary condition for every pattern of :data:`wattelt_eval.bsn.CONTACT_PATTERNS`
+#: (an ``@``; nine digits with at most one character between them; four digits, at most
+#: one character and two capitals). Without look-arounds, so pyarrow's vectorised RE2
+#: runs it; Unicode digits and any separator, so it is a superset of Python's ``re``.
+_CONTACT_PREFILTER = r"(?s)@|\p{Nd}(?:.?\p{Nd}){8}|\p{Nd}{4}.?[A-Z]{2}"
+
+
+def _contact_hits(df: pd.DataFrame, columns: list[str]) -> list[tuple[int, str, str]]:
+    """:func:`~wattelt_eval.bsn.scan_contact_details` of ``df[columns]``, same result and order.
+
+    Free text repeats (the same goal text in many rows): the exact Python patterns run
+    on the distinct values that pass the RE2 pre-filter only, and are broadcast back.
+    """
+    hits: list[tuple[int, str, str]] = []
+    kinds = ("email", "phone", "postcode_house_number")
+    for c in columns:
+        s = df[c]
+        if (pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
+                or pd.api.types.is_timedelta64_dtype(s) or pd.api.types.is_numeric_dtype(s)):
+            continue  # as scan_contact_details: nothing to scan
+        codes, uniq = pd.factorize(s.astype("string"))
+        if not len(uniq):
+            continue
+        uniq_obj = np.asarray(uniq, dtype=object)
+        maybe = pc.match_substring_regex(pa.array(uniq_obj, type=pa.string()), _CONTACT_PREFILTER)
+        idx = np.flatnonzero(np.asarray(maybe.to_numpy(zero_copy_only=False), dtype=bool))
+        if not len(idx):
+            continue
+        hit_u = {k: np.zeros(len(uniq), dtype=bool) for k in kinds}
+        sub = pd.DataFrame({c: pd.Series(uniq_obj[idx], dtype="string")})
+        for pos, _, kind in scan_contact_details(sub, [c], kinds):
+            hit_u[kind][idx[pos]] = True
+        for kind in kinds:
+            if hit_u[kind].any():
+                rows = np.flatnonzero((codes >= 0) & hit_u[kind][np.maximum(codes, 0)])
+                hits.extend((int(i), c, kind) for i in rows)
+    return hits
 
 
 def _rows(df: pd.DataFrame, mask: Any) -> np.ndarray:
@@ -985,6 +1033,32 @@ def _first_map(s: pd.Series) -> pd.Series:
     s = s.dropna()
     first = s[~s.duplicated(keep="first")]
     return pd.Series(first.index.to_numpy(), index=first.to_numpy())
+
+
+def _duplicated_rows(sub: pd.DataFrame) -> np.ndarray:
+    """``sub.duplicated(keep="first")`` as a numpy mask, via one int64 key per row.
+
+    Each column is factorised once (missing values get a code of their own, as in
+    ``DataFrame.duplicated``) and the codes are combined into a single integer, which
+    is much faster than hashing the row tuples of millions of rows.
+    """
+    key = np.zeros(len(sub), dtype=np.int64)
+    span = 1
+    for c in sub.columns:
+        codes, uniq = pd.factorize(sub[c], use_na_sentinel=True)
+        k = len(uniq) + 1
+        if span * k >= 2**62:  # too many combinations for one int64: the general route
+            return sub.duplicated(keep="first").to_numpy(dtype=bool)
+        key = key * k + (codes.astype(np.int64) + 1)
+        span *= k
+    if len(key) and span <= min(8 * len(key), 2**26):
+        # few possible keys: count them; only keys seen more than once need the hash table
+        multi = np.bincount(key, minlength=span)[key] > 1
+        dup = np.zeros(len(key), dtype=bool)
+        if multi.any():
+            dup[multi] = pd.Series(key[multi]).duplicated(keep="first").to_numpy(dtype=bool)
+        return dup
+    return pd.Series(key).duplicated(keep="first").to_numpy(dtype=bool)
 
 
 def _cross_checks(
@@ -1023,7 +1097,7 @@ def _cross_checks(
         if key and has(name, *key):
             sub = t[list(key)]
             complete = sub.notna().all(axis=1)
-            dup = (sub.duplicated(keep="first") & complete).to_numpy(dtype=bool)
+            dup = _duplicated_rows(sub) & complete.to_numpy(dtype=bool)
             if dup.any():
                 first_rows = (
                     sub[complete].reset_index().groupby(list(key), dropna=True, sort=False)["row"].transform("min")
@@ -1172,7 +1246,12 @@ def _derived_from_checks(g: pd.DataFrame, present: set[str], source: str, P: _Pr
     first_pos = np.flatnonzero(firsts)  # position of the first occurrence of each goal_id
     parent = g["derived_from"]
     has_parent = parent.notna().to_numpy(dtype=bool)
-    where = pd.Index(ids_obj[firsts], dtype=object).get_indexer(parent.to_numpy(dtype=object, na_value=None))
+    if isinstance(parent.dtype, pd.StringDtype) and all(isinstance(v, str) for v in ids_obj[firsts]):
+        # pyarrow's hash lookup: position of each parent among the first goal_ids, -1 if absent
+        found = pc.index_in(_arrow_strings(parent), value_set=pa.array(ids_obj[firsts], type=pa.string()))
+        where = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    else:
+        where = pd.Index(ids_obj[firsts], dtype=object).get_indexer(parent.to_numpy(dtype=object, na_value=None))
     known = (where >= 0) & has_parent
     unknown = has_parent & ~known
     if unknown.any():
