@@ -843,6 +843,21 @@ def _dedupe_ids(df: pd.DataFrame, table: str, idcol: str, ok: np.ndarray, log: _
 # --------------------------------------------------------------------------- goals
 
 
+def _positions_of(s: pd.Series, ids: pd.Series, pos: np.ndarray) -> np.ndarray:
+    """Position ``k`` in ``pos`` such that ``ids[pos[k]] == s`` (-1: none), per value of ``s``.
+
+    The ids at ``pos`` must be unique. Categorical ids are matched through their
+    categories (no string copy of the id column); otherwise as :func:`_lookup`.
+    """
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        codes = ids.cat.codes.to_numpy()[pos]
+        pos_of_cat = np.full(len(ids.cat.categories) + 1, -1, dtype=np.int32)  # -1 -> last
+        valid = codes >= 0
+        pos_of_cat[codes[valid]] = np.flatnonzero(valid)
+        return pos_of_cat[_lookup(s, ids.cat.categories)]
+    return _lookup(s, ids.iloc[pos].astype("string").reset_index(drop=True))
+
+
 def _goal_outcomes(
     g: pd.DataFrame, tr: _Traj, log: _Log
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -865,9 +880,8 @@ def _goal_outcomes(
     att = _float(g["attainment"])[pos]
 
     # ---- lineage: parent index by goal_id, then pointer jumping to the root
-    gid = g["goal_id"].iloc[pos].astype("string")
     dfrom = g["derived_from"].iloc[pos]
-    parent = _lookup(dfrom, gid.reset_index(drop=True))
+    parent = _positions_of(dfrom, g["goal_id"], pos)
     has_link = dfrom.notna().to_numpy()
     unknown = has_link & (parent < 0)
     log.add("goals", g, pos[unknown], "goal_derived_from_unknown")
