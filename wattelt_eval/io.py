@@ -236,7 +236,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 
 def sniff_separator(text: str) -> str:
     """The field separator of a CSV text: the most frequent of ``; , TAB |`` in the header line."""
-    first = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]  # not text.split: that copies the whole file
     first = re.sub(r'"[^"]*"', "", first)  # ignore quoted parts
     counts = {sep: first.count(sep) for sep in (";", ",", "\t", "|")}
     best = max(counts, key=lambda k: counts[k])
@@ -298,41 +299,94 @@ def read_csv_table(path: str | Path, name: str | None = None) -> RawTable:
         When a line has more fields than the header.
     """
     path = Path(path)
-    text, encoding = decode_bytes(path.read_bytes())
+    data = path.read_bytes()
+    text, encoding = decode_bytes(data)
     sep = sniff_separator(text)
-    df = pd.read_csv(
-        StringIO(text),
-        sep=sep,
-        header=None,
-        dtype=str,
-        keep_default_na=False,
-        na_filter=False,
-        skip_blank_lines=False,
-        engine="c",
-    )
-    if df.empty:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = _csv_columns_arrow(text, data, encoding, sep)
+    del data
+    if columns is None:  # the general route (also the one that reports ragged lines)
+        df = pd.read_csv(
+            StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+        columns = [
+            pa.array(df[c].array) if hasattr(df[c].array, "__arrow_array__")
+            else pa.array(df[c].to_numpy(dtype=object), type=pa.string())
+            for c in df.columns
+        ]
+        del df
+    del text
+    if not columns or len(columns[0]) == 0:
         header_cells: list[object] = []
         body = pd.DataFrame()
     else:
-        header_cells = list(df.iloc[0])
-        body = df.iloc[1:].reset_index(drop=True)
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
+        header_cells = [a[0].as_py() for a in columns]
         empty = pa.scalar(None, type=pa.string())
-        for c in body.columns:  # strip, empty -> missing; in arrow, without a Python loop
-            a = pa.array(body[c].array) if hasattr(body[c].array, "__arrow_array__") else pa.array(
-                body[c].to_numpy(dtype=object), type=pa.string())
+        cols = {}
+        for i, a in enumerate(columns):  # strip, empty -> missing; in arrow, without a Python loop
+            a = a.slice(1)
             if isinstance(a, pa.ChunkedArray):
                 a = a.combine_chunks()
             a = pc.utf8_trim_whitespace(a.cast(pa.string()))
             a = pc.if_else(pc.equal(a, ""), empty, a)
-            body[c] = pd.array(a, dtype="string")
+            cols[i] = pd.array(a, dtype="string")
+        body = pd.DataFrame(cols)
     raw = _finish_frame(name or table_for_name(path.stem) or path.stem, path.name, header_cells, body)
     raw.decimal = "," if sep == ";" else "."
     raw.encoding = encoding
     raw.separator = sep
     return raw
+
+
+def _csv_columns_arrow(text: str, data: bytes, encoding: str, sep: str) -> list[Any] | None:
+    """The cells of a CSV text as one pyarrow string array per column (header row first).
+
+    pyarrow's multithreaded reader, with every column read as text and nothing read as
+    missing: the same cells as ``pandas.read_csv(..., header=None, dtype=str,
+    na_filter=False)`` with the C engine, about three times faster on large files.
+    Returns None (the caller then takes the pandas route, which also reports the
+    exact line of a ragged row) when the text is empty or pyarrow refuses it, e.g.
+    a line with a different number of fields than the header.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if not text.strip():
+        return None
+    try:
+        first = pd.read_csv(StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
+                            na_filter=False, skip_blank_lines=False, engine="c", nrows=1)
+    except Exception:  # noqa: BLE001 - the general route reports it
+        return None
+    names = [f"c{i}" for i in range(first.shape[1])]
+    if encoding == "utf-8":
+        buf = data
+    elif encoding == "utf-8-sig":
+        buf = memoryview(data)[3:]
+    else:
+        buf = text.encode("utf-8")
+    try:
+        tb = pacsv.read_csv(
+            pa.py_buffer(buf),
+            read_options=pacsv.ReadOptions(column_names=names, encoding="utf8"),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
+                                             ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, null_values=[],
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    return [tb.column(n) for n in names]
 
 
 def read_parquet_table(path: str | Path, name: str | None = None) -> RawTable:
