@@ -437,6 +437,27 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, list[_Bad]]:
         s = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) is not None else raw
         return s.dt.normalize().astype("datetime64[ns]"), []
     t = _text(raw)
+    codes, uniq = pd.factorize(t)
+    if 2 * len(uniq) < n:  # dates repeat: parse each distinct text once, broadcast back
+        u_out, u_bads = _parse_date_text(pd.Series(np.asarray(uniq, dtype=object), dtype="string"))
+        sel = codes >= 0
+        vals = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        vals[sel] = u_out.to_numpy(dtype="datetime64[ns]")[codes[sel]]
+        bads = []
+        for b in u_bads:
+            full = np.zeros(n, dtype=bool)
+            full[sel] = b.mask[codes[sel]]
+            bads.append(_Bad(full, b.rule, b.expected_nl, b.expected_en, b.detail_nl, b.detail_en))
+        return pd.Series(vals, index=raw.index, dtype="datetime64[ns]"), bads
+    out, bads = _parse_date_text(t)
+    out.index = raw.index
+    return out, bads
+
+
+def _parse_date_text(t: pd.Series) -> tuple[pd.Series, list[_Bad]]:
+    """:func:`parse_dates` of a column of (stripped) text."""
+    n = len(t)
+    raw = t
     present = t.notna().to_numpy()
     out = pd.to_datetime(t, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
     rest = present & out.isna().to_numpy()
@@ -450,8 +471,13 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, list[_Bad]]:
         d = pd.to_numeric(m["d"].fillna(m["d2"]), errors="coerce")
         matched = y.notna().to_numpy()
         in_years = matched & (y.fillna(0).to_numpy() >= 1900) & (y.fillna(0).to_numpy() <= 2100)
-        comp = pd.DataFrame({"year": y.where(in_years), "month": mo.where(in_years), "day": d.where(in_years)})
-        dt = pd.to_datetime(comp, errors="coerce").astype("datetime64[ns]")
+        # only rows with all three parts: pandas cannot coerce a frame mixing missing parts
+        # and an impossible date (31-02-2025 next to 'x' used to raise)
+        dt = pd.Series(np.full(len(sub), np.datetime64("NaT"), dtype="datetime64[ns]"), index=sub.index)
+        if in_years.any():
+            comp = pd.DataFrame({"year": y[in_years].astype("int64"), "month": mo[in_years].astype("int64"),
+                                 "day": d[in_years].astype("int64")})
+            dt[in_years] = pd.to_datetime(comp, errors="coerce").astype("datetime64[ns]").to_numpy()
         vals = out.to_numpy(copy=True)
         vals[idx] = dt.to_numpy()
         out = pd.Series(vals, index=raw.index, dtype="datetime64[ns]")
