@@ -1165,7 +1165,8 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
         arrays = [p.pop(key) for p in parts]
         out = np.concatenate(arrays) if arrays else np.array([], dtype=dtype)
         del arrays
-        _release_freed_memory()  # the parts just freed, before the next column is built
+        if out.nbytes >= 2**27:  # national scale: the parts just freed, before the next column
+            _release_freed_memory()
         return out
 
     # ---- per trajectory x rater x domain: first vs latest
