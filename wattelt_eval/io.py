@@ -360,7 +360,7 @@ def _csv_columns_arrow(text: str, data: bytes, encoding: str, sep: str) -> list[
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(): that copies the whole file)
         return None
     try:
         first = pd.read_csv(StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,

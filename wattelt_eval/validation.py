@@ -1272,7 +1272,7 @@ def _derived_from_checks(g: pd.DataFrame, present: set[str], source: str, P: _Pr
     first_pos = np.flatnonzero(firsts)  # position of the first occurrence of each goal_id
     parent = g["derived_from"]
     has_parent = parent.notna().to_numpy(dtype=bool)
-    if isinstance(parent.dtype, pd.StringDtype) and all(isinstance(v, str) for v in ids_obj[firsts]):
+    if isinstance(parent.dtype, pd.StringDtype) and isinstance(ids.dtype, pd.StringDtype):
         # pyarrow's hash lookup: position of each parent among the first goal_ids, -1 if absent
         found = pc.index_in(_arrow_strings(parent), value_set=pa.array(ids_obj[firsts], type=pa.string()))
         where = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
