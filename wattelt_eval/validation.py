@@ -12,7 +12,7 @@ and what was expected, with a message in Dutch (default) or English.
 log and the warnings (``data.warnings``).
 
 All checks are vectorised (pandas/numpy over whole columns); a package with
-100,000 trajectories (11.7 million rows) validates in about half a minute from
+100,000 trajectories (11.7 million rows) validates in about 15 s from
 parquet (``benchmarks/bench_validate.py``, ``docs/data_model.md``).
 
 Notes
