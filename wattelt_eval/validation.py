@@ -1220,7 +1220,10 @@ def _cross_checks(
         if has("domain_scores", "instrument"):
             t = T["domain_scores"]
             s = t["instrument"]
-            bad = (s.notna() & (s.str.strip().str.lower() != instrument.code.lower())).to_numpy(dtype=bool)
+            codes, uniq = pd.factorize(s)  # one instrument code in millions of rows: compare it once
+            u = pd.Series(np.asarray(uniq, dtype=object), dtype="string")
+            u_bad = (u.str.strip().str.lower() != instrument.code.lower()).to_numpy(dtype=bool)
+            bad = (codes >= 0) & u_bad[np.maximum(codes, 0)] if len(u) else np.zeros(len(s), dtype=bool)
             if bad.any():
                 P.add("instrument_mismatch", sources["domain_scores"], _rows(t, bad), "instrument",
                       s[bad].to_numpy(dtype=object),
