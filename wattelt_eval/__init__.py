@@ -16,10 +16,20 @@ Public interface (DESIGN.md section 6)::
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
-from .data import PilotData, StudySettings
-from .instruments import Instrument, load_instrument
+# Checked before numpy/scipy load: numpy.f2py reads SOURCE_DATE_EPOCH at import and fails
+# with an obscure int() error on a value that is not whole seconds.
+_sde = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+if _sde and not _sde.lstrip("-").isdigit():
+    raise ValueError(
+        f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not {_sde!r} / "
+        f"SOURCE_DATE_EPOCH moet een geheel aantal seconden sinds 1970 zijn, niet {_sde!r}"
+    )
+
+from .data import PilotData, StudySettings  # noqa: E402
+from .instruments import Instrument, load_instrument  # noqa: E402
 
 __version__ = "0.1.0"
 
