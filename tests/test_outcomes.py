@@ -535,6 +535,30 @@ def test_domain_changes(res):
     assert pd.isna(pf["moved_out_of_problem"]) and pd.isna(pf["trend"])
 
 
+def test_measurement_numbers_beyond_the_maximum_are_excluded(data, res):
+    # Validation rejects a measurement number above 999 (schema.MEASUREMENT_MAX); data that
+    # bypassed it (a hand-built PilotData) must not wrap around in the int16 output columns.
+    from wattelt_eval.schema import MEASUREMENT_MAX
+
+    assert MEASUREMENT_MAX == 999
+    d = data.copy()
+    extra = pd.DataFrame([_s("T04", 40000, "housing", "resident", 2), _s("T04", 1000, "finances", "resident", 9)])
+    extra = extra.reindex(columns=d.domain_scores.columns).astype(d.domain_scores.dtypes.to_dict())
+    ds = pd.concat([d.domain_scores, extra])
+    d.domain_scores = ds.set_axis(pd.RangeIndex(2, 2 + len(ds)))
+    other = outcome_set(d, extract_date="2026-01-31")
+    ex = other.exclusions[other.exclusions["table"] == "domain_scores"]
+    last = len(ds) + 1
+    assert dict(zip(ex["row"].astype(int), ex["reason"].astype(str), strict=True))[last - 1] == "score_missing_field"
+    assert dict(zip(ex["row"].astype(int), ex["reason"].astype(str), strict=True))[last] == "score_missing_field"
+    pd.testing.assert_frame_equal(other.domain_changes, res.domain_changes)
+    pd.testing.assert_frame_equal(other.gaps, res.gaps)
+    # measurement numbers are stored compactly: 31.5M change rows at national scale
+    for col in ("first_measurement", "latest_measurement", "n_measurements"):
+        assert res.domain_changes[col].dtype == np.int16
+    assert res.gaps["measurement"].dtype == np.int16
+
+
 def test_cohort_domains(res):
     c = res.cohort_domains.set_index(["arm", "rater", "domain"])
     # demand_driven resident housing: T01 4->7, T04 6->6

@@ -134,6 +134,8 @@ CORPUS: list[Fault] = [
           "missing_value"),
     Fault("birth_year_out_of_range", _cell("trajectories", 2, "birth_year", "1850"), "trajectories.csv",
           2, "birth_year", "out_of_range", "1850", "tussen 1900 en 2030"),
+    Fault("measurement_above_maximum", _cell("domain_scores", 4, "measurement", "2025"), "domain_scores.csv", 4,
+          "measurement", "out_of_range", "2025", "tussen 0 en 999"),
     Fault("attainment_out_of_range", _cell("goals", 6, "attainment", "3"), "goals.csv", 6, "attainment",
           "out_of_range", "3", "tussen -2 en 2"),
     # enums

@@ -34,6 +34,7 @@ from .schema import (
     CONTACT_TYPE,
     FREQUENCY,
     IWMO_CATEGORIES,
+    MEASUREMENT_MAX,
     RATER,
     ROLE,
     STAGE,
@@ -178,8 +179,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "Staff time outside the cost window: does not contribute.",
     ),
     "score_missing_field": (
-        "Score zonder meting, leefgebied, beoordelaar of score: telt niet mee.",
-        "Score without measurement, domain, rater or score: does not contribute.",
+        f"Score zonder (geldig) nummer van de meting (0 tot en met {MEASUREMENT_MAX}), leefgebied, "
+        "beoordelaar of score: telt niet mee.",
+        f"Score without a (valid) measurement number (0 to {MEASUREMENT_MAX}), domain, rater or score: "
+        "does not contribute.",
     ),
     "score_other_instrument": (
         "Score van een ander instrument dan dat van de studie: telt niet mee.",
@@ -778,9 +781,12 @@ def _extract_day(data: PilotData) -> int | None:
         df = data[table]
         if col not in df.columns or len(df) == 0:
             continue
-        d, v = _days(df[col])
-        if v.any():
-            m = int(d[v].max())
+        s = df[col]
+        if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+            s = pd.to_datetime(s)
+        latest = s.max()  # missing dates skipped; no day-number copy of a 90M-row column
+        if pd.notna(latest):
+            m = int(np.datetime64(pd.Timestamp(latest).to_datetime64(), "D").astype(np.int64))
             best = m if best is None else max(best, m)
     return best
 
@@ -1155,6 +1161,8 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
         cohort_sums += part["cohort"]
         per_traj += part["per_traj"]
         del part, sub, rows
+        if n_chunks > 1:  # the block's temporaries, before the next block's come on top
+            _release_freed_memory()
     del tc_all
     for reason in _DOMAIN_REASONS:
         if excluded[reason]:
@@ -1181,9 +1189,9 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
             "arm": pd.Categorical.from_codes(arm_codes, categories=list(ARM)),
             "rater": pd.Categorical.from_codes(cat(changes_parts, "rater", np.int8), categories=list(RATER)),
             "domain": pd.Categorical.from_codes(cat(changes_parts, "dom", np.int8), categories=dom_codes),
-            "first_measurement": cat(changes_parts, "first_measurement", np.int64),
-            "latest_measurement": cat(changes_parts, "latest_measurement", np.int64),
-            "n_measurements": cat(changes_parts, "n_measurements", np.int64),
+            "first_measurement": cat(changes_parts, "first_measurement", np.int16),
+            "latest_measurement": cat(changes_parts, "latest_measurement", np.int16),
+            "n_measurements": cat(changes_parts, "n_measurements", np.int16),
             "first": cat(changes_parts, "first", np.float64),
             "latest": cat(changes_parts, "latest", np.float64),
             "change": cat(changes_parts, "change", np.float64),
@@ -1235,7 +1243,7 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
             "trajectory_id": pd.Categorical.from_codes(gap_tc, categories=tr.index),
             "arm": pd.Categorical.from_codes(tr.arm[gap_tc] if len(gap_tc) else gap_tc, categories=list(ARM)),
             "domain": pd.Categorical.from_codes(cat(gap_parts, "dom", np.int64), categories=dom_codes),
-            "measurement": cat(gap_parts, "measurement", np.int64),
+            "measurement": cat(gap_parts, "measurement", np.int16),
             "resident": cat(gap_parts, "resident", np.float64),
             "professional": cat(gap_parts, "professional", np.float64),
             "gap": gap,
@@ -1285,9 +1293,9 @@ def _domain_chunk(
     rater_all = _codes(d["rater"], RATER)
     score_all = _float(d["score"])
     dom_raw = d["domain"]
-    missing = (
-        np.isnan(meas_all) | (meas_all < 0) | (rater_all < 0) | np.isnan(score_all) | dom_raw.isna().to_numpy()
-    )
+    bad_meas = np.isnan(meas_all) | (meas_all < 0) | (meas_all > MEASUREMENT_MAX)
+    missing = bad_meas | (rater_all < 0) | np.isnan(score_all) | dom_raw.isna().to_numpy()
+    del bad_meas
     excluded["score_missing_field"] = np.flatnonzero(missing)
     ok = ~missing
     del missing
@@ -1309,7 +1317,7 @@ def _domain_chunk(
     del ok
     group_key = (tc_in[pos].astype(np.int64) * nr + rater_all[pos]) * nd + dom_all[pos]
     del rater_all, dom_all
-    meas = meas_all[pos].astype(np.int64)
+    meas = meas_all[pos].astype(np.int16)  # 0..MEASUREMENT_MAX
     del meas_all
     score = score_all[pos]
     del score_all
@@ -1389,7 +1397,7 @@ def _domain_chunk(
         "dom": g_dom.astype(np.int8) if nd < 128 else g_dom,
         "first_measurement": first_meas,
         "latest_measurement": ms[ends],
-        "n_measurements": n_meas,
+        "n_measurements": n_meas.astype(np.int16),  # at most MEASUREMENT_MAX + 1
         "first": first,
         "latest": latest,
         "change": change,
@@ -1434,8 +1442,8 @@ def _domain_chunk(
     per_traj[5] = _count(gap_tc[at0], n, np.abs(gap[at0]))
     gaps = {
         "tc": gap_tc.astype(np.int32),
-        "dom": (mk // mmax) % nd,
-        "measurement": gap_meas,
+        "dom": ((mk // mmax) % nd).astype(np.int8) if nd < 128 else (mk // mmax) % nd,
+        "measurement": gap_meas.astype(np.int16),
         "resident": resident,
         "professional": professional,
         "gap": gap,

@@ -713,6 +713,10 @@ GOALS = Table(
     ),
 )
 
+#: Highest measurement number: a board scored monthly for 80 years stays below it, and a
+#: year or a date typed into the column does not (the outcome tables store it as int16).
+MEASUREMENT_MAX = 999
+
 DOMAIN_SCORES = Table(
     name="domain_scores",
     required=False,
@@ -721,7 +725,16 @@ DOMAIN_SCORES = Table(
     unique_together=("trajectory_id", "measurement", "domain", "rater"),
     columns=(
         Column("trajectory_id", "str", True, _TRAJ_REF_EN, _TRAJ_REF_NL, references="trajectories.trajectory_id", example="T0001", identifier=True),
-        Column("measurement", "int", True, "Measurement number: 0 = intake, then 1, 2, ...", "Nummer van de meting: 0 = intake, dan 1, 2, ...", min=0, example="0"),
+        Column(
+            "measurement",
+            "int",
+            True,
+            "Measurement number: 0 = intake, then 1, 2, ...",
+            "Nummer van de meting: 0 = intake, dan 1, 2, ...",
+            min=0,
+            max=MEASUREMENT_MAX,
+            example="0",
+        ),
         Column("date", "date", False, "Date of the measurement.", "Datum van de meting.", example="2025-03-14"),
         Column("instrument", "str", False, "Instrument code (defaults to the study's instrument).", "Code van het instrument (standaard dat van de studie).", example="wat_telt"),
         Column("domain", "str", True, "Domain code of the instrument.", "Code van het leefgebied in het instrument.", example="finances"),
