@@ -125,11 +125,14 @@ CHILD_TABLES = ("contacts", "goals", "domain_scores", "provisions", "staff_time"
 def read_compact(path: str | Path) -> Any:
     """Read a parquet package into a :class:`PilotData` without validation, compactly.
 
-    The trajectories are put in canonical form (:func:`wattelt_eval.schema.coerce_table`);
-    the text columns of the child tables are read as dictionary-encoded categoricals
-    (a trajectory id repeated 90 times is stored once), other columns in their canonical
-    dtypes. Row numbers follow ``we.load`` (header = row 1). ``we.outcome_set`` gives the
-    same tables on this as on ``we.load`` output (checked at 100k by this script).
+    The trajectories are put in canonical form (:func:`wattelt_eval.schema.coerce_table`).
+    The child tables are read one column at a time (so at most one column is held twice)
+    and kept compact, every value unchanged: text columns as dictionary-encoded
+    categoricals (a trajectory id repeated 90 times is stored once), whole numbers in the
+    smallest nullable integer dtype that holds them, decimals as float32 where every value
+    survives the round trip exactly, dates as ``datetime64[ns]``. Row numbers follow
+    ``we.load`` (header = row 1). ``we.outcome_set`` gives the same tables on this as on
+    ``we.load`` output (checked at 100k by this script).
     """
     import pandas as pd
     import pyarrow as pa
@@ -140,41 +143,56 @@ def read_compact(path: str | Path) -> Any:
     from wattelt_eval.io import read_study_toml
 
     path = Path(path)
+    mapper = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
     tables = {}
     for name, table in schema.TABLES.items():
-        text = [c.name for c in table.columns if c.type in ("str", "enum")]
-        compact = name in CHILD_TABLES
-        pt = pq.read_table(path / f"{name}.parquet", read_dictionary=text if compact else None)
-        # straight into the canonical nullable dtypes, freeing Arrow buffers as it goes
-        mapper = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
-        df = pt.to_pandas(self_destruct=True, split_blocks=True, types_mapper=mapper)
-        del pt
-        df.index = pd.RangeIndex(2, 2 + len(df), name="row")
-        if not compact:
+        file = path / f"{name}.parquet"
+        if name not in CHILD_TABLES:
+            df = pq.read_table(file).to_pandas(self_destruct=True, types_mapper=mapper)
+            df.index = pd.RangeIndex(2, 2 + len(df), name="row")
             tables[name] = schema.coerce_table(name, df)
             continue
+        present = set(pq.read_schema(file).names)
+        n_rows = pq.read_metadata(file).num_rows
+        columns = {}
         for col in table.columns:
-            if col.name not in df.columns:
-                df[col.name] = pd.Series(pd.NA, index=df.index, dtype="object")
-            s = df[col.name]
-            if col.type == "date":
-                df[col.name] = s.astype("datetime64[ns]")
-            elif col.type in ("str", "enum"):
-                if not isinstance(s.dtype, pd.CategoricalDtype):
-                    df[col.name] = s.astype("string").astype("category")
-            elif col.type == "int":
-                df[col.name] = _smallest_int(s.astype("Int64"))
-            elif col.type == "float":
-                df[col.name] = _float32_if_exact(s.astype("float64"))
-            elif col.type == "bool":
-                df[col.name] = s.astype("boolean")
-        for col in df.columns:
-            if isinstance(df[col].dtype, pd.CategoricalDtype):
-                _drop_hash_table(df[col].cat.categories)
-        tables[name] = df[[c.name for c in table.columns]]
+            if col.name in present:
+                text = [col.name] if col.type in ("str", "enum") else None
+                pt = pq.read_table(file, columns=[col.name], read_dictionary=text)
+                s = pt.column(0).to_pandas(types_mapper=mapper)
+                del pt
+            else:
+                s = pd.Series(pd.NA, index=pd.RangeIndex(n_rows), dtype="object")
+            columns[col.name] = _compact(s, col.type)
+            del s
+            _release_reader_memory()
+        df = pd.DataFrame(columns, copy=False)
+        del columns
+        df.index = pd.RangeIndex(2, 2 + len(df), name="row")
+        tables[name] = df
     study = StudySettings.from_dict(read_study_toml(path / "study.toml"))
     _release_reader_memory()
     return PilotData(**tables, study=study)
+
+
+def _compact(s: Any, kind: str) -> Any:
+    """One child-table column in its compact dtype (values unchanged; see :func:`read_compact`)."""
+    import pandas as pd
+
+    if kind == "date":
+        return s.astype("datetime64[ns]")
+    if kind in ("str", "enum"):
+        if not isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype("string").astype("category")
+        _drop_hash_table(s.cat.categories)
+        return s
+    if kind == "int":
+        return _smallest_int(s.astype("Int64"))
+    if kind == "float":
+        return _float32_if_exact(s.astype("float64"))
+    if kind == "bool":
+        return s.astype("boolean")
+    return s
 
 
 def _smallest_int(s: Any) -> Any:

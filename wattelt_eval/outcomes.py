@@ -263,6 +263,8 @@ def _lookup(s: pd.Series, values: Any) -> np.ndarray:
 
 def _factorize(s: pd.Series) -> np.ndarray:
     """Integer code per value (equal values, equal codes; -1 for missing)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):  # categories are unique: the codes already are
+        return s.cat.codes.to_numpy().astype(np.int64)
     arr = _arrow_strings(s)
     if arr is not None:
         enc = arr.dictionary_encode()
@@ -272,7 +274,16 @@ def _factorize(s: pd.Series) -> np.ndarray:
 
 
 def _rank(s: pd.Series) -> np.ndarray:
-    """Dense rank of the string values in sorted order (missing values rank first)."""
+    """Integer sort key of the string values: equal values equal keys, in string order.
+
+    Missing values get 0 and sort first. For Arrow strings and other values it is the
+    dense rank; for a categorical it is the rank of its category among all categories
+    (same order, without materialising a string per row).
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = pd.Series(s.cat.categories.astype("string"))
+        lut = np.append(_rank(cats), 0)  # code -1 (missing) -> last entry -> 0
+        return lut[s.cat.codes.to_numpy()]
     arr = _arrow_strings(s)
     if arr is not None:
         r = pc.rank(arr, sort_keys="ascending", tiebreaker="dense").to_numpy().astype(np.int64)
@@ -325,9 +336,12 @@ def _float(s: pd.Series) -> np.ndarray:
 
 
 def _count(idx: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
-    """Per-code sum of ``weights`` (or count) over codes ``idx`` in ``0..n-1``."""
+    """Per-code sum of ``weights`` (or count) over codes ``idx`` in ``0..n-1``.
+
+    Boolean weights count the codes where they are True (as float64, like other weights).
+    """
     if weights is not None and weights.dtype == bool:
-        weights = weights.astype(np.float64)
+        return np.bincount(idx[weights], minlength=n)[:n].astype(np.float64)
     return np.bincount(idx, weights=weights, minlength=n)[:n]
 
 
@@ -746,8 +760,13 @@ def _prepare_trajectories(data: PilotData, log: _Log) -> _Traj:
     log.add("trajectories", raw, dup, "duplicate_trajectory_id")
     keep = ~(missing | dup)
     tr = raw.loc[keep] if not keep.all() else raw
-    order = tr["trajectory_id"].astype("string").to_numpy(dtype=object).argsort(kind="stable")
-    tr = tr.iloc[order]
+    # stable sort by id; UTF-8 byte order (Arrow) is code-point order (Python str)
+    ids_kept = tr["trajectory_id"].astype("string")
+    arr = _arrow_strings(ids_kept)
+    if arr is None:  # pragma: no cover - pandas without pyarrow strings
+        arr = pa.array(ids_kept.to_numpy(dtype=object), pa.string())
+    tr = tr.iloc[pc.sort_indices(arr).to_numpy()]
+    del ids_kept, arr
     extras = [c for c in data.study.extra_covariates if c in tr.columns and c not in CARRIED_COLUMNS]
     carried = [c for c in CARRIED_COLUMNS if c in tr.columns] + extras
     start, start_valid = _days(tr["start_date"])
@@ -860,6 +879,14 @@ def _positions_of(s: pd.Series, ids: pd.Series, pos: np.ndarray) -> np.ndarray:
         pos_of_cat = np.full(len(ids.cat.categories) + 1, -1, dtype=np.int32)  # -1 -> last
         valid = codes >= 0
         pos_of_cat[codes[valid]] = np.flatnonzero(valid)
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            # hash the categories of s (derived_from: fewer than the ids), look the ids up
+            s_cats = s.cat.categories
+            at = _lookup(pd.Series(ids.cat.categories), s_cats)
+            pos_of_s_cat = np.full(len(s_cats) + 1, -1, dtype=np.int32)  # code -1 -> last
+            found = at >= 0
+            pos_of_s_cat[at[found]] = pos_of_cat[:-1][found]
+            return pos_of_s_cat[s.cat.codes.to_numpy()]
         return pos_of_cat[_lookup(s, ids.cat.categories)]
     return _lookup(s, ids.iloc[pos].astype("string").reset_index(drop=True))
 
@@ -965,8 +992,8 @@ def _telling_outcomes(c: pd.DataFrame, tr: _Traj, log: _Log) -> dict[str, Any]:
     tc = tc_all[pos]
     day = day_all[pos]
     ctype = ctype_all[pos]
-    cid = c["contact_id"].iloc[pos].astype("string")
-    cid_rank = _rank(cid)
+    cid = c["contact_id"].iloc[pos]
+    cid_rank = _rank(cid if isinstance(cid.dtype, pd.CategoricalDtype) else cid.astype("string"))
     org_code = _factorize(c["organisation"].iloc[pos])
     story = c["story_told"].astype("boolean").iloc[pos]
     story_missing = story.isna().to_numpy()
@@ -1153,13 +1180,13 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
         else:
             sub = d.iloc[rows]
         rownum = None if increasing else _rownum_at(d, rows)
-        part = _domain_chunk(sub, tc_all[rows], rownum, inst, nd, nr, tr.arm, n, size)
+        part = _domain_chunk(sub, tc_all[rows], rownum, inst, nd, nr, tr.arm, (int(lo), int(hi)), size)
         for reason, p in part["excluded"].items():
             excluded[reason].append(rows[p])
         changes_parts.append(part["changes"])
         gap_parts.append(part["gaps"])
         cohort_sums += part["cohort"]
-        per_traj += part["per_traj"]
+        per_traj[:, lo:hi] += part["per_traj"]
         del part, sub, rows
         if n_chunks > 1:  # the block's temporaries, before the next block's come on top
             _release_freed_memory()
@@ -1280,13 +1307,15 @@ def _domain_chunk(
     nd: int,
     nr: int,
     traj_arm: np.ndarray,
-    n: int,
+    codes: tuple[int, int],
     size: int,
 ) -> dict[str, Any]:
     """Domain results for the score rows ``d`` (all linked) of a block of whole trajectories.
 
     Exclusions are returned as positions into ``d``; ``cohort`` and ``per_traj`` are sums
-    to be added over chunks; ``changes`` and ``gaps`` are column arrays to concatenate.
+    to be added over chunks (``per_traj`` for the block's trajectory codes
+    ``codes[0] .. codes[1] - 1`` only); ``changes`` and ``gaps`` are column arrays to
+    concatenate.
     """
     excluded: dict[str, np.ndarray] = {}
     meas_all = _float(d["measurement"])
@@ -1382,13 +1411,16 @@ def _domain_chunk(
     del arm_codes, use, ck, t_use
 
     # per trajectory: problem domains at measurement 0 (resident), mean change (resident)
+    # (for the block's own trajectory codes lo..hi-1 only: bincounts of the block's length)
+    lo, hi = codes
+    n = hi - lo
     per_traj = np.zeros((6, n))
     r0 = (g_rater == _R_RES) & (first_meas == 0)
-    per_traj[0] = _count(g_tc[r0], n)
-    per_traj[1] = _count(g_tc[r0], n, pf[r0])
+    per_traj[0] = _count(g_tc[r0] - lo, n)
+    per_traj[1] = _count(g_tc[r0] - lo, n, pf[r0])
     res2 = (g_rater == _R_RES) & two
-    per_traj[2] = _count(g_tc[res2], n)
-    per_traj[3] = _count(g_tc[res2], n, change[res2])
+    per_traj[2] = _count(g_tc[res2] - lo, n)
+    per_traj[3] = _count(g_tc[res2] - lo, n, change[res2])
     del r0, res2
 
     changes = {
@@ -1438,8 +1470,8 @@ def _domain_chunk(
     gap_tc = mk // (mmax * nd)
     gap_meas = mk % mmax
     at0 = gap_meas == 0
-    per_traj[4] = _count(gap_tc[at0], n)
-    per_traj[5] = _count(gap_tc[at0], n, np.abs(gap[at0]))
+    per_traj[4] = _count(gap_tc[at0] - lo, n)
+    per_traj[5] = _count(gap_tc[at0] - lo, n, np.abs(gap[at0]))
     gaps = {
         "tc": gap_tc.astype(np.int32),
         "dom": ((mk // mmax) % nd).astype(np.int8) if nd < 128 else (mk // mmax) % nd,
