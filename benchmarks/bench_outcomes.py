@@ -8,7 +8,9 @@ For each size (default 100k and 1M trajectories) the script
    and ``we.outcome_set`` stage by stage (one stage per input table: trajectories,
    goals, contacts, provisions + staff time, domain scores; then the exclusion log
    and the flow), and prints wall seconds and peak resident memory per stage and in
-   total.
+   total. ``outcome_set`` runs ``--repeat`` times (default 3) on the same input; the
+   totals and the 1M / 100k ratio use the median run (single runs on a shared machine
+   vary by 10-20 %), the stage rows are the first run's.
 
 Peak memory per stage is the kernel's high-water mark of the process (``VmHWM``),
 reset before each stage through ``/proc/self/clear_refs`` (Linux); where that is not
@@ -42,6 +44,7 @@ import functools
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -256,7 +259,7 @@ def _release_reader_memory() -> None:
 # --------------------------------------------------------------------------- worker
 
 
-def _worker(path: str, n: int, reader: str) -> dict[str, Any]:
+def _worker(path: str, n: int, reader: str, repeat: int = 3) -> dict[str, Any]:
     """Time reading and outcome_set on one package in this (fresh) process.
 
     ``reader``: ``we.load`` (full validation), ``compact`` (:func:`read_compact`) or
@@ -309,13 +312,23 @@ def _worker(path: str, n: int, reader: str) -> dict[str, Any]:
     rows_in = {t: len(data[t]) for t in ("trajectories", "contacts", "goals", "domain_scores",
                                          "provisions", "staff_time")}
 
-    n_load_rows = len(timer.rows)
-    _reset_hwm()
-    t1, c1 = time.perf_counter(), time.process_time()
-    res = we.outcome_set(data)
-    t_out = time.perf_counter() - t1
-    cpu_out = time.process_time() - c1
-    peak_out = max([_hwm_bytes()] + [r["peak_bytes"] for r in timer.rows[n_load_rows:]])
+    # ``repeat`` runs on the same input: wall time on a shared machine varies by 10-20 %
+    # from run to run, so the totals are medians; the stage rows are those of the first run.
+    runs = []
+    res = None
+    for k in range(repeat):
+        res = None  # the previous result is not held while the next one is computed
+        k_rows = len(timer.rows)
+        _reset_hwm()
+        t1, c1 = time.perf_counter(), time.process_time()
+        res = we.outcome_set(data)
+        runs.append({"seconds": time.perf_counter() - t1, "cpu_seconds": time.process_time() - c1,
+                     "peak_bytes": max([_hwm_bytes()] + [r["peak_bytes"] for r in timer.rows[k_rows:]])})
+        if k:
+            del timer.rows[k_rows:]
+    t_out = statistics.median(r["seconds"] for r in runs)
+    cpu_out = statistics.median(r["cpu_seconds"] for r in runs)
+    peak_out = max(r["peak_bytes"] for r in runs)
     assert len(res.table) == n, (len(res.table), n)
     same = None
     if reader == "both":
@@ -342,6 +355,7 @@ def _worker(path: str, n: int, reader: str) -> dict[str, Any]:
         "outcomes_seconds": t_out,
         "outcomes_cpu_seconds": cpu_out,
         "outcomes_peak_bytes": peak_out,
+        "outcomes_runs": runs,
         "total_seconds": loads[last]["seconds"] + t_out,
         "check": same,
         # clear_refs also resets ru_maxrss (both read the mm high-water mark): take the max
@@ -407,12 +421,13 @@ def ensure_data(n: int, folder: Path) -> Path:
     return path
 
 
-def run_size(n: int, folder: Path, reader: str) -> dict[str, Any]:
+def run_size(n: int, folder: Path, reader: str, repeat: int = 3) -> dict[str, Any]:
     path = ensure_data(n, folder)
     # Arrow's default memory pool is used (mimalloc here); the system allocator was tried and
     # peaked higher at 1M (fragmentation), see docs/outcomes.md.
     proc = subprocess.run(
-        [sys.executable, __file__, "--worker", str(path), "--n", str(n), "--reader", reader],
+        [sys.executable, __file__, "--worker", str(path), "--n", str(n), "--reader", reader,
+         "--repeat", str(repeat)],
         check=True, stdout=subprocess.PIPE, text=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -431,8 +446,11 @@ def print_result(r: dict[str, Any]) -> None:
         print(f"{s['stage']:52s} {s['seconds']:8.2f} {_gib(s['peak_bytes'])}")
     for name, ld in r["loads"].items():
         print(f"{'read: ' + name + ' (total)':52s} {ld['seconds']:8.2f} {_gib(ld['peak_bytes'])}")
-    print(f"{'we.outcome_set (total)':52s} {r['outcomes_seconds']:8.2f} "
-          f"{_gib(r['outcomes_peak_bytes'])}")
+    runs = r.get("outcomes_runs", [])
+    label = f"we.outcome_set (total, median of {len(runs)})" if len(runs) > 1 else "we.outcome_set (total)"
+    print(f"{label:52s} {r['outcomes_seconds']:8.2f} {_gib(r['outcomes_peak_bytes'])}")
+    if len(runs) > 1:
+        print("  runs: " + ", ".join(f"{x['seconds']:.2f} s (CPU {x['cpu_seconds']:.2f})" for x in runs))
     print(f"{'read (' + r['reader'] + ') + outcomes (process peak)':52s} "
           f"{r['total_seconds']:8.2f} {_gib(r['total_peak_bytes'])}")
     print(f"(outcome_set CPU {r['outcomes_cpu_seconds']:.1f} s; peak per stage: "
@@ -471,17 +489,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="sizes up to this also run we.load (full validation) and check that "
                          "outcome_set is identical on both readers; larger sizes use the "
                          "compact reader only")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="outcome_set runs per size; totals and the ratio use their median")
     ap.add_argument("--reader", default="both", help=argparse.SUPPRESS)
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
-        print(json.dumps(_worker(args.worker, args.n, args.reader)))
+        print(json.dumps(_worker(args.worker, args.n, args.reader, args.repeat)))
         return 0
     args.data.mkdir(parents=True, exist_ok=True)
     results = {}
     for n in args.sizes:
-        results[n] = run_size(n, args.data, "both" if n <= args.full_load_max else "compact")
+        results[n] = run_size(n, args.data, "both" if n <= args.full_load_max else "compact", args.repeat)
         print_result(results[n])
     lines = check_targets(results)
     if lines:

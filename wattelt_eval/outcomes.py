@@ -1003,7 +1003,13 @@ def _telling_outcomes(c: pd.DataFrame, tr: _Traj, log: _Log) -> dict[str, Any]:
     order = _order([tc, day, cid_rank])
     n_org = int(org_code.max()) + 2 if len(org_code) else 1
     key = tc[order].astype(np.int64) * n_org + org_code[order]
-    seen = pd.Series(key).duplicated(keep="first").to_numpy()
+    # seen = key occurred earlier in time order; the keys are grouped by trajectory already,
+    # so a stable sort (nearly sorted input) beats a hash table over millions of contacts
+    by_key = np.argsort(key, kind="stable")
+    k_sorted = key[by_key]
+    seen = np.empty(len(key), dtype=bool)
+    seen[by_key] = np.r_[False, k_sorted[1:] == k_sorted[:-1]] if len(key) else np.array([], dtype=bool)
+    del by_key, k_sorted
     new_org = np.empty(len(pos), dtype=bool)
     new_org[order] = ~seen | (org_code[order] < 0)  # a missing organisation counts as new
     inferred = story_missing & np.isin(ctype, _CT_TELL) & new_org & ~plan
