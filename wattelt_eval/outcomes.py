@@ -276,15 +276,18 @@ def _factorize(s: pd.Series) -> np.ndarray:
 def _rank(s: pd.Series) -> np.ndarray:
     """Integer sort key of the string values: equal values equal keys, in string order.
 
-    Missing values get 0 and sort first. For Arrow strings and other values it is the
-    dense rank; for a categorical it is the rank of its category among all categories
-    (same order, without materialising a string per row).
+    Values are compared as text (a number as its digits). Missing values get 0 and sort
+    first. For a categorical it is the rank of its category among all categories (same
+    order, without materialising a string per row); otherwise the dense rank.
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
-        cats = pd.Series(s.cat.categories.astype("string"))
+        cats = pd.Series(s.cat.categories)
         lut = np.append(_rank(cats), 0)  # code -1 (missing) -> last entry -> 0
         return lut[s.cat.codes.to_numpy()]
     arr = _arrow_strings(s)
+    if arr is None:
+        s = s.astype("string")
+        arr = _arrow_strings(s)
     if arr is not None:
         r = pc.rank(arr, sort_keys="ascending", tiebreaker="dense").to_numpy().astype(np.int64)
         return np.where(pc.is_null(arr).to_numpy(zero_copy_only=False), 0, r)
@@ -305,6 +308,8 @@ def _order(keys: list[np.ndarray], rownum: np.ndarray | None = None) -> np.ndarr
         return np.arange(n)
     if rownum is not None and not bool((rownum[1:] > rownum[:-1]).all()):
         return np.lexsort(lex)
+    if len(keys) == 1:  # nothing to pack
+        return np.argsort(keys[0], kind="stable")
     packed = np.zeros(n, dtype=np.int64)
     span = 1
     for k in keys:
@@ -329,6 +334,11 @@ def _days(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     valid = ~np.isnat(v)
     d = v.astype("datetime64[D]").astype(np.int64)
     return np.where(valid, d, 0), valid
+
+
+def _day_number(ts: pd.Timestamp) -> int:
+    """A date as its day number (days since 1970-01-01), as :func:`_days` gives per column."""
+    return int(np.datetime64(ts.to_datetime64(), "D").astype(np.int64))
 
 
 def _float(s: pd.Series) -> np.ndarray:
@@ -689,7 +699,7 @@ def outcome_set(
     if extract_date is None:
         extract_day = _extract_day(data)
     else:
-        extract_day = int(np.datetime64(extract_date.to_datetime64(), "D").astype(np.int64))
+        extract_day = _day_number(extract_date)
     if extract_day is None:
         fu = np.zeros(n, dtype=np.int64)
         fu_missing = np.ones(n, dtype=bool)
@@ -805,7 +815,7 @@ def _extract_day(data: PilotData) -> int | None:
             s = pd.to_datetime(s)
         latest = s.max()  # missing dates skipped; no day-number copy of a 90M-row column
         if pd.notna(latest):
-            m = int(np.datetime64(pd.Timestamp(latest).to_datetime64(), "D").astype(np.int64))
+            m = _day_number(pd.Timestamp(latest))
             best = m if best is None else max(best, m)
     return best
 
@@ -992,8 +1002,7 @@ def _telling_outcomes(c: pd.DataFrame, tr: _Traj, log: _Log) -> dict[str, Any]:
     tc = tc_all[pos]
     day = day_all[pos]
     ctype = ctype_all[pos]
-    cid = c["contact_id"].iloc[pos]
-    cid_rank = _rank(cid if isinstance(cid.dtype, pd.CategoricalDtype) else cid.astype("string"))
+    cid_rank = _rank(c["contact_id"].iloc[pos])
     org_code = _factorize(c["organisation"].iloc[pos])
     story = c["story_told"].astype("boolean").iloc[pos]
     story_missing = story.isna().to_numpy()
@@ -1003,13 +1012,10 @@ def _telling_outcomes(c: pd.DataFrame, tr: _Traj, log: _Log) -> dict[str, Any]:
     order = _order([tc, day, cid_rank])
     n_org = int(org_code.max()) + 2 if len(org_code) else 1
     key = tc[order].astype(np.int64) * n_org + org_code[order]
-    # seen = key occurred earlier in time order; the keys are grouped by trajectory already,
-    # so a stable sort (nearly sorted input) beats a hash table over millions of contacts
-    by_key = np.argsort(key, kind="stable")
-    k_sorted = key[by_key]
-    seen = np.empty(len(key), dtype=bool)
-    seen[by_key] = np.r_[False, k_sorted[1:] == k_sorted[:-1]] if len(key) else np.array([], dtype=bool)
-    del by_key, k_sorted
+    # seen = key occurred earlier in time order (a stable sort of keys grouped by trajectory
+    # already, not a hash table over millions of contacts); a missing organisation's key
+    # is negative and never seen, it counts as new below anyway
+    seen = _later_duplicates(key, np.arange(len(key)), np.ones(len(key), dtype=bool))
     new_org = np.empty(len(pos), dtype=bool)
     new_org[order] = ~seen | (org_code[order] < 0)  # a missing organisation counts as new
     inferred = story_missing & np.isin(ctype, _CT_TELL) & new_org & ~plan
