@@ -315,7 +315,6 @@ def _worker(path: str, n: int, reader: str, repeat: int = 3) -> dict[str, Any]:
     # ``repeat`` runs on the same input: wall time on a shared machine varies by 10-20 %
     # from run to run, so the totals are medians; the stage rows are those of the first run.
     runs = []
-    res = None
     for k in range(repeat):
         res = None  # the previous result is not held while the next one is computed
         k_rows = len(timer.rows)
