@@ -31,6 +31,7 @@ report: install system-deps
 
 test: install system-deps
 	$(BIN)/ruff check wattelt_eval tests benchmarks
+	$(BIN)/ruff format --check wattelt_eval tests benchmarks
 	$(BIN)/python -m pytest -n 2 --dist loadscope --nbval --nbval-sanitize-with notebooks/nbval_sanitize.cfg tests notebooks
 
 test-fast: install

@@ -51,12 +51,23 @@ def main(argv: list[str] | None = None) -> None:
                 cov = None if method == "unadjusted" else COVARIATES
                 for ci in ("bootstrap", "wild"):
                     kw = dict(method=method, cluster="team", ci=ci, n_boot=args.n_boot, seed=1)
-                    secs = _best(lambda o=out, c=cov, k=kw: compare(table, o, "arm", c, **k),
-                                 args.repeat)
+                    secs = _best(
+                        lambda o=out, c=cov, k=kw: compare(table, o, "arm", c, **k), args.repeat
+                    )
                     print(f"{out:<16}{method:<12}{ci:<11}{secs:8.2f}", flush=True)
-        secs = _best(lambda: cea(table, "cost_total", "goal_retention", covariates=COVARIATES,
-                                 method="regression", cluster="team", n_boot=args.n_boot,
-                                 seed=1), args.repeat)
+        secs = _best(
+            lambda: cea(
+                table,
+                "cost_total",
+                "goal_retention",
+                covariates=COVARIATES,
+                method="regression",
+                cluster="team",
+                n_boot=args.n_boot,
+                seed=1,
+            ),
+            args.repeat,
+        )
         print(f"{'cea':<16}{'regression':<12}{'bootstrap':<11}{secs:8.2f}")
 
 

@@ -296,21 +296,25 @@ def _worker(path: str, n: int, reader: str, repeat: int = 3) -> dict[str, Any]:
 
     loads = {}
     data = None
-    for name in (["we.load", "compact"] if reader == "both" else [reader]):
+    for name in ["we.load", "compact"] if reader == "both" else [reader]:
         data = None
         k0 = len(timer.rows)
         _reset_hwm()
         t0, c0 = time.perf_counter(), time.process_time()
         data = we.load(path) if name == "we.load" else read_compact(path)
-        loads[name] = {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
-                       "peak_bytes": max([_hwm_bytes()] + [r["peak_bytes"]
-                                                           for r in timer.rows[k0:]])}
+        loads[name] = {
+            "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.process_time() - c0,
+            "peak_bytes": max([_hwm_bytes()] + [r["peak_bytes"] for r in timer.rows[k0:]]),
+        }
         if reader == "both" and name == "we.load":
             k = len(timer.rows)
             reference = we.outcome_set(data)
             del timer.rows[k:]
-    rows_in = {t: len(data[t]) for t in ("trajectories", "contacts", "goals", "domain_scores",
-                                         "provisions", "staff_time")}
+    rows_in = {
+        t: len(data[t])
+        for t in ("trajectories", "contacts", "goals", "domain_scores", "provisions", "staff_time")
+    }
 
     # ``repeat`` runs on the same input: wall time on a shared machine varies by 10-20 %
     # from run to run, so the totals are medians; the stage rows are those of the first run.
@@ -321,8 +325,13 @@ def _worker(path: str, n: int, reader: str, repeat: int = 3) -> dict[str, Any]:
         _reset_hwm()
         t1, c1 = time.perf_counter(), time.process_time()
         res = we.outcome_set(data)
-        runs.append({"seconds": time.perf_counter() - t1, "cpu_seconds": time.process_time() - c1,
-                     "peak_bytes": max([_hwm_bytes()] + [r["peak_bytes"] for r in timer.rows[k_rows:]])})
+        runs.append(
+            {
+                "seconds": time.perf_counter() - t1,
+                "cpu_seconds": time.process_time() - c1,
+                "peak_bytes": max([_hwm_bytes()] + [r["peak_bytes"] for r in timer.rows[k_rows:]]),
+            }
+        )
         if k:
             del timer.rows[k_rows:]
     t_out = statistics.median(r["seconds"] for r in runs)
@@ -331,7 +340,6 @@ def _worker(path: str, n: int, reader: str, repeat: int = 3) -> dict[str, Any]:
     assert len(res.table) == n, (len(res.table), n)
     same = None
     if reader == "both":
-
         keys = ("table", "exclusions", "flow", "domain_changes", "cohort_domains", "gaps")
         for k in keys:
             _assert_same_frame(getattr(res, k), getattr(reference, k))
@@ -358,9 +366,11 @@ def _worker(path: str, n: int, reader: str, repeat: int = 3) -> dict[str, Any]:
         "total_seconds": loads[last]["seconds"] + t_out,
         "check": same,
         # clear_refs also resets ru_maxrss (both read the mm high-water mark): take the max
-        "total_peak_bytes": max([_hwm_bytes(), _maxrss_bytes(), peak_out]
-                                + [ld["peak_bytes"] for ld in loads.values()]
-                                + [r["peak_bytes"] for r in timer.rows]),
+        "total_peak_bytes": max(
+            [_hwm_bytes(), _maxrss_bytes(), peak_out]
+            + [ld["peak_bytes"] for ld in loads.values()]
+            + [r["peak_bytes"] for r in timer.rows]
+        ),
         "per_stage_peak": "VmHWM reset per stage" if timer.can_reset else "ru_maxrss so far",
         "cpu_count": os.cpu_count(),
     }
@@ -393,8 +403,9 @@ def _timed_method(timer: _Timer, fn: Any, label: str) -> Any:
         try:
             return fn(self, *args, **kwargs)
         finally:
-            timer.rows.append({"stage": label, "seconds": time.perf_counter() - t0,
-                               "peak_bytes": _hwm_bytes()})
+            timer.rows.append(
+                {"stage": label, "seconds": time.perf_counter() - t0, "peak_bytes": _hwm_bytes()}
+            )
 
     return inner
 
@@ -425,9 +436,21 @@ def run_size(n: int, folder: Path, reader: str, repeat: int = 3) -> dict[str, An
     # Arrow's default memory pool is used (mimalloc here); the system allocator was tried and
     # peaked higher at 1M (fragmentation), see docs/outcomes.md.
     proc = subprocess.run(
-        [sys.executable, __file__, "--worker", str(path), "--n", str(n), "--reader", reader,
-         "--repeat", str(repeat)],
-        check=True, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            str(path),
+            "--n",
+            str(n),
+            "--reader",
+            reader,
+            "--repeat",
+            str(repeat),
+        ],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -446,14 +469,25 @@ def print_result(r: dict[str, Any]) -> None:
     for name, ld in r["loads"].items():
         print(f"{'read: ' + name + ' (total)':52s} {ld['seconds']:8.2f} {_gib(ld['peak_bytes'])}")
     runs = r.get("outcomes_runs", [])
-    label = f"we.outcome_set (total, median of {len(runs)})" if len(runs) > 1 else "we.outcome_set (total)"
+    label = (
+        f"we.outcome_set (total, median of {len(runs)})"
+        if len(runs) > 1
+        else "we.outcome_set (total)"
+    )
     print(f"{label:52s} {r['outcomes_seconds']:8.2f} {_gib(r['outcomes_peak_bytes'])}")
     if len(runs) > 1:
-        print("  runs: " + ", ".join(f"{x['seconds']:.2f} s (CPU {x['cpu_seconds']:.2f})" for x in runs))
-    print(f"{'read (' + r['reader'] + ') + outcomes (process peak)':52s} "
-          f"{r['total_seconds']:8.2f} {_gib(r['total_peak_bytes'])}")
-    print(f"(outcome_set CPU {r['outcomes_cpu_seconds']:.1f} s; peak per stage: "
-          f"{r['per_stage_peak']})")
+        print(
+            "  runs: "
+            + ", ".join(f"{x['seconds']:.2f} s (CPU {x['cpu_seconds']:.2f})" for x in runs)
+        )
+    print(
+        f"{'read (' + r['reader'] + ') + outcomes (process peak)':52s} "
+        f"{r['total_seconds']:8.2f} {_gib(r['total_peak_bytes'])}"
+    )
+    print(
+        f"(outcome_set CPU {r['outcomes_cpu_seconds']:.1f} s; peak per stage: "
+        f"{r['per_stage_peak']})"
+    )
     if r["check"]:
         print(r["check"])
 
@@ -465,15 +499,21 @@ def check_targets(results: dict[int, dict[str, Any]]) -> list[str]:
     small = results.get(100_000)
     if big:
         t, p = big["outcomes_seconds"], big["total_peak_bytes"] / GIB
-        lines.append(f"1M outcome_set {t:.1f} s (target < {TARGET_SECONDS_1M:.0f} s): "
-                     + ("met" if t < TARGET_SECONDS_1M else "MISSED"))
-        lines.append(f"1M process peak {p:.2f} GiB (target < {TARGET_PEAK_GIB_1M:.0f} GiB): "
-                     + ("met" if p < TARGET_PEAK_GIB_1M else "MISSED"))
+        lines.append(
+            f"1M outcome_set {t:.1f} s (target < {TARGET_SECONDS_1M:.0f} s): "
+            + ("met" if t < TARGET_SECONDS_1M else "MISSED")
+        )
+        lines.append(
+            f"1M process peak {p:.2f} GiB (target < {TARGET_PEAK_GIB_1M:.0f} GiB): "
+            + ("met" if p < TARGET_PEAK_GIB_1M else "MISSED")
+        )
         lines.append(f"1M load + outcome_set {big['total_seconds']:.1f} s (for information)")
     if big and small:
         ratio = big["outcomes_seconds"] / small["outcomes_seconds"]
-        lines.append(f"outcome_set 1M / 100k time ratio {ratio:.1f} (target <= "
-                     f"{TARGET_RATIO:.0f}): " + ("met" if ratio <= TARGET_RATIO else "MISSED"))
+        lines.append(
+            f"outcome_set 1M / 100k time ratio {ratio:.1f} (target <= "
+            f"{TARGET_RATIO:.0f}): " + ("met" if ratio <= TARGET_RATIO else "MISSED")
+        )
         lr = big["load_seconds"] / small["load_seconds"]
         lines.append(f"load 1M / 100k time ratio {lr:.1f} (for information)")
     return lines
@@ -484,12 +524,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="cache folder for packages")
     ap.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
-    ap.add_argument("--full-load-max", type=int, default=100_000,
-                    help="sizes up to this also run we.load (full validation) and check that "
-                         "outcome_set is identical on both readers; larger sizes use the "
-                         "compact reader only")
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="outcome_set runs per size; totals and the ratio use their median")
+    ap.add_argument(
+        "--full-load-max",
+        type=int,
+        default=100_000,
+        help="sizes up to this also run we.load (full validation) and check that "
+        "outcome_set is identical on both readers; larger sizes use the "
+        "compact reader only",
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="outcome_set runs per size; totals and the ratio use their median",
+    )
     ap.add_argument("--reader", default="both", help=argparse.SUPPRESS)
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=None, help=argparse.SUPPRESS)
@@ -500,7 +548,9 @@ def main(argv: list[str] | None = None) -> int:
     args.data.mkdir(parents=True, exist_ok=True)
     results = {}
     for n in args.sizes:
-        results[n] = run_size(n, args.data, "both" if n <= args.full_load_max else "compact", args.repeat)
+        results[n] = run_size(
+            n, args.data, "both" if n <= args.full_load_max else "compact", args.repeat
+        )
         print_result(results[n])
     lines = check_targets(results)
     if lines:
@@ -508,8 +558,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(lines))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({str(k): v for k, v in results.items()}, indent=2) + "\n",
-                             encoding="utf-8")
+        args.json.write_text(
+            json.dumps({str(k): v for k, v in results.items()}, indent=2) + "\n", encoding="utf-8"
+        )
     return 0
 
 

@@ -53,8 +53,12 @@ def run_one(n: int, out: Path, seed: int = SEED) -> dict[str, Any]:
     if out.exists():
         shutil.rmtree(out)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _CHILD, str(out), str(n), str(seed)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(out), str(n), str(seed)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"generator failed for n={n}:\n{proc.stderr}")
@@ -79,9 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.sizes:
             r = run_one(n, base / f"synth_{n}", args.seed)
             results.append(r)
-            print(f"n={n:>9,d}  wall {r['wall_seconds']:7.1f} s  (write {r['write_seconds']:7.1f} s)  "
-                  f"peak {r['peak_rss_bytes'] / GIB:5.2f} GiB  rows {r['total_rows']:>12,d}  "
-                  f"disk {r['disk_bytes'] / 1024**2:8.1f} MiB")
+            print(
+                f"n={n:>9,d}  wall {r['wall_seconds']:7.1f} s  (write {r['write_seconds']:7.1f} s)  "
+                f"peak {r['peak_rss_bytes'] / GIB:5.2f} GiB  rows {r['total_rows']:>12,d}  "
+                f"disk {r['disk_bytes'] / 1024**2:8.1f} MiB"
+            )
             for name, k in r["rows"].items():
                 print(f"    {name:15s} {k:>12,d}")
     finally:
@@ -90,11 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         import os
 
-        meta = {"python": platform.python_version(), "machine": platform.machine(),
-                "cpus": os.cpu_count(), "seed": args.seed}
+        meta = {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "seed": args.seed,
+        }
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n",
-                             encoding="utf-8")
+        args.json.write_text(
+            json.dumps({"meta": meta, "results": results}, indent=2) + "\n", encoding="utf-8"
+        )
     return 0
 
 

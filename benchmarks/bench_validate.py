@@ -49,10 +49,17 @@ def run(n: int, formats: list[str], seed: int = SEED) -> dict[str, Any]:
     data = generate(n_trajectories=n, seed=seed, superpopulation=None)
     gen_s = time.perf_counter() - t0
     rows = {name: len(df) for name, df in data.tables.items()}
-    out: dict[str, Any] = {"n_trajectories": n, "rows": rows, "total_rows": sum(rows.values()),
-                           "generate_seconds": round(gen_s, 2), "formats": {}}
-    print(f"{n:,} trajectories, {sum(rows.values()):,} rows in all tables "
-          f"({', '.join(f'{k} {v:,}' for k, v in rows.items())}); generated in {gen_s:.1f} s")
+    out: dict[str, Any] = {
+        "n_trajectories": n,
+        "rows": rows,
+        "total_rows": sum(rows.values()),
+        "generate_seconds": round(gen_s, 2),
+        "formats": {},
+    }
+    print(
+        f"{n:,} trajectories, {sum(rows.values()):,} rows in all tables "
+        f"({', '.join(f'{k} {v:,}' for k, v in rows.items())}); generated in {gen_s:.1f} s"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         written = {}
         for fmt in formats:
@@ -71,17 +78,23 @@ def run(n: int, formats: list[str], seed: int = SEED) -> dict[str, Any]:
 
 def measure_in_child(path: str | Path, n: int) -> dict[str, Any]:
     """:func:`measure` in a fresh Python process; adds the package's size on disk."""
-    proc = subprocess.run([sys.executable, __file__, "--measure", str(path), "--n", str(n)],
-                          check=True, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--measure", str(path), "--n", str(n)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     size = sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
     return {**json.loads(proc.stdout.splitlines()[-1]), "disk_bytes": size}
 
 
 def _print(fmt: str, res: dict[str, Any]) -> None:
-    print(f"{fmt:8s} validate {res['validate_seconds']:6.1f} s (cpu {res['validate_cpu_seconds']:5.1f} s)"
-          f"   load {res['load_seconds']:6.1f} s (cpu {res['load_cpu_seconds']:5.1f} s)   "
-          f"peak {res['peak_rss_bytes'] / 2**30:.2f} GiB   ({res['disk_bytes'] / 1e6:,.0f} MB on disk; "
-          f"{res['errors']} errors, {res['warnings']} warnings)")
+    print(
+        f"{fmt:8s} validate {res['validate_seconds']:6.1f} s (cpu {res['validate_cpu_seconds']:5.1f} s)"
+        f"   load {res['load_seconds']:6.1f} s (cpu {res['load_cpu_seconds']:5.1f} s)   "
+        f"peak {res['peak_rss_bytes'] / 2**30:.2f} GiB   ({res['disk_bytes'] / 1e6:,.0f} MB on disk; "
+        f"{res['errors']} errors, {res['warnings']} warnings)"
+    )
 
 
 def measure(path: str, n: int) -> dict[str, Any]:
@@ -93,23 +106,35 @@ def measure(path: str, n: int) -> dict[str, Any]:
     loaded = we.load(path)
     load_s, load_cpu = time.perf_counter() - t0, time.process_time() - c0
     assert len(loaded.trajectories) == n
-    return {"validate_seconds": round(validate_s, 2), "validate_cpu_seconds": round(validate_cpu, 2),
-            "load_seconds": round(load_s, 2), "load_cpu_seconds": round(load_cpu, 2),
-            "errors": int((problems["severity"] == "error").sum()),
-            "warnings": int((problems["severity"] == "warning").sum()),
-            "peak_rss_bytes": _peak_rss()}
+    return {
+        "validate_seconds": round(validate_s, 2),
+        "validate_cpu_seconds": round(validate_cpu, 2),
+        "load_seconds": round(load_s, 2),
+        "load_cpu_seconds": round(load_cpu, 2),
+        "errors": int((problems["severity"] == "error").sum()),
+        "warnings": int((problems["severity"] == "warning").sum()),
+        "peak_rss_bytes": _peak_rss(),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000, help="number of trajectories")
-    ap.add_argument("--formats", nargs="+", default=["parquet", "csv"], choices=["csv", "parquet", "xlsx"])
+    ap.add_argument(
+        "--formats", nargs="+", default=["parquet", "csv"], choices=["csv", "parquet", "xlsx"]
+    )
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    ap.add_argument("--packages", nargs="+", type=Path,
-                    help="time these package folders (written before, --n trajectories each) "
-                    "instead of generating one")
-    ap.add_argument("--measure", help=argparse.SUPPRESS)  # internal: time one package in this process
+    ap.add_argument(
+        "--packages",
+        nargs="+",
+        type=Path,
+        help="time these package folders (written before, --n trajectories each) "
+        "instead of generating one",
+    )
+    ap.add_argument(
+        "--measure", help=argparse.SUPPRESS
+    )  # internal: time one package in this process
     args = ap.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, args.n)))
@@ -123,8 +148,12 @@ def main() -> None:
     else:
         res = run(args.n, args.formats, args.seed)
     if args.json:
-        meta = {"python": platform.python_version(), "machine": platform.machine(),
-                "cpus": __import__("os").cpu_count(), "seed": args.seed}
+        meta = {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpus": __import__("os").cpu_count(),
+            "seed": args.seed,
+        }
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"meta": meta, "results": [res]}, indent=2) + "\n")
 

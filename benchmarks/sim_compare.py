@@ -44,8 +44,7 @@ COVARIATES = "age + C(household) + n_problem_domains_t0"
 EFFECTS = {"goal_retention": 0.4, "n_retells": -0.3, "any_provision": -0.4, "cost_total": -0.2}
 
 
-def internal_pilot(rng, n_per_arm, n_teams, effects, team_sd=0.2, confounding=1.0,
-                   both_arms=False):
+def internal_pilot(rng, n_per_arm, n_teams, effects, team_sd=0.2, confounding=1.0, both_arms=False):
     """One pilot at the level of the outcome table. With ``both_arms`` returns the
     conditional means of both potential outcomes instead (for the truth)."""
     n = 2 * n_per_arm
@@ -63,7 +62,12 @@ def internal_pilot(rng, n_per_arm, n_teams, effects, team_sd=0.2, confounding=1.
     def lin(arm):
         return {
             "goal_retention": 0.3 + effects["goal_retention"] * arm - 0.3 * z - 0.15 * npd + u[0],
-            "n_retells": 0.2 + effects["n_retells"] * arm + 0.2 * z + 0.2 * npd + 0.2 * single + u[1],
+            "n_retells": 0.2
+            + effects["n_retells"] * arm
+            + 0.2 * z
+            + 0.2 * npd
+            + 0.2 * single
+            + u[1],
             "any_provision": -0.2 + effects["any_provision"] * arm + 0.4 * z + 0.3 * npd + u[2],
             "cost_pos": 7.5 + effects["cost_total"] * arm + 0.2 * z + 0.1 * npd + u[3],
         }
@@ -127,8 +131,11 @@ def synth_source(n_per_arm, n_teams, setting):
         raise SystemExit("--source synth has the generator's 8 teams; use --teams 8")
 
     def draw(seed):
-        data = we.synth.generate(n_trajectories=2 * n_per_arm, seed=seed,
-                                 effects="default" if setting == "effect" else "null")
+        data = we.synth.generate(
+            n_trajectories=2 * n_per_arm,
+            seed=seed,
+            effects="default" if setting == "effect" else "null",
+        )
         table = we.outcomes(data)
         truth = {k: v["difference"] for k, v in data.truth["superpopulation"].items()}
         return table, truth
@@ -140,7 +147,9 @@ def run(args):
     rng = np.random.default_rng(args.seed)
     effects = EFFECTS if args.setting == "effect" else {k: 0.0 for k in EFFECTS}
     truth = internal_truth(effects) if args.source == "internal" else None
-    draw = synth_source(args.n_per_arm, args.teams, args.setting) if args.source == "synth" else None
+    draw = (
+        synth_source(args.n_per_arm, args.teams, args.setting) if args.source == "synth" else None
+    )
     records = []
     t0 = time.time()
     for sim in range(args.n_sims):
@@ -157,18 +166,45 @@ def run(args):
                     try:
                         with warnings.catch_warnings():
                             warnings.simplefilter("ignore")
-                            res = compare(table, out, "arm",
-                                          covariates=None if method == "unadjusted" else COVARIATES,
-                                          method=method, cluster="team", ci=ci, n_boot=499,
-                                          seed=sim)
-                        records.append(dict(sim=sim, outcome=out, method=method, ci=res.ci_method,
-                                            estimate=res.estimate, ci_low=res.ci_low,
-                                            ci_high=res.ci_high, p=res.p_value,
-                                            truth=tr[out] if isinstance(tr, dict) else np.nan))
+                            res = compare(
+                                table,
+                                out,
+                                "arm",
+                                covariates=None if method == "unadjusted" else COVARIATES,
+                                method=method,
+                                cluster="team",
+                                ci=ci,
+                                n_boot=499,
+                                seed=sim,
+                            )
+                        records.append(
+                            dict(
+                                sim=sim,
+                                outcome=out,
+                                method=method,
+                                ci=res.ci_method,
+                                estimate=res.estimate,
+                                ci_low=res.ci_low,
+                                ci_high=res.ci_high,
+                                p=res.p_value,
+                                truth=tr[out] if isinstance(tr, dict) else np.nan,
+                            )
+                        )
                     except Exception as exc:  # record failures, they count against the method
-                        records.append(dict(sim=sim, outcome=out, method=method, ci=ci,
-                                            estimate=np.nan, ci_low=np.nan, ci_high=np.nan,
-                                            p=np.nan, truth=np.nan, error=str(exc)[:200]))
+                        records.append(
+                            dict(
+                                sim=sim,
+                                outcome=out,
+                                method=method,
+                                ci=ci,
+                                estimate=np.nan,
+                                ci_low=np.nan,
+                                ci_high=np.nan,
+                                p=np.nan,
+                                truth=np.nan,
+                                error=str(exc)[:200],
+                            )
+                        )
         if (sim + 1) % 20 == 0:
             print(f"{sim + 1}/{args.n_sims} pilots, {time.time() - t0:.0f} s", flush=True)
     df = pd.DataFrame(records)
@@ -205,8 +241,12 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=2025)
     p.add_argument("--outcomes", nargs="+", default=list(OUTCOMES))
     p.add_argument("--methods", nargs="+", default=list(METHODS))
-    p.add_argument("--ci", nargs="+", default=["auto"],
-                   help="inference methods to compare (auto, cluster_t, wild, sandwich, bootstrap)")
+    p.add_argument(
+        "--ci",
+        nargs="+",
+        default=["auto"],
+        help="inference methods to compare (auto, cluster_t, wild, sandwich, bootstrap)",
+    )
     p.add_argument("--out", default="benchmarks/results/sim_compare.json")
     args = p.parse_args(argv)
     df, summ, secs = run(args)

@@ -44,30 +44,44 @@ def main() -> None:
             continue
         eff = eff[eff.ci != "sandwich"]
         keys = ["outcome", "method", "ci"]
-        out = eff[keys + ["n_sims", "n_ok", "truth", "bias", "rmse", "coverage",
-                          "mc_se_coverage", "mean_ci_width"]].copy()
+        out = eff[
+            keys
+            + [
+                "n_sims",
+                "n_ok",
+                "truth",
+                "bias",
+                "rmse",
+                "coverage",
+                "mc_se_coverage",
+                "mean_ci_width",
+            ]
+        ].copy()
         if null is not None:
             null = null[null.ci != "sandwich"]
             out = out.merge(
                 null[keys + ["rejection_rate", "coverage"]].rename(
-                    columns={"rejection_rate": "type1_error", "coverage": "coverage_null"}),
-                on=keys, how="left")
+                    columns={"rejection_rate": "type1_error", "coverage": "coverage_null"}
+                ),
+                on=keys,
+                how="left",
+            )
         else:
             out["type1_error"] = float("nan")
             out["coverage_null"] = float("nan")
         out.insert(0, "source", source)
         frames.append(out)
     tab = pd.concat(frames, ignore_index=True)
-    tab.to_csv(RESULTS / "sim_compare_summary.csv", index=False, float_format="%.4g",
-               lineterminator="\n")
+    tab.to_csv(
+        RESULTS / "sim_compare_summary.csv", index=False, float_format="%.4g", lineterminator="\n"
+    )
     show = tab.copy()
     for c in ("coverage", "type1_error", "coverage_null"):
         show[c] = (100 * show[c]).round(1)
     show["bias"] = show["bias"].map(lambda x: f"{x:.3g}")
     show["rmse"] = show["rmse"].map(lambda x: f"{x:.3g}")
     show["truth"] = show["truth"].map(lambda x: f"{x:.3g}")
-    cols = ["source", "outcome", "method", "ci", "truth", "bias", "rmse", "coverage",
-            "type1_error"]
+    cols = ["source", "outcome", "method", "ci", "truth", "bias", "rmse", "coverage", "type1_error"]
     body = _markdown(show[cols])
     (RESULTS / "sim_compare_summary.md").write_text(body + "\n")
     print(body)

@@ -22,7 +22,9 @@ def make_table(
     rng = np.random.default_rng(seed)
     n = 2 * n_per_arm
     teams = np.array([f"T{k}" for k in range(n_teams)])
-    arm_team = np.array(["demand_driven"] * (n_teams // 2) + ["supply_driven"] * (n_teams - n_teams // 2))
+    arm_team = np.array(
+        ["demand_driven"] * (n_teams // 2) + ["supply_driven"] * (n_teams - n_teams // 2)
+    )
     a = np.repeat([1, 0], n_per_arm)
     team_idx = np.where(
         a == 1,

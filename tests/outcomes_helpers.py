@@ -35,7 +35,9 @@ def make_data(
         "sex": "female",
         "household": "single",
     }
-    trajectories = [{**base, "resident_id": t["trajectory_id"].replace("T", "R"), **t} for t in trajectories]
+    trajectories = [
+        {**base, "resident_id": t["trajectory_id"].replace("T", "R"), **t} for t in trajectories
+    ]
     return PilotData(
         trajectories=frame("trajectories", trajectories),
         contacts=frame("contacts", contacts),

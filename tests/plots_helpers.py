@@ -44,18 +44,41 @@ def tiny_pilot() -> PilotData:
     traj = _frame(
         "trajectories",
         [
-            dict(trajectory_id=f"T{i}", resident_id=f"R{i}", arm=arm, municipality="GM0402",
-                 team=team, start_date="2025-01-01", end_date="2025-10-01", end_reason="goals_achieved",
-                 birth_year=1950 + i, sex="female", household="single")
-            for i, arm, team in [(1, "demand_driven", "a"), (2, "demand_driven", "b"),
-                                 (3, "supply_driven", "c"), (4, "supply_driven", "d")]
+            dict(
+                trajectory_id=f"T{i}",
+                resident_id=f"R{i}",
+                arm=arm,
+                municipality="GM0402",
+                team=team,
+                start_date="2025-01-01",
+                end_date="2025-10-01",
+                end_reason="goals_achieved",
+                birth_year=1950 + i,
+                sex="female",
+                household="single",
+            )
+            for i, arm, team in [
+                (1, "demand_driven", "a"),
+                (2, "demand_driven", "b"),
+                (3, "supply_driven", "c"),
+                (4, "supply_driven", "d"),
+            ]
         ],
     )
     s = []
 
     def score(t: str, m: int, d: str, r: str, v: float) -> None:
-        s.append(dict(trajectory_id=t, measurement=m, domain=d, rater=r, score=v,
-                      date=f"2025-0{m + 1}-01", instrument="huizen5"))
+        s.append(
+            dict(
+                trajectory_id=t,
+                measurement=m,
+                domain=d,
+                rater=r,
+                score=v,
+                date=f"2025-0{m + 1}-01",
+                instrument="huizen5",
+            )
+        )
 
     score("T1", 0, "health", "resident", 3)
     score("T1", 1, "health", "resident", 6)
@@ -78,8 +101,15 @@ def tiny_pilot() -> PilotData:
     score("T4", 0, "finances", "resident", 4)
 
     def goal(gid, t, stage, author, text, derived, status):
-        return dict(goal_id=gid, trajectory_id=t, stage=stage, author=author, text=text,
-                    derived_from=derived, status=status)
+        return dict(
+            goal_id=gid,
+            trajectory_id=t,
+            stage=stage,
+            author=author,
+            text=text,
+            derived_from=derived,
+            status=status,
+        )
 
     goals = [
         goal("G1", "T1", "intake", "resident", "Zelf boodschappen doen", None, "active"),
@@ -102,8 +132,16 @@ def tiny_pilot() -> PilotData:
     ]
 
     def contact(cid, t, date, org, role, ctype, told=NA, plan=NA):
-        return dict(contact_id=cid, trajectory_id=t, date=date, organisation=org, role=role,
-                    contact_type=ctype, story_told=told, plan_available=plan)
+        return dict(
+            contact_id=cid,
+            trajectory_id=t,
+            date=date,
+            organisation=org,
+            role=role,
+            contact_type=ctype,
+            story_told=told,
+            plan_available=plan,
+        )
 
     contacts = [
         contact("C1", "T1", "2025-01-05", "A", "service_desk", "intake"),
@@ -144,12 +182,20 @@ COST_ROWS = {
 
 def tiny_cost_table(copies: int = 1) -> pd.DataFrame:
     """An outcome table with only the cost columns, each row repeated ``copies`` times."""
-    comps = ["cost_household_help", "cost_support_at_home", "cost_aids_and_services",
-             "cost_residential_and_shelter", "cost_general", "cost_staff"]
+    comps = [
+        "cost_household_help",
+        "cost_support_at_home",
+        "cost_aids_and_services",
+        "cost_residential_and_shelter",
+        "cost_general",
+        "cost_staff",
+    ]
     rows = []
     for k in range(copies):
         for tid, (arm, *vals) in COST_ROWS.items():
-            r = dict(zip(comps, map(float, vals), strict=False), trajectory_id=f"{tid}_{k}", arm=arm)
+            r = dict(
+                zip(comps, map(float, vals), strict=False), trajectory_id=f"{tid}_{k}", arm=arm
+            )
             rows.append(r)
     t = pd.DataFrame(rows)
     t["cost_staff"] = t["cost_staff"].astype(float)

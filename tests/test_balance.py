@@ -16,8 +16,16 @@ def tiny() -> pd.DataFrame:
         {
             "arm": ["demand_driven"] * 4 + ["supply_driven"] * 4,
             "age": [20.0, 30.0, 40.0, np.nan, 30.0, 50.0, 70.0, 50.0],
-            "household": ["single", "single", "couple", "family",
-                          "single", "couple", "couple", "couple"],
+            "household": [
+                "single",
+                "single",
+                "couple",
+                "family",
+                "single",
+                "couple",
+                "couple",
+                "couple",
+            ],
             "flag": [True, False, True, True, False, False, True, False],
         }
     )
@@ -28,7 +36,9 @@ def test_numeric_smd_and_missing_by_hand(tiny):
     r = b.table.iloc[0]
     assert (r.n_t, r.n_missing_t, r.n_c, r.n_missing_c) == (3, 1, 4, 0)
     assert r.mean_t == pytest.approx(30.0) and r.sd_t == pytest.approx(10.0)
-    assert r.mean_c == pytest.approx(50.0) and r.sd_c == pytest.approx(np.std([30, 50, 70, 50], ddof=1))
+    assert r.mean_c == pytest.approx(50.0) and r.sd_c == pytest.approx(
+        np.std([30, 50, 70, 50], ddof=1)
+    )
     assert r.smd == pytest.approx((30 - 50) / np.sqrt((100 + r.sd_c**2) / 2))
     assert (r.median_c, r.q1_c, r.q3_c) == (50.0, 45.0, 55.0)
 
@@ -42,10 +52,15 @@ def test_level_in_one_arm_only(tiny):
     # overall Yang-Dalton SMD: finite, and equals the Mahalanobis distance by hand
     p1 = np.array([0.25, 0.5])  # family, single (couple is the reference level)
     p0 = np.array([0.0, 0.25])
-    S = np.array(
-        [[p1[0] * (1 - p1[0]) + p0[0] * (1 - p0[0]), -(p1[0] * p1[1] + p0[0] * p0[1])],
-         [-(p1[0] * p1[1] + p0[0] * p0[1]), p1[1] * (1 - p1[1]) + p0[1] * (1 - p0[1])]]
-    ) / 2
+    S = (
+        np.array(
+            [
+                [p1[0] * (1 - p1[0]) + p0[0] * (1 - p0[0]), -(p1[0] * p1[1] + p0[0] * p0[1])],
+                [-(p1[0] * p1[1] + p0[0] * p0[1]), p1[1] * (1 - p1[1]) + p0[1] * (1 - p0[1])],
+            ]
+        )
+        / 2
+    )
     d = p1 - p0
     assert t.loc[""].smd == pytest.approx(np.sqrt(d @ np.linalg.solve(S, d)))
     assert np.isfinite(t.loc[""].smd)
@@ -55,7 +70,9 @@ def test_binary_yang_dalton_equals_level_smd(tiny):
     b = balance(tiny, "arm", ["flag"])
     t = b.table.set_index("level")
     assert t.loc[""].smd == pytest.approx(abs(t.loc["True"].smd))
-    assert t.loc["True"].smd == pytest.approx((0.75 - 0.25) / np.sqrt((0.75 * 0.25 + 0.25 * 0.75) / 2))
+    assert t.loc["True"].smd == pytest.approx(
+        (0.75 - 0.25) / np.sqrt((0.75 * 0.25 + 0.25 * 0.75) / 2)
+    )
 
 
 def test_weighted_smd_uses_unweighted_pooled_sd():
@@ -71,7 +88,9 @@ def test_weighted_smd_uses_unweighted_pooled_sd():
     assert r.smd_weighted == pytest.approx((mw1 - mw0) / den)
     assert b.ess["demand_driven"] == pytest.approx(w[m].sum() ** 2 / (w[m] ** 2).sum())
     lev = b.table[(b.table.variable == "household") & (b.table.level == "single")].iloc[0]
-    assert lev.pct_w_t == pytest.approx(w[m & (t.household == "single").to_numpy()].sum() / w[m].sum())
+    assert lev.pct_w_t == pytest.approx(
+        w[m & (t.household == "single").to_numpy()].sum() / w[m].sum()
+    )
 
 
 def test_ipw_weights_improve_balance():

@@ -38,7 +38,7 @@ def test_unadjusted_continuous_matches_welch_by_hand(table):
     # influence-function variance of a difference in means = sum of (n-1)/n * s^2 / n,
     # times the HC1 factor n/(n-2)
     n = len(table)
-    v = ((len(y1) - 1) / len(y1) * y1.var() / len(y1) + (len(y0) - 1) / len(y0) * y0.var() / len(y0))
+    v = (len(y1) - 1) / len(y1) * y1.var() / len(y1) + (len(y0) - 1) / len(y0) * y0.var() / len(y0)
     assert res.se == pytest.approx(np.sqrt(v * n / (n - 2)), rel=1e-10)
     assert res.n_per_arm == {"demand_driven": 150, "supply_driven": 150}
     assert res.p_value == pytest.approx(2 * stats.norm.sf(abs(res.estimate / res.se)), rel=1e-10)
@@ -69,8 +69,9 @@ def test_missing_outcome_dropped_and_counted(table):
 
 
 def test_regression_linear_equals_ols_hc1(table):
-    res = compare(table, "mean_change_resident", "arm", covariates="age + C(household)",
-                  method="regression")
+    res = compare(
+        table, "mean_change_resident", "arm", covariates="age + C(household)", method="regression"
+    )
     d = table.assign(treat=(table.arm == "demand_driven").astype(float))
     ols = smf.ols("mean_change_resident ~ treat + age + C(household)", d).fit(cov_type="HC1")
     assert res.estimate == pytest.approx(ols.params["treat"], rel=1e-10)
@@ -81,8 +82,9 @@ def test_regression_linear_cluster_mixed_equals_statsmodels_cr1(table):
     # teams that hold both arms: plain CR1 with G-1 df, as statsmodels
     rng = np.random.default_rng(1)
     t = table.assign(mixteam=rng.integers(0, 12, len(table)).astype(str))
-    res = compare(t, "mean_change_resident", "arm", covariates=["age"], method="regression",
-                  cluster="mixteam")
+    res = compare(
+        t, "mean_change_resident", "arm", covariates=["age"], method="regression", cluster="mixteam"
+    )
     d = t.assign(treat=(t.arm == "demand_driven").astype(float))
     ols = smf.ols("mean_change_resident ~ treat + age", d).fit(
         cov_type="cluster", cov_kwds={"groups": pd.factorize(d.mixteam)[0]}
@@ -96,10 +98,12 @@ def test_regression_linear_cluster_mixed_equals_statsmodels_cr1(table):
 
 
 def test_regression_logistic_equals_average_marginal_effect(table):
-    res = compare(table, "any_provision", "arm", covariates="age + C(household)",
-                  method="regression")
-    d = table.assign(treat=(table.arm == "demand_driven").astype(float),
-                     y=table.any_provision.astype(float))
+    res = compare(
+        table, "any_provision", "arm", covariates="age + C(household)", method="regression"
+    )
+    d = table.assign(
+        treat=(table.arm == "demand_driven").astype(float), y=table.any_provision.astype(float)
+    )
     fit = smf.logit("y ~ treat + age + C(household)", d).fit(disp=0)
     d1, d0 = d.assign(treat=1.0), d.assign(treat=0.0)
     p1, p0 = fit.predict(d1), fit.predict(d0)
@@ -114,7 +118,9 @@ def test_regression_logistic_equals_average_marginal_effect(table):
     info = patsy.dmatrix("treat + age + C(household)", d).design_info
     X1 = np.asarray(patsy.build_design_matrices([info], d1)[0])
     X0 = np.asarray(patsy.build_design_matrices([info], d0)[0])
-    g = ((p1 * (1 - p1)).to_numpy()[:, None] * X1 - (p0 * (1 - p0)).to_numpy()[:, None] * X0).mean(0)
+    g = ((p1 * (1 - p1)).to_numpy()[:, None] * X1 - (p0 * (1 - p0)).to_numpy()[:, None] * X0).mean(
+        0
+    )
     cov = rob.cov_params().to_numpy()
     ind = (p1 - p0).to_numpy()
     var = g @ cov @ g + np.var(ind) / len(d)
@@ -122,10 +128,10 @@ def test_regression_logistic_equals_average_marginal_effect(table):
 
 
 def test_poisson_and_negbin_match_statsmodels(table):
-    res = compare(table, "n_retells", "arm", covariates=["age"], method="regression",
-                  kind="count")
-    d = table.assign(treat=(table.arm == "demand_driven").astype(float),
-                     y=table.n_retells.astype(float))
+    res = compare(table, "n_retells", "arm", covariates=["age"], method="regression", kind="count")
+    d = table.assign(
+        treat=(table.arm == "demand_driven").astype(float), y=table.n_retells.astype(float)
+    )
     assert res.diagnostics["overdispersion_p"] < 0.05  # gamma-mixed Poisson in the helper
     assert "negative binomial" in res.model
     nb = smf.negativebinomial("y ~ treat + age", d).fit(disp=0, maxiter=200)
@@ -138,33 +144,44 @@ def test_poisson_and_negbin_match_statsmodels(table):
     t2 = table.assign(n_retells=rng.poisson(np.where(table.arm == "demand_driven", 1.0, 1.5)))
     res2 = compare(t2, "n_retells", "arm", covariates=["age"], method="regression")
     assert res2.model == "Poisson (log)"
-    pois = smf.glm("n_retells ~ treat + age", t2.assign(treat=d.treat),
-                   family=sm.families.Poisson()).fit()
+    pois = smf.glm(
+        "n_retells ~ treat + age", t2.assign(treat=d.treat), family=sm.families.Poisson()
+    ).fit()
     # log rate ratio of the marginal means equals the coefficient under a log link
     assert np.log(res2.ratio[0]) == pytest.approx(pois.params["treat"], rel=1e-7)
 
 
 def test_two_part_cost_by_hand(table):
-    res = compare(table, "cost_total", "arm", covariates=["age"], method="regression",
-                  n_boot=400, seed=1)
-    d = table.assign(treat=(table.arm == "demand_driven").astype(float),
-                     pos=(table.cost_total > 0).astype(float))
+    res = compare(
+        table, "cost_total", "arm", covariates=["age"], method="regression", n_boot=400, seed=1
+    )
+    d = table.assign(
+        treat=(table.arm == "demand_driven").astype(float), pos=(table.cost_total > 0).astype(float)
+    )
     lg = smf.logit("pos ~ treat + age", d).fit(disp=0)
-    gm = smf.glm("cost_total ~ treat + age", d[d.pos == 1],
-                 family=sm.families.Gamma(sm.families.links.Log())).fit()
+    gm = smf.glm(
+        "cost_total ~ treat + age", d[d.pos == 1], family=sm.families.Gamma(sm.families.links.Log())
+    ).fit()
     m = [(lg.predict(d.assign(treat=a)) * gm.predict(d.assign(treat=a))).mean() for a in (0, 1)]
     assert res.estimate == pytest.approx(m[1] - m[0], rel=1e-6)
     assert res.ci_method == "bootstrap"
     assert res.ci_low < res.estimate < res.ci_high
     # the one-step bootstrap SE agrees with the influence-function SE
-    rres = compare(table, "cost_total", "arm", covariates=["age"], method="regression",
-                   ci="sandwich")
+    rres = compare(
+        table, "cost_total", "arm", covariates=["age"], method="regression", ci="sandwich"
+    )
     assert _row(res, "difference").se == pytest.approx(rres.se, rel=0.12)
 
 
 def test_ipw_equals_weighted_least_squares(table):
-    res = compare(table, "mean_change_resident", "arm", covariates="age + C(household)",
-                  method="ipw", ps_fixed=True)
+    res = compare(
+        table,
+        "mean_change_resident",
+        "arm",
+        covariates="age + C(household)",
+        method="ipw",
+        ps_fixed=True,
+    )
     d = table.assign(treat=(table.arm == "demand_driven").astype(float))
     ps = smf.logit("treat ~ age + C(household)", d).fit(disp=0).predict(d)
     p1 = d.treat.mean()
@@ -272,8 +289,9 @@ def test_wild_rademacher_matches_exact_sign_flip_enumeration():
     se = np.sqrt(4 / 3 * (psi**2).sum())
     exact = signs @ psi / se
     for q in (0.5, 0.9, 0.95):
-        assert np.quantile(np.abs(tstar), q) == pytest.approx(np.quantile(np.abs(exact), q),
-                                                              abs=0.05)
+        assert np.quantile(np.abs(tstar), q) == pytest.approx(
+            np.quantile(np.abs(exact), q), abs=0.05
+        )
 
 
 # --------------------------------------------------------------- effect modification
@@ -301,9 +319,11 @@ def nhefs() -> pd.DataFrame:
     return causaldata.nhefs.load_pandas().data
 
 
-NHEFS_RHS = ("sex + race + age + I(age**2) + C(education) + smokeintensity"
-             " + I(smokeintensity**2) + smokeyrs + I(smokeyrs**2) + C(exercise) + C(active)"
-             " + wt71 + I(wt71**2)")
+NHEFS_RHS = (
+    "sex + race + age + I(age**2) + C(education) + smokeintensity"
+    " + I(smokeintensity**2) + smokeyrs + I(smokeyrs**2) + C(exercise) + C(active)"
+    " + wt71 + I(wt71**2)"
+)
 
 
 def test_hernan_robins_program_12_3_ipw(nhefs):
@@ -325,8 +345,13 @@ def test_hernan_robins_program_12_3_ipw(nhefs):
 def test_hernan_robins_program_13_standardisation(nhefs):
     """Ch. 13 (Program 13.2-13.4): outcome model with a qsmk x smokeintensity term,
     standardised effect 3.5 kg (bootstrap 95% CI 2.6 to 4.5)."""
-    res = compare(nhefs, "wt82_71", "qsmk", covariates=NHEFS_RHS + " + qsmk:smokeintensity",
-                  method="regression")
+    res = compare(
+        nhefs,
+        "wt82_71",
+        "qsmk",
+        covariates=NHEFS_RHS + " + qsmk:smokeintensity",
+        method="regression",
+    )
     assert round(res.estimate, 1) == 3.5
     assert (round(res.ci_low, 1), round(res.ci_high, 1)) == (2.6, 4.5)
 
@@ -350,8 +375,7 @@ def test_bad_input_messages(table):
 
 
 def test_result_views(table):
-    res = compare(table, "n_retells", covariates=["age"], method="aipw", cluster="team",
-                  lang="en")
+    res = compare(table, "n_retells", covariates=["age"], method="aipw", cluster="team", lang="en")
     assert "difference" in res.summary() and "Method" in res.summary()
     assert "Methode" in res.summary("nl")
     assert "<table" in res._repr_html_()
@@ -403,8 +427,13 @@ def test_compressed_bootstrap_equals_row_level_formula(table, method, clustered)
     for arm, Xa in ((0, d.X0), (1, d.X1)):
         if om is not None:
             betas = [f.beta[None, :] + (W - 1) @ f.delta[:, :] for f in om.fits]
-            m = np.prod([special.expit(Xa @ b.T).T if f.link == "logit" else np.exp(Xa @ b.T).T
-                         for f, b in zip(om.fits, betas, strict=True)], axis=0)
+            m = np.prod(
+                [
+                    special.expit(Xa @ b.T).T if f.link == "logit" else np.exp(Xa @ b.T).T
+                    for f, b in zip(om.fits, betas, strict=True)
+                ],
+                axis=0,
+            )
         if ps is not None:
             e = special.expit(d.Z @ (ps.beta[None, :] + (W - 1) @ ps.delta).T).T
             w = (a == arm) / (e if arm == 1 else 1 - e)

@@ -25,13 +25,29 @@ def table_csv(tmp_path_factory):
 def test_cli_single_outcome_matches_api(table_csv, tmp_path, capsys):
     t, path = table_csv
     out = tmp_path / "res.csv"
-    rc = main(["compare", str(path), "--outcome", "n_retells", "--method", "regression",
-               "--covariates", "age + C(household)", "--cluster", "team", "--out", str(out),
-               "--lang", "en"])
+    rc = main(
+        [
+            "compare",
+            str(path),
+            "--outcome",
+            "n_retells",
+            "--method",
+            "regression",
+            "--covariates",
+            "age + C(household)",
+            "--cluster",
+            "team",
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+        ]
+    )
     assert rc == 0
     got = pd.read_csv(out)
-    res = compare(t, "n_retells", covariates="age + C(household)", method="regression",
-                  cluster="team")
+    res = compare(
+        t, "n_retells", covariates="age + C(household)", method="regression", cluster="team"
+    )
     row = got[(got.group == "all") & (got.term == "difference")].iloc[0]
     assert row.estimate == pytest.approx(res.estimate, rel=1e-9)
     assert (row.ci_low, row.ci_high) == pytest.approx((res.ci_low, res.ci_high), rel=1e-9)
@@ -43,12 +59,27 @@ def test_cli_single_outcome_matches_api(table_csv, tmp_path, capsys):
 def test_cli_several_outcomes_holm_matches_compare_all(table_csv, tmp_path):
     t, path = table_csv
     out = tmp_path / "res.parquet"
-    rc = main(["compare", str(path), "--outcome", "goal_retention", "--outcome", "any_provision",
-               "--outcome", "mean_change_resident", "--cluster", "team", "--out", str(out)])
+    rc = main(
+        [
+            "compare",
+            str(path),
+            "--outcome",
+            "goal_retention",
+            "--outcome",
+            "any_provision",
+            "--outcome",
+            "mean_change_resident",
+            "--cluster",
+            "team",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     got = pd.read_parquet(out)
-    ref = compare_all(t, ["goal_retention", "any_provision", "mean_change_resident"],
-                      cluster="team")
+    ref = compare_all(
+        t, ["goal_retention", "any_provision", "mean_change_resident"], cluster="team"
+    )
     np.testing.assert_allclose(got.estimate, ref.estimate, rtol=1e-9)
     np.testing.assert_allclose(got.p_holm.dropna(), ref.p_holm.dropna(), rtol=1e-9)
     # the row with a missing any_provision was dropped, not misread
@@ -64,8 +95,18 @@ def test_cli_suppresses_groups_under_ten(table_csv, tmp_path):
     path = tmp_path / "t.parquet"
     t.to_parquet(path)
     out = tmp_path / "res.csv"
-    rc = main(["compare", str(path), "--outcome", "mean_change_resident", "--by", "tiny",
-               "--out", str(out)])
+    rc = main(
+        [
+            "compare",
+            str(path),
+            "--outcome",
+            "mean_change_resident",
+            "--by",
+            "tiny",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     got = pd.read_csv(out)
     assert got.loc[got.group == "a", "suppressed"].all()
@@ -79,14 +120,26 @@ def test_cli_usage_and_data_errors(table_csv, tmp_path, capsys):
     assert main(["compare", str(path), "--out", str(tmp_path / "x.txt")]) == 2
     assert main(["compare", str(path), "--demo", "--out", str(tmp_path / "x.csv")]) == 2
     assert main(["compare", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "x.csv")]) == 2
-    assert main(["compare", str(path), "--outcome", "nope", "--out",
-                 str(tmp_path / "x.csv")]) == 1
+    assert main(["compare", str(path), "--outcome", "nope", "--out", str(tmp_path / "x.csv")]) == 1
     assert "Kolommen ontbreken" in capsys.readouterr().err
 
 
 def test_cli_demo_runs(tmp_path):
     out = tmp_path / "demo.csv"
-    assert main(["compare", "--demo", "--outcome", "goal_retention", "--cluster", "team",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "--demo",
+                "--outcome",
+                "goal_retention",
+                "--cluster",
+                "team",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     got = pd.read_csv(out)
     assert got.loc[got.term == "difference", "n_control"].iloc[0] > 10

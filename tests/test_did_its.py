@@ -44,10 +44,10 @@ def test_did_no_covariates_is_the_cell_difference_and_hc1(panel):
 
 
 def test_did_covariates_cr1_matches_statsmodels(panel):
-    res = did(panel, "y", "arm", "period", covariates="age + C(household)",
-              cluster="mixed_cluster")
+    res = did(panel, "y", "arm", "period", covariates="age + C(household)", cluster="mixed_cluster")
     ols = smf.ols("y ~ g * p + age + C(household)", panel).fit(
-        cov_type="cluster", cov_kwds={"groups": panel["mixed_cluster"]})
+        cov_type="cluster", cov_kwds={"groups": panel["mixed_cluster"]}
+    )
     assert res.estimate == pytest.approx(ols.params["g:p"], rel=1e-8)
     assert res.se == pytest.approx(ols.bse["g:p"], rel=1e-8)
     assert res.ci_method == "CR1" and res.df == 11
@@ -63,8 +63,9 @@ def test_did_few_clusters_nested_in_groups_per_group_correction(panel):
     for grp in (1.0, 0.0):
         sub = panel[panel.g == grp]
         ga = sub.team.nunique()
-        f = smf.ols("y ~ p", sub).fit(cov_type="cluster",
-                                      cov_kwds={"groups": sub["team"], "use_correction": False})
+        f = smf.ols("y ~ p", sub).fit(
+            cov_type="cluster", cov_kwds={"groups": sub["team"], "use_correction": False}
+        )
         comps.append(ga / (ga - 1) * f.bse["p"] ** 2)
         dfs.append(ga - 1)
     assert res.se == pytest.approx(np.sqrt(sum(comps)), rel=1e-8)
@@ -97,8 +98,7 @@ def test_did_covers_synth_truth(synth_did):
     switched trajectories (truth 'sample_treated')."""
     table, truth = synth_did
     for out in ("goal_retention", "n_retells", "cost_total", "any_provision"):
-        res = did(table, out, arm="municipality", period="period", cluster="team",
-                  treated="GM0772")
+        res = did(table, out, arm="municipality", period="period", cluster="team", treated="GM0772")
         t = truth["sample_treated"][out]["difference"]
         assert res.ci_low < t < res.ci_high, (out, res.ci_low, t, res.ci_high)
         assert np.sign(res.estimate) == np.sign(t)
@@ -135,7 +135,8 @@ def test_its_matches_statsmodels_hac(lags):
     post = (s.index >= start).astype(float)
     d = pd.DataFrame({"y": s.to_numpy(), "t": t, "post": post, "since": (t - 24) * post})
     ols = smf.ols("y ~ t + post + since", d).fit(
-        cov_type="HAC", cov_kwds={"maxlags": L, "use_correction": True}, use_t=True)
+        cov_type="HAC", cov_kwds={"maxlags": L, "use_correction": True}, use_t=True
+    )
     r = res.table.set_index("term")
     assert r.loc["level_change", "estimate"] == pytest.approx(ols.params["post"], rel=1e-9)
     assert r.loc["slope_change", "estimate"] == pytest.approx(ols.params["since"], rel=1e-9)

@@ -36,9 +36,23 @@ def test_the_researchers_notebooks_exist():
 
 def test_nbval_collects_every_notebook():
     out = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "--nbval", "-p", "no:cacheprovider",
-         "-p", "no:xdist", "notebooks"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "--nbval",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            "notebooks",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     collected = set(re.findall(r"^notebooks/([^:\s]+\.ipynb)::", out.stdout, flags=re.M))
@@ -88,11 +102,14 @@ def test_notebook_is_committed_executed_with_a_parameters_cell(path):
 def test_public_functions_are_not_shadowed_by_their_subpackages():
     # ``we.compare_all`` imports the ``compare`` subpackage, which would set the package
     # attribute ``compare`` to the module; the notebooks call ``we.compare`` after it.
-    code = ("import wattelt_eval as we; we.compare_all; we.balance; "
-            "assert callable(we.compare) and we.compare.__name__ == 'compare', we.compare; "
-            "assert callable(we.outcomes)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+    code = (
+        "import wattelt_eval as we; we.compare_all; we.balance; "
+        "assert callable(we.compare) and we.compare.__name__ == 'compare', we.compare; "
+        "assert callable(we.outcomes)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-2000:]
 
 

@@ -25,8 +25,20 @@ from wattelt_eval.data import EXCLUSION_COLUMNS, StudySettings
 from wattelt_eval.outcomes import TABLE_COLUMNS, gas_t_score, outcome_set
 
 TRAJ = [
-    {"trajectory_id": "T01", "start_date": "2025-01-01", "arm": "demand_driven", "team": "A", "birth_year": 1950},
-    {"trajectory_id": "T02", "start_date": "2025-01-01", "arm": "supply_driven", "team": "B", "birth_year": 1980},
+    {
+        "trajectory_id": "T01",
+        "start_date": "2025-01-01",
+        "arm": "demand_driven",
+        "team": "A",
+        "birth_year": 1950,
+    },
+    {
+        "trajectory_id": "T02",
+        "start_date": "2025-01-01",
+        "arm": "supply_driven",
+        "team": "B",
+        "birth_year": 1980,
+    },
     {"trajectory_id": "T03", "start_date": "2025-01-01", "arm": "demand_driven", "team": "A"},
     {"trajectory_id": "T04", "start_date": "2025-01-01", "arm": "demand_driven", "team": "A"},
     {
@@ -124,7 +136,18 @@ CONTACTS = [
 ]
 
 
-def _p(pid, tid, cat, start, end=None, amount=None, volume=None, unit=None, unit_price=None, frequency=None):
+def _p(
+    pid,
+    tid,
+    cat,
+    start,
+    end=None,
+    amount=None,
+    volume=None,
+    unit=None,
+    unit_price=None,
+    frequency=None,
+):
     return {
         "provision_id": pid,
         "trajectory_id": tid,
@@ -144,12 +167,31 @@ PROVISIONS = [
     # straddles the window start: 3650 over 365 days = 10/day; 181 days inside -> 1810
     _p("P1", "T01", "02", "2024-07-01", "2025-06-30", amount=3650.0),
     # open-ended, per_week, 3 h x 35 = 105/week = 15/day; Dec 1..31 = 31 days -> 465
-    _p("P2", "T01", "01", "2025-12-01", volume=3, unit="hour", unit_price=35.0, frequency="per_week"),
+    _p(
+        "P2",
+        "T01",
+        "01",
+        "2025-12-01",
+        volume=3,
+        unit="hour",
+        unit_price=35.0,
+        frequency="per_week",
+    ),
     # one day, volume x price = 1 x 2500 -> 2500 (aids and services)
     _p("P3", "T01", "13", "2025-03-01", "2025-03-01", volume=1, unit="piece", unit_price=2500.0),
     # per_month 4 day parts x 50 = 200/month = 200/30.4375 per day; Oct 1..Dec 31 = 92 days
     # -> 200 * 92 / 30.4375 = 604.5174537987679
-    _p("P4", "T01", "07", "2025-10-01", "2026-03-31", volume=4, unit="day_part", unit_price=50.0, frequency="per_month"),
+    _p(
+        "P4",
+        "T01",
+        "07",
+        "2025-10-01",
+        "2026-03-31",
+        volume=4,
+        unit="day_part",
+        unit_price=50.0,
+        frequency="per_month",
+    ),
     # general provision (category 00): 100 -> cost_general, not an individual provision
     _p("P5", "T01", "00", "2025-02-01", "2025-02-28", amount=100.0),
     # wholly after the window: excluded
@@ -163,17 +205,47 @@ PROVISIONS = [
     _p("P9", "T03", "00", "2024-12-02", amount=395.0),
     # T05 (window 2025-06-15 .. 2026-06-14): per_week 2 x 30 = 60/week; all 365 days inside
     # -> 60 / 7 * 365 = 3128.5714285714284
-    _p("P10", "T05", "01", "2025-06-01", "2026-12-31", volume=2, unit="hour", unit_price=30.0, frequency="per_week"),
+    _p(
+        "P10",
+        "T05",
+        "01",
+        "2025-06-01",
+        "2026-12-31",
+        volume=2,
+        unit="hour",
+        unit_price=30.0,
+        frequency="per_week",
+    ),
     # T04: ends before it starts: excluded
     _p("P11", "T04", "02", "2025-05-01", "2025-04-01", amount=10.0),
     _p("P12", "T99", "02", "2025-05-01", "2025-05-02", amount=10.0),  # unknown trajectory
 ]
 
 STAFF = [
-    {"trajectory_id": "T01", "date": "2025-01-05", "role": "generalist", "minutes": 90},  # 90*80/60 = 120
-    {"trajectory_id": "T01", "date": "2025-06-01", "role": "specialist", "minutes": 30},  # 30*95/60 = 47.5
-    {"trajectory_id": "T01", "date": "2024-12-31", "role": "generalist", "minutes": 60},  # before: out
-    {"trajectory_id": "T01", "date": "2026-01-01", "role": "generalist", "minutes": 60},  # day 366: out
+    {
+        "trajectory_id": "T01",
+        "date": "2025-01-05",
+        "role": "generalist",
+        "minutes": 90,
+    },  # 90*80/60 = 120
+    {
+        "trajectory_id": "T01",
+        "date": "2025-06-01",
+        "role": "specialist",
+        "minutes": 30,
+    },  # 30*95/60 = 47.5
+    {
+        "trajectory_id": "T01",
+        "date": "2024-12-31",
+        "role": "generalist",
+        "minutes": 60,
+    },  # before: out
+    {
+        "trajectory_id": "T01",
+        "date": "2026-01-01",
+        "role": "generalist",
+        "minutes": 60,
+    },  # day 366: out
 ]
 
 
@@ -237,8 +309,21 @@ def test_one_row_per_trajectory_sorted_with_all_columns(res):
     t = res.table
     assert list(t["trajectory_id"]) == ["T01", "T02", "T03", "T04", "T05", "T06", "T07"]
     assert list(t.index) == list(range(7))
-    for c in ["trajectory_id", "arm", "period", "municipality", "team", "start_date", "end_date",
-              "end_reason", "birth_year", "sex", "household", "age", *TABLE_COLUMNS]:
+    for c in [
+        "trajectory_id",
+        "arm",
+        "period",
+        "municipality",
+        "team",
+        "start_date",
+        "end_date",
+        "end_reason",
+        "birth_year",
+        "sex",
+        "household",
+        "age",
+        *TABLE_COLUMNS,
+    ]:
         assert c in t.columns, c
     # age = 2025 - 1950 = 75; 2025 - 1980 = 45
     assert row(res, "T01")["age"] == 75
@@ -442,8 +527,15 @@ def test_costs_other_start(res):
 
 def test_cost_groups_sum_to_provisions(res):
     t = res.table
-    groups = t[["cost_household_help", "cost_support_at_home", "cost_aids_and_services",
-                "cost_residential_and_shelter", "cost_general"]].sum(axis=1, skipna=False)
+    groups = t[
+        [
+            "cost_household_help",
+            "cost_support_at_home",
+            "cost_aids_and_services",
+            "cost_residential_and_shelter",
+            "cost_general",
+        ]
+    ].sum(axis=1, skipna=False)
     ok = t["cost_provisions"].notna()
     np.testing.assert_allclose(groups[ok], t.loc[ok, "cost_provisions"])
 
@@ -542,15 +634,23 @@ def test_measurement_numbers_beyond_the_maximum_are_excluded(data, res):
 
     assert MEASUREMENT_MAX == 999
     d = data.copy()
-    extra = pd.DataFrame([_s("T04", 40000, "housing", "resident", 2), _s("T04", 1000, "finances", "resident", 9)])
+    extra = pd.DataFrame(
+        [_s("T04", 40000, "housing", "resident", 2), _s("T04", 1000, "finances", "resident", 9)]
+    )
     extra = extra.reindex(columns=d.domain_scores.columns).astype(d.domain_scores.dtypes.to_dict())
     ds = pd.concat([d.domain_scores, extra])
     d.domain_scores = ds.set_axis(pd.RangeIndex(2, 2 + len(ds)))
     other = outcome_set(d, extract_date="2026-01-31")
     ex = other.exclusions[other.exclusions["table"] == "domain_scores"]
     last = len(ds) + 1
-    assert dict(zip(ex["row"].astype(int), ex["reason"].astype(str), strict=True))[last - 1] == "score_missing_field"
-    assert dict(zip(ex["row"].astype(int), ex["reason"].astype(str), strict=True))[last] == "score_missing_field"
+    assert (
+        dict(zip(ex["row"].astype(int), ex["reason"].astype(str), strict=True))[last - 1]
+        == "score_missing_field"
+    )
+    assert (
+        dict(zip(ex["row"].astype(int), ex["reason"].astype(str), strict=True))[last]
+        == "score_missing_field"
+    )
     pd.testing.assert_frame_equal(other.domain_changes, res.domain_changes)
     pd.testing.assert_frame_equal(other.gaps, res.gaps)
     # measurement numbers are stored compactly: 31.5M change rows at national scale
@@ -580,9 +680,21 @@ def test_cohort_domains(res):
 
 def test_gaps(res):
     g = res.gaps
-    got = sorted(zip(g["trajectory_id"].astype(str), g["domain"].astype(str), g["measurement"], g["gap"], strict=True))
+    got = sorted(
+        zip(
+            g["trajectory_id"].astype(str),
+            g["domain"].astype(str),
+            g["measurement"],
+            g["gap"],
+            strict=True,
+        )
+    )
     # resident - professional: T01 m0 housing 4-6, m0 finances 7-3, m1 housing 6-6
-    assert got == [("T01", "finances", 0, 4.0), ("T01", "housing", 0, -2.0), ("T01", "housing", 1, 0.0)]
+    assert got == [
+        ("T01", "finances", 0, 4.0),
+        ("T01", "housing", 0, -2.0),
+        ("T01", "housing", 1, 0.0),
+    ]
 
 
 def test_score_exclusions(res):
@@ -743,7 +855,9 @@ def test_cli_outcomes(tmp_path, data, monkeypatch, capsys):
     monkeypatch.setattr("wattelt_eval.validation.load", lambda p: data)
     out = tmp_path / "o.csv"
     flow = tmp_path / "f.parquet"
-    rc = _run_cli(["outcomes", "pkg", "--out", str(out), "--flow", str(flow), "--extract-date", "2026-01-31"])
+    rc = _run_cli(
+        ["outcomes", "pkg", "--out", str(out), "--flow", str(flow), "--extract-date", "2026-01-31"]
+    )
     assert rc == 0
     t = pd.read_csv(out)
     assert list(t["trajectory_id"]) == ["T01", "T02", "T03", "T04", "T05", "T06", "T07"]

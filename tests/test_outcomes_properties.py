@@ -31,7 +31,9 @@ def _day(offset: int) -> str:
 
 
 @st.composite
-def trajectory_rows(draw, tid: str, goal_ids: list[str], counter: list[int]) -> dict[str, list[dict]]:
+def trajectory_rows(
+    draw, tid: str, goal_ids: list[str], counter: list[int]
+) -> dict[str, list[dict]]:
     """Rows of all tables for one trajectory; goal links may point anywhere in ``goal_ids``."""
     start = draw(st.integers(0, 90))
     out: dict[str, list[dict]] = {
@@ -226,10 +228,15 @@ def test_shuffling_rows_changes_nothing(rows, rnd):
     assert_frame_equal(res2.table, res.table)
 
     def norm(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-        out = df.astype({c: "string" for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)})
+        out = df.astype(
+            {c: "string" for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)}
+        )
         return out.sort_values(keys).reset_index(drop=True)
 
-    assert_frame_equal(norm(res2.exclusions, ["table", "row", "reason"]), norm(res.exclusions, ["table", "row", "reason"]))
+    assert_frame_equal(
+        norm(res2.exclusions, ["table", "row", "reason"]),
+        norm(res.exclusions, ["table", "row", "reason"]),
+    )
     k = ["trajectory_id", "rater", "domain"]
     assert_frame_equal(norm(res2.domain_changes, k), norm(res.domain_changes, k))
     assert_frame_equal(res2.cohort_domains, res.cohort_domains)

@@ -96,7 +96,12 @@ def test_cohort_board_data_by_hand(tiny):
     assert (r["n"], r["mean_first"], r["mean_latest"]) == (2, 4.5, 5.0)
     assert (r["share_improved"], r["share_same"], r["share_worse"]) == (0.5, 0.0, 0.5)
     r = df.loc[("demand_driven", "finances")]
-    assert (r["mean_first"], r["mean_latest"], r["share_improved"], r["share_same"]) == (3.5, 6, 0.5, 0.5)
+    assert (r["mean_first"], r["mean_latest"], r["share_improved"], r["share_same"]) == (
+        3.5,
+        6,
+        0.5,
+        0.5,
+    )
     r = df.loc[("supply_driven", "finances")]  # T3 only (T4 scored once): 3 -> 6
     assert (r["n"], r["mean_first"], r["mean_latest"], r["share_improved"]) == (1, 3, 6, 1)
 
@@ -136,9 +141,18 @@ def test_goal_states_by_hand(tiny):
     st = plots.goal_states(tiny)
     assert set(st.index) == {"G1", "G3", "G9", "G11", "G14", "G16"}
     assert list(st.loc["G1", ["intake", "plan", "specialist_plan", "review", "final"]]) == [
-        "retained", "retained", "retained", "retained", "achieved"]
+        "retained",
+        "retained",
+        "retained",
+        "retained",
+        "achieved",
+    ]
     assert list(st.loc["G3", ["intake", "plan", "review", "final"]]) == [
-        "retained", "reworded", "reworded", "lost"]
+        "retained",
+        "reworded",
+        "reworded",
+        "lost",
+    ]
     assert list(st.loc["G9", ["intake", "plan", "final"]]) == ["retained", "achieved", "achieved"]
     assert list(st.loc["G11", ["intake", "plan", "final"]]) == ["retained", "lost", "lost"]
     # T4 starts at plan; case and spacing differences are not a rewording
@@ -150,14 +164,18 @@ def test_goal_flow_draws_the_shares(tiny):
     fig = plots.goal_flow(tiny, lang="en", min_count=1)
     xs = np.arange(5)
     # demand-driven: 4 goals; plan: 1 retained, 1 reworded, 1 achieved, 1 lost
-    np.testing.assert_allclose(_band_heights(_bar(fig, "lost:demand_driven"), xs),
-                               [0, 0.25, 0.25, 0.25, 0.5])
-    np.testing.assert_allclose(_band_heights(_bar(fig, "achieved:demand_driven"), xs),
-                               [0, 0.25, 0.25, 0.25, 0.5])
-    np.testing.assert_allclose(_band_heights(_bar(fig, "retained:demand_driven"), xs),
-                               [1, 0.25, 0.25, 0.25, 0])
-    np.testing.assert_allclose(_band_heights(_bar(fig, "reworded:supply_driven"), xs),
-                               [0, 0, 0, 0, 0.5])
+    np.testing.assert_allclose(
+        _band_heights(_bar(fig, "lost:demand_driven"), xs), [0, 0.25, 0.25, 0.25, 0.5]
+    )
+    np.testing.assert_allclose(
+        _band_heights(_bar(fig, "achieved:demand_driven"), xs), [0, 0.25, 0.25, 0.25, 0.5]
+    )
+    np.testing.assert_allclose(
+        _band_heights(_bar(fig, "retained:demand_driven"), xs), [1, 0.25, 0.25, 0.25, 0]
+    )
+    np.testing.assert_allclose(
+        _band_heights(_bar(fig, "reworded:supply_driven"), xs), [0, 0, 0, 0, 0.5]
+    )
     assert "n = 4 goals" in fig.axes[0].get_title()
     fig = plots.goal_flow(tiny, lang="nl", min_count=2)  # supply-driven: 1 trajectory with goals
     assert len(_by_gid(fig, "lost:supply_driven")) == 0
@@ -170,8 +188,18 @@ def test_goal_flow_draws_the_shares(tiny):
 def test_contact_tellings_follow_the_design_rule(tiny):
     ct = plots.contact_tellings(tiny).set_index("contact_id")
     assert ct["telling"].to_dict() == {
-        "C1": True, "C2": True, "C3": False, "C4": True, "C5": True, "C6": False, "C7": False,
-        "C8": True, "C9": True, "C10": True, "C11": True}
+        "C1": True,
+        "C2": True,
+        "C3": False,
+        "C4": True,
+        "C5": True,
+        "C6": False,
+        "C7": False,
+        "C8": True,
+        "C9": True,
+        "C10": True,
+        "C11": True,
+    }
     assert sorted(ct.index[ct["retelling"]]) == ["C10", "C11", "C2", "C4", "C9"]
     assert sorted(ct.index[ct["inferred"]]) == ["C1", "C2", "C8", "C9"]
 
@@ -192,7 +220,9 @@ def test_retellings_figure_by_hand(tiny):
     assert _bar(fig, "type:supply_driven:handover").get_width() == 1.0
     # bars of an arm sum to its mean number of retellings (1.0 and 3.0)
     for arm, mean in [("demand_driven", 1.0), ("supply_driven", 3.0)]:
-        tot = sum(p.get_width() for p in fig.findobj() if str(p.get_gid()).startswith(f"role:{arm}:"))
+        tot = sum(
+            p.get_width() for p in fig.findobj() if str(p.get_gid()).startswith(f"role:{arm}:")
+        )
         assert tot == pytest.approx(mean)
 
 
@@ -218,12 +248,21 @@ def test_costs_figure_by_hand():
     assert _bar(fig, "no_provision:demand_driven").get_height() == pytest.approx(1 / 3)
     assert _bar(fig, "no_provision:supply_driven").get_height() == pytest.approx(2 / 3)
     # demand-driven means: household 500/3, support 20, aids 100, general 100/3, staff 140/3
-    expect = {"household_help": 500 / 3, "support_at_home": 20, "aids_and_services": 100,
-              "residential_and_shelter": 0, "general": 100 / 3, "staff": 140 / 3}
+    expect = {
+        "household_help": 500 / 3,
+        "support_at_home": 20,
+        "aids_and_services": 100,
+        "residential_and_shelter": 0,
+        "general": 100 / 3,
+        "staff": 140 / 3,
+    }
     for comp, v in expect.items():
         assert _bar(fig, f"component:demand_driven:{comp}").get_height() == pytest.approx(v)
-    top = max(p.get_y() + p.get_height() for p in fig.findobj()
-              if str(p.get_gid()).startswith("component:supply_driven:"))
+    top = max(
+        p.get_y() + p.get_height()
+        for p in fig.findobj()
+        if str(p.get_gid()).startswith("component:supply_driven:")
+    )
     assert top == pytest.approx(5000 / 3)
     # medians of the positive part on the log axis: 550 and 5000
     med = _offsets(fig, "median_positive")
@@ -261,15 +300,21 @@ def _random_table(n=240, seed=7):
     age = rng.normal(72, 8, n)
     k = rng.integers(1, 5, n)
     kept = rng.binomial(k, np.where(dd, 0.75, 0.55))
-    return pd.DataFrame({
-        "trajectory_id": [f"T{i:04d}" for i in range(n)],
-        "arm": arm, "age": age, "team": rng.choice(list("abcdefgh"), n),
-        "household": rng.choice(["single", "couple"], n),
-        "n_resident_goals": k, "n_resident_goals_retained": kept, "goal_retention": kept / k,
-        "n_retells": rng.poisson(np.where(dd, 0.8, 1.6)),
-        "cost_total": rng.gamma(1.2, 2500, n) * (rng.random(n) < 0.6),
-        "any_provision": rng.random(n) < 0.5,
-    })
+    return pd.DataFrame(
+        {
+            "trajectory_id": [f"T{i:04d}" for i in range(n)],
+            "arm": arm,
+            "age": age,
+            "team": rng.choice(list("abcdefgh"), n),
+            "household": rng.choice(["single", "couple"], n),
+            "n_resident_goals": k,
+            "n_resident_goals_retained": kept,
+            "goal_retention": kept / k,
+            "n_retells": rng.poisson(np.where(dd, 0.8, 1.6)),
+            "cost_total": rng.gamma(1.2, 2500, n) * (rng.random(n) < 0.6),
+            "any_provision": rng.random(n) < 0.5,
+        }
+    )
 
 
 def test_forest_draws_estimates_and_intervals():
@@ -277,8 +322,10 @@ def test_forest_draws_estimates_and_intervals():
 
     t = _random_table()
     outs = ["goal_retention", "n_retells", "cost_total"]
-    res = [we.compare_all(t, outs, method=m, covariates=["age"], holm=False)
-           for m in ("unadjusted", "regression")]
+    res = [
+        we.compare_all(t, outs, method=m, covariates=["age"], holm=False)
+        for m in ("unadjusted", "regression")
+    ]
     fig = plots.forest(res, lang="en")
     # the unadjusted difference in mean retellings, by numpy
     dd = t["arm"] == "demand_driven"
@@ -328,10 +375,14 @@ def test_flow_diagram_counts(tiny):
 def test_flow_complementary_suppression():
     import pandas as pd
 
-    f = pd.DataFrame({
-        "outcome": ["trajectories"] * 3, "step": ["received", "excluded_at_load", "analysed"],
-        "kind": ["total", "excluded", "analysed"], "n": [120, 3, 117],
-    })
+    f = pd.DataFrame(
+        {
+            "outcome": ["trajectories"] * 3,
+            "step": ["received", "excluded_at_load", "analysed"],
+            "kind": ["total", "excluded", "analysed"],
+            "n": [120, 3, 117],
+        }
+    )
     f["label_nl"] = f["step"]
     f["label_en"] = f["step"]
     shown = plots.flow_data(f, outcomes=[], lang="en").set_index("step")["shown"]
@@ -377,7 +428,10 @@ def test_domain_trends_data_by_hand(tiny):
     assert df.loc[("demand_driven", "health", 0), "share_problem"] == 0.5  # 3 <= 5, 6 > 5
     # supply-driven finances: T3 3, 2, 6 and T4 4 (once)
     assert df.loc[("supply_driven", "finances", 0), ["n", "mean", "share_problem"]].tolist() == [
-        2, 3.5, 1.0]
+        2,
+        3.5,
+        1.0,
+    ]
     assert df.loc[("supply_driven", "finances", 2), ["n", "mean"]].tolist() == [1, 6.0]
     assert list(dict.fromkeys(plots.domain_trends_data(tiny)["domain"])) == ["health", "finances"]
     with pytest.raises(ValueError, match="rater"):
@@ -411,7 +465,8 @@ def test_weighted_kappa_equals_statsmodels_quadratic_kappa():
     y = np.clip(x + rng.integers(-3, 3, 300), 1, 10)
     tab = pd.crosstab(x, y).reindex(index=range(1, 11), columns=range(1, 11), fill_value=0)
     assert plots.weighted_kappa(x, y) == pytest.approx(
-        cohens_kappa(tab.to_numpy(), wt="quadratic").kappa, rel=1e-12)
+        cohens_kappa(tab.to_numpy(), wt="quadratic").kappa, rel=1e-12
+    )
     assert plots.weighted_kappa([3, 6], [4, 5]) == pytest.approx(0.6)  # by hand, see below
     assert np.isnan(plots.weighted_kappa([5, 5], [5, 5]))
 
@@ -436,8 +491,9 @@ def test_agreement_data_by_hand(tiny):
 
 
 def test_agreement_figure_draws_bias_and_limits(tiny):
-    fig = plots.agreement(tiny, pairs=[("resident", "professional")], measurement=None,
-                          lang="en", min_count=1)
+    fig = plots.agreement(
+        tiny, pairs=[("resident", "professional")], measurement=None, lang="en", min_count=1
+    )
     off = _offsets(fig, "bias:resident:professional")
     assert list(off[:, 0]) == [0.0, 0.0]  # health and all domains
     seg = _bar(fig, "loa:resident:professional").get_segments()[0]
@@ -486,8 +542,9 @@ def test_demo_goal_flow_retellings_costs(demo):
     np.testing.assert_allclose(_band_heights(_bar(fig, "lost:supply_driven"), np.arange(5)), want)
     # goal retention pooled = 1 - lost at the last stage
     t = oset.table[oset.table["arm"] == "supply_driven"]
-    assert 1 - want[-1] == pytest.approx(t["n_resident_goals_retained"].sum()
-                                         / t["n_resident_goals"].sum())
+    assert 1 - want[-1] == pytest.approx(
+        t["n_resident_goals_retained"].sum() / t["n_resident_goals"].sum()
+    )
     fig = plots.retellings(data, lang="en")
     dist = plots.retelling_data(data)["distribution"]
     shown = dist[~dist["suppressed"]]
@@ -519,8 +576,11 @@ def test_demo_forest_flow_love(demo):
         assert x == pytest.approx(r["estimate"])
     fig = plots.flow(oset, lang="en")
     fd = plots.flow_data(oset, lang="en").set_index(["part", "step"])
-    assert _bar(fig, "box:trajectories:received").get_text().endswith(
-        f"n = {fd.loc[('trajectories', 'received'), 'shown']}")
+    assert (
+        _bar(fig, "box:trajectories:received")
+        .get_text()
+        .endswith(f"n = {fd.loc[('trajectories', 'received'), 'shown']}")
+    )
     bal = we.balance(tab, arm="arm", covariates=["age", "n_problem_domains_t0"])
     fig = plots.love_plot(bal, lang="en")
     x = np.asarray(fig.axes[0].collections[0].get_offsets())[:, 0]
@@ -560,20 +620,32 @@ def test_love_plot_on_the_tiny_pilot_by_hand(tiny):
 def test_forest_of_a_hand_made_ratio_table():
     import pandas as pd
 
-    tab = pd.DataFrame({
-        "outcome": ["n_retells", "n_retells", "cost_total"], "group": ["all", "0-1", "all"],
-        "method": ["aipw", "aipw", "regression"], "term": ["ratio"] * 3,
-        "estimate": [0.5, 0.9, 0.8], "ci_low": [0.25, 0.5, 0.6], "ci_high": [1.0, 1.6, 1.1],
-        "n_control": [20, 12, 20], "n_treated": [20, 8, 20], "ci_method": ["cluster_t"] * 3,
-    })
+    tab = pd.DataFrame(
+        {
+            "outcome": ["n_retells", "n_retells", "cost_total"],
+            "group": ["all", "0-1", "all"],
+            "method": ["aipw", "aipw", "regression"],
+            "term": ["ratio"] * 3,
+            "estimate": [0.5, 0.9, 0.8],
+            "ci_low": [0.25, 0.5, 0.6],
+            "ci_high": [1.0, 1.6, 1.1],
+            "n_control": [20, 12, 20],
+            "n_treated": [20, 8, 20],
+            "ci_method": ["cluster_t"] * 3,
+        }
+    )
     fig = plots.forest(tab, term="ratio", lang="en")
     assert [r["outcome"] for _, r in plots.forest_data(tab, term="ratio").iterrows()] == [
-        "n_retells", "cost_total"]  # the subgroup row is not part of the forest
+        "n_retells",
+        "cost_total",
+    ]  # the subgroup row is not part of the forest
     assert _bar(fig, "estimate:n_retells:aipw").get_xdata()[0] == 0.5
-    np.testing.assert_allclose(sorted(_bar(fig, "ci:cost_total:regression").get_segments()[0][:, 0]),
-                               [0.6, 1.1])
+    np.testing.assert_allclose(
+        sorted(_bar(fig, "ci:cost_total:regression").get_segments()[0][:, 0]), [0.6, 1.1]
+    )
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"
     assert any(list(line.get_xdata()) == [1.0, 1.0] for line in ax.get_lines())  # no-effect line
-    assert "0.50 (0.25 to 1.00)  [cluster_t]" in [t.get_text() for a in fig.axes
-                                                  for t in a.get_yticklabels()]
+    assert "0.50 (0.25 to 1.00)  [cluster_t]" in [
+        t.get_text() for a in fig.axes for t in a.get_yticklabels()
+    ]

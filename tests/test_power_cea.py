@@ -24,11 +24,13 @@ def test_power_continuous_matches_statsmodels_ttest():
     r = power(effect=0.3, sd=1.0)  # solve n
     assert r.n_per_arm == pytest.approx(tt.solve_power(0.3, power=0.8, alpha=0.05), rel=1e-6)
     r = power(n_per_arm=150, sd=2.0)  # solve the MDE
-    assert r.effect == pytest.approx(2.0 * tt.solve_power(None, nobs1=150, power=0.8, alpha=0.05),
-                                     rel=1e-6)
+    assert r.effect == pytest.approx(
+        2.0 * tt.solve_power(None, nobs1=150, power=0.8, alpha=0.05), rel=1e-6
+    )
     r = power(effect=0.3, n_per_arm=[50, 100, 150], sd=1.0, power=None)
-    np.testing.assert_allclose(r.table["power"], [tt.power(0.3, n, 0.05) for n in (50, 100, 150)],
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        r.table["power"], [tt.power(0.3, n, 0.05) for n in (50, 100, 150)], rtol=1e-9
+    )
     r = power(effect=0.4, n_per_arm=60, sd=1.0, power=None, ratio=2.0, alpha=0.1)
     assert r.power == pytest.approx(tt.power(0.4, 60, 0.1, ratio=2.0), rel=1e-9)
     assert isinstance(r, PowerResult) and "independent residents" in r.design
@@ -65,8 +67,9 @@ def test_power_clustered_hand_formula_and_design_effect():
         power(effect=0.3, sd=1.0, icc=0.05, n_clusters_per_arm=4)
     # enough teams: solved n gives the target power
     r3 = power(effect=0.3, sd=1.0, icc=0.05, n_clusters_per_arm=12)
-    r4 = power(effect=0.3, n_per_arm=r3.n_per_arm, sd=1.0, icc=0.05, n_clusters_per_arm=12,
-               power=None)
+    r4 = power(
+        effect=0.3, n_per_arm=r3.n_per_arm, sd=1.0, icc=0.05, n_clusters_per_arm=12, power=None
+    )
     assert r4.power == pytest.approx(0.8, abs=1e-6)
     assert "design effect" in r.summary() or "design_effect" in r.summary()
 
@@ -98,13 +101,27 @@ def table() -> pd.DataFrame:
 def test_icer_is_the_ratio_of_the_two_compare_estimates(table):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        r = cea(table, "cost_total", "goal_retention", covariates="age + C(household)",
-                method="regression", cluster="team", n_boot=200, seed=1)
+        r = cea(
+            table,
+            "cost_total",
+            "goal_retention",
+            covariates="age + C(household)",
+            method="regression",
+            cluster="team",
+            n_boot=200,
+            seed=1,
+        )
         sub = table[table.goal_retention.notna()]
-        c = compare(sub, "cost_total", covariates="age + C(household)", method="regression",
-                    cluster="team")
-        e = compare(sub, "goal_retention", covariates="age + C(household)", method="regression",
-                    cluster="team")
+        c = compare(
+            sub, "cost_total", covariates="age + C(household)", method="regression", cluster="team"
+        )
+        e = compare(
+            sub,
+            "goal_retention",
+            covariates="age + C(household)",
+            method="regression",
+            cluster="team",
+        )
     assert r.d_cost == pytest.approx(c.estimate, rel=1e-10)
     assert r.d_effect == pytest.approx(e.estimate, rel=1e-10)
     assert r.icer == pytest.approx(c.estimate / e.estimate, rel=1e-10)
@@ -120,8 +137,15 @@ def test_ceac_equals_share_of_positive_nmb_recomputed_by_hand(table):
     """Unadjusted linear models: a replicate is the difference of bootstrap-weighted arm
     means; recompute them from the same multinomial weights and count NMB > 0."""
     wtp = [0, 500, 2000, 5000]
-    r = cea(table, "cost_total", "mean_change_resident", kind_cost="continuous",
-            wtp=wtp, n_boot=500, seed=7)
+    r = cea(
+        table,
+        "cost_total",
+        "mean_change_resident",
+        kind_cost="continuous",
+        wtp=wtp,
+        n_boot=500,
+        seed=7,
+    )
     a = (table.arm == "demand_driven").to_numpy(dtype=float)
     W = bootstrap_weights(np.random.default_rng(7), 500, a, make_clusters(None, a))
 
@@ -136,7 +160,8 @@ def test_ceac_equals_share_of_positive_nmb_recomputed_by_hand(table):
     np.testing.assert_allclose(r.replicates.d_effect, de, rtol=1e-9)
     for w in wtp:
         assert r.ceac.set_index("wtp").p_cost_effective[w] == pytest.approx(
-            np.mean(w * de - dc > 0), abs=1e-12)
+            np.mean(w * de - dc > 0), abs=1e-12
+        )
         lo, hi = np.quantile(w * de - dc, [0.025, 0.975])
         row = r.table[(r.table.term == "nmb") & (r.table.wtp == w)].iloc[0]
         assert (row.ci_low, row.ci_high) == pytest.approx((lo, hi), rel=1e-9)

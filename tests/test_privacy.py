@@ -58,7 +58,12 @@ def sample_tables() -> dict[str, pd.DataFrame]:
     co = pd.DataFrame(
         {
             "contact_id": ["KONTAKT-1", "KONTAKT-2", "KONTAKT-3", "KONTAKT-4"],
-            "trajectory_id": ["ZAAK-2024-0001", "ZAAK-2024-0001", "ZAAK-2024-0002", "ZAAK-2024-0003"],
+            "trajectory_id": [
+                "ZAAK-2024-0001",
+                "ZAAK-2024-0001",
+                "ZAAK-2024-0002",
+                "ZAAK-2024-0003",
+            ],
             "date": ["2025-01-06", "2025-01-08", "2025-02-14", "2025-03-01"],
             "organisation": ["Wijkteam Noord", "GGZ Oost", "Wijkteam Zuid", "Wijkteam Noord"],
             "professional_id": ["MW-12", "MW-13", "MW-12", ""],
@@ -72,7 +77,11 @@ def sample_tables() -> dict[str, pd.DataFrame]:
             "trajectory_id": ["ZAAK-2024-0001", "ZAAK-2024-0001", "ZAAK-2024-0002"],
             "stage": ["intake", "final", "intake"],
             "author": ["inwoner", "inwoner", "samen"],
-            "text": ["Weer zelf boodschappen doen", "Boodschappen met buurvrouw", "Vaker naar buiten"],
+            "text": [
+                "Weer zelf boodschappen doen",
+                "Boodschappen met buurvrouw",
+                "Vaker naar buiten",
+            ],
             "derived_from": ["", "DOEL-1", ""],
             "status": ["active", "achieved", "active"],
         }
@@ -96,28 +105,47 @@ def sample_tables() -> dict[str, pd.DataFrame]:
         }
     )
     stt = pd.DataFrame(
-        {"trajectory_id": ["ZAAK-2024-0003"], "date": ["2025-03-02"], "role": ["generalist"], "minutes": ["60"]}
+        {
+            "trajectory_id": ["ZAAK-2024-0003"],
+            "date": ["2025-03-02"],
+            "role": ["generalist"],
+            "minutes": ["60"],
+        }
     )
-    return {"trajectories": tr, "contacts": co, "goals": go, "domain_scores": ds, "provisions": pr, "staff_time": stt}
+    return {
+        "trajectories": tr,
+        "contacts": co,
+        "goals": go,
+        "domain_scores": ds,
+        "provisions": pr,
+        "staff_time": stt,
+    }
 
 
-def write_csv_package(path: Path, tables: dict[str, pd.DataFrame] | None = None, sep: str = ";") -> Path:
+def write_csv_package(
+    path: Path, tables: dict[str, pd.DataFrame] | None = None, sep: str = ";"
+) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     for name, df in (tables or sample_tables()).items():
         df.to_csv(path / f"{name}.csv", sep=sep, index=False)
-    (path / "study.toml").write_text('[study]\nname = "test"\ninstrument = "huizen5"\n', encoding="utf-8")
+    (path / "study.toml").write_text(
+        '[study]\nname = "test"\ninstrument = "huizen5"\n', encoding="utf-8"
+    )
     return path
 
 
 def read_out(path: Path, sep: str = ";") -> dict[str, pd.DataFrame]:
     return {
-        p.stem: pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False) for p in sorted(path.glob("*.csv"))
+        p.stem: pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False)
+        for p in sorted(path.glob("*.csv"))
     }
 
 
 def expected_pseudonym(value: str, kind: str, key: str) -> str:
     """Independent re-computation of the documented scheme."""
-    digest = hmac.new(key.encode(), kind.encode() + b"\x1f" + value.encode(), hashlib.sha256).digest()[:10]
+    digest = hmac.new(
+        key.encode(), kind.encode() + b"\x1f" + value.encode(), hashlib.sha256
+    ).digest()[:10]
     alphabet = "bcdfghjklmnpqrst"
     chars = "".join(alphabet[b >> 4] + alphabet[b & 15] for b in digest)
     return privacy.PREFIXES[kind] + "-" + chars
@@ -157,7 +185,10 @@ def test_pseudonyms_follow_the_documented_scheme():
     assert tr["trajectory_id"].iloc[0] == expected_pseudonym("ZAAK-2024-0001", "trajectory", KEY)
     # same code, different kinds -> different pseudonyms
     s = pd.Series(["X1"])
-    assert privacy.pseudonyms(s, "resident", KEY.encode())[0] != privacy.pseudonyms(s, "professional", KEY.encode())[0]
+    assert (
+        privacy.pseudonyms(s, "resident", KEY.encode())[0]
+        != privacy.pseudonyms(s, "professional", KEY.encode())[0]
+    )
     # no digits, so never a BSN / phone number / postcode
     assert not tr["resident_id"].str.contains(r"\d").any()
 
@@ -178,7 +209,14 @@ def test_consistent_across_tables_and_references():
     # the same professional in two contacts, empty stays empty
     assert co["professional_id"].iloc[0] == co["professional_id"].iloc[2]
     assert pd.isna(co["professional_id"].iloc[3])
-    assert rec.distinct_ids == {"contact": 4, "goal": 3, "professional": 2, "provision": 1, "resident": 2, "trajectory": 3}
+    assert rec.distinct_ids == {
+        "contact": 4,
+        "goal": 3,
+        "professional": 2,
+        "provision": 1,
+        "resident": 2,
+        "trajectory": 3,
+    }
 
 
 def test_stable_across_runs_and_waves_and_different_per_key():
@@ -202,7 +240,9 @@ def test_birth_date_to_year_free_text_and_unknown_columns():
     assert "text" not in out["goals"].columns
     assert rec.tables["goals"]["dropped"] == ["text"]
     assert set(rec.tables["trajectories"]["dropped"]) == {"birth_date", "notitie"}
-    kept, _ = pseudonymise_tables(sample_tables(), key=KEY, keep_text=True, keep_columns=["notitie"])
+    kept, _ = pseudonymise_tables(
+        sample_tables(), key=KEY, keep_text=True, keep_columns=["notitie"]
+    )
     assert kept["goals"]["text"].tolist()[0] == "Weer zelf boodschappen doen"
     assert "notitie" in kept["trajectories"].columns
     org, _ = pseudonymise_tables(sample_tables(), key=KEY, hash_organisation=True)
@@ -227,7 +267,11 @@ def test_bsn_in_kept_text_stops_without_printing_it():
     t["goals"].loc[2, "text"] = "BSN 123456782 doorgeven"
     with pytest.raises(PrivacyError) as info:
         pseudonymise_tables(t, key=KEY, keep_text=True)
-    assert "123456782" not in str(info.value) and "goals" in str(info.value) and "text" in str(info.value)
+    assert (
+        "123456782" not in str(info.value)
+        and "goals" in str(info.value)
+        and "text" in str(info.value)
+    )
     # dropped by default: then nothing is left to find
     out, _ = pseudonymise_tables(t, key=KEY)
     assert "text" not in out["goals"].columns
@@ -257,7 +301,12 @@ def test_package_csv_no_original_ids_and_no_key_anywhere(tmp_path):
         [f"{n}.csv" for n in sample_tables()] + ["study.toml", "pseudonymisation_record.json"]
     )
     blob = _all_bytes(out)
-    for original in ORIGINAL_IDS + ["Weer zelf boodschappen", "woont bij dochter", "1948-03-02", "02-11-1960"]:
+    for original in ORIGINAL_IDS + [
+        "Weer zelf boodschappen",
+        "woont bij dochter",
+        "1948-03-02",
+        "02-11-1960",
+    ]:
         assert original.encode() not in blob, original
     assert KEY.encode() not in blob
     # the processing record: what, when, which version, key fingerprint (not the key)
@@ -298,13 +347,17 @@ def test_package_xlsx_roundtrip(tmp_path):
     with pd.ExcelWriter(wb, engine="openpyxl") as xw:
         for name, df in sample_tables().items():
             df.to_excel(xw, sheet_name=name, index=False)
-        pd.DataFrame({"key": ["study.instrument"], "value": ["huizen5"]}).to_excel(xw, sheet_name="study", index=False)
+        pd.DataFrame({"key": ["study.instrument"], "value": ["huizen5"]}).to_excel(
+            xw, sheet_name="study", index=False
+        )
     out = tmp_path / "anon" / "pilot_pseudo.xlsx"
     pseudonymise_package(wb, out, key=KEY)
     sheets = pd.read_excel(out, sheet_name=None, dtype=str)
     assert set(sheets) == set(sample_tables()) | {"study"}
     assert sheets["study"]["value"].tolist() == ["huizen5"]
-    assert sheets["trajectories"]["resident_id"].iloc[1] == expected_pseudonym("RES-77", "resident", KEY)
+    assert sheets["trajectories"]["resident_id"].iloc[1] == expected_pseudonym(
+        "RES-77", "resident", KEY
+    )
     # xlsx is a zip: check the unpacked XML for originals
     import zipfile
 
@@ -349,7 +402,20 @@ def test_cli_exit_codes_and_never_prints_key(tmp_path, monkeypatch, capsys):
     assert _cli(["pseudonymise", str(src), str(tmp_path / "out")]) == 2  # exists
     kf = tmp_path / "k"
     kf.write_text(KEY2)
-    assert _cli(["pseudonymise", str(src), str(tmp_path / "out2"), "--key-file", str(kf), "--lang", "en"]) == 0
+    assert (
+        _cli(
+            [
+                "pseudonymise",
+                str(src),
+                str(tmp_path / "out2"),
+                "--key-file",
+                str(kf),
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     t = sample_tables()
     t["trajectories"].loc[0, "team"] = "team 111222333"
     bad = write_csv_package(tmp_path / "bad", t)

@@ -207,12 +207,24 @@ def test_an_invalid_source_date_epoch_is_named_at_import():
     import sys
 
     env = {**os.environ, "SOURCE_DATE_EPOCH": "abc"}
-    out = subprocess.run([sys.executable, "-c", "import wattelt_eval"], env=env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", "import wattelt_eval"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode != 0
     last = out.stderr.strip().splitlines()[-1]
-    assert last.startswith("ValueError: SOURCE_DATE_EPOCH must be a whole number") and "'abc'" in last
+    assert (
+        last.startswith("ValueError: SOURCE_DATE_EPOCH must be a whole number") and "'abc'" in last
+    )
     env["SOURCE_DATE_EPOCH"] = "1700000000"
-    ok = subprocess.run([sys.executable, "-c", "import wattelt_eval"], env=env,
-                        capture_output=True, text=True, timeout=120)
+    ok = subprocess.run(
+        [sys.executable, "-c", "import wattelt_eval"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr

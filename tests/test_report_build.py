@@ -222,7 +222,7 @@ def test_every_published_count_passes_the_rule(which, marked_builds, demo_build)
 
 def test_summary_has_each_headline_with_ci(demo_build, demo_report):
     text = html.unescape(demo_build.html.read_text(encoding="utf-8"))
-    summary = text[text.index('class="summary"'): text.index('class="outcome"')]
+    summary = text[text.index('class="summary"') : text.index('class="outcome"')]
     for h in HEADLINES:
         assert f'id="headline-{h.key}"' in summary
     assert "95% confidence interval" in summary
@@ -241,8 +241,14 @@ def test_report_numbers_are_the_compare_results(demo_report):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = compare(
-            rep.table, "goal_retention", arm="arm", covariates=rep.covariates, method="aipw",
-            cluster=rep.cluster, n_boot=N_BOOT, seed=rep.seed,
+            rep.table,
+            "goal_retention",
+            arm="arm",
+            covariates=rep.covariates,
+            method="aipw",
+            cluster=rep.cluster,
+            n_boot=N_BOOT,
+            seed=rep.seed,
         )
     assert e.difference == pytest.approx(res.estimate, rel=1e-12)
     assert (e.ci_low, e.ci_high) == pytest.approx((res.ci_low, res.ci_high), rel=1e-12)
@@ -251,8 +257,14 @@ def test_report_numbers_are_the_compare_results(demo_report):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = compare(
-            rep.table, "any_provision", arm="arm", covariates=rep.covariates, method="aipw",
-            cluster=rep.cluster, n_boot=N_BOOT, seed=rep.seed,
+            rep.table,
+            "any_provision",
+            arm="arm",
+            covariates=rep.covariates,
+            method="aipw",
+            cluster=rep.cluster,
+            n_boot=N_BOOT,
+            seed=rep.seed,
         )
     assert p.difference == pytest.approx(-res.estimate, rel=1e-12)
     assert (p.ci_low, p.ci_high) == pytest.approx((-res.ci_high, -res.ci_low), rel=1e-12)
@@ -284,8 +296,11 @@ def test_browser_loads_html_without_errors(demo_build, tmp_path):
             page = browser.new_page(viewport={"width": 1000, "height": 1400})
             page.on(
                 "console",
-                lambda m: messages.append(f"{m.type}: {m.text}")
-                if m.type in ("error", "warning") else None,
+                lambda m: (
+                    messages.append(f"{m.type}: {m.text}")
+                    if m.type in ("error", "warning")
+                    else None
+                ),
             )
             page.on("pageerror", lambda e: messages.append(f"pageerror: {e}"))
             page.on("requestfailed", lambda r: messages.append(f"requestfailed: {r.url}"))

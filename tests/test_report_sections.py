@@ -30,7 +30,9 @@ def test_ordered_counts_merges_small_categories_by_hand():
     # 2+ is smallest -> merges with 1 -> 1+ = (38, 46); two columns left.
     d = [0] * 20 + [1] * 30 + [2] * 5 + [3] * 3
     s = [0] * 12 + [1] * 11 + [2] * 20 + [5] * 15
-    out = _ordered_counts(np.array(d + s, float), _arms(58, 58), RETELL_BINS, DisclosureRule(), "nl")
+    out = _ordered_counts(
+        np.array(d + s, float), _arms(58, 58), RETELL_BINS, DisclosureRule(), "nl"
+    )
     assert list(out.columns) == ["0", "1+"]
     assert out.loc["demand_driven"].tolist() == [20, 38]
     assert out.loc["supply_driven"].tolist() == [12, 46]
@@ -39,12 +41,14 @@ def test_ordered_counts_merges_small_categories_by_hand():
 def test_ordered_counts_keeps_categories_without_small_cells_and_labels_euros():
     v = np.array([0.0] * 10 + [0.4] * 10 + [999.5] * 10 + [1000] * 10 + [7000] * 10, float)
     # 0.4 counts as the "1 - 999" band, 999.5 too (below 1000)
-    out = _ordered_counts(np.concatenate([v, v]), _arms(50, 50), COST_BINS, DisclosureRule(),
-                          "en", euro=True)
+    out = _ordered_counts(
+        np.concatenate([v, v]), _arms(50, 50), COST_BINS, DisclosureRule(), "en", euro=True
+    )
     assert list(out.columns) == ["€0", "€1 – €999", "€1,000 – €4,999", "€5,000+"]
     assert out.loc["demand_driven"].tolist() == [10, 20, 10, 10]
-    out = _ordered_counts(np.concatenate([v, v]), _arms(50, 50), COST_BINS, DisclosureRule(),
-                          "nl", euro=True)
+    out = _ordered_counts(
+        np.concatenate([v, v]), _arms(50, 50), COST_BINS, DisclosureRule(), "nl", euro=True
+    )
     assert list(out.columns)[2] == "€ 1.000 – € 4.999"
 
 

@@ -44,8 +44,9 @@ def _errors(path: Path) -> pd.DataFrame:
 
 @pytest.mark.parametrize("design", synth.DESIGNS)
 def test_each_design_writes_a_valid_package(tmp_path: Path, design: str) -> None:
-    out = synth.write(tmp_path / design, n_trajectories=150, seed=5, design=design,
-                      superpopulation=None)
+    out = synth.write(
+        tmp_path / design, n_trajectories=150, seed=5, design=design, superpopulation=None
+    )
     assert _errors(out).empty, _errors(out).to_string()
     data = we.load(out)
     assert data.n_trajectories == 150
@@ -63,7 +64,9 @@ def test_each_design_writes_a_valid_package(tmp_path: Path, design: str) -> None
         pilot_teams = {t for t, p in zip(cfg.teams, cfg.team_pilot, strict=True) if p}
         expect = (tr["period"] == "after") & tr["team"].isin(pilot_teams)
         assert ((tr["arm"] == "demand_driven") == expect).all()
-        assert ((tr["start_date"] >= pd.Timestamp(str(cfg.switch_date))) == (tr["period"] == "after")).all()
+        assert (
+            (tr["start_date"] >= pd.Timestamp(str(cfg.switch_date))) == (tr["period"] == "after")
+        ).all()
     truth = json.loads((tmp_path / design / "truth" / "truth.json").read_text(encoding="utf-8"))
     assert truth["design"] == design
     assert set(truth["sample"]) == set(OUTCOMES)
@@ -98,8 +101,10 @@ def test_streamed_parquet_equals_in_memory(tmp_path: Path, monkeypatch: pytest.M
     ref = synth.generate(250, seed=4, superpopulation=None)
     for name in ref.tables:
         pd.testing.assert_frame_equal(
-            streamed[name].reset_index(drop=True), ref[name].reset_index(drop=True),
-            check_dtype=False, obj=name,
+            streamed[name].reset_index(drop=True),
+            ref[name].reset_index(drop=True),
+            check_dtype=False,
+            obj=name,
         )
     po = pd.read_parquet(tmp_path / "s" / "truth" / "potential_outcomes.parquet")
     pd.testing.assert_frame_equal(po, ref.truth["potential_outcomes"], check_dtype=False)
@@ -125,8 +130,9 @@ def test_observed_potential_outcomes_equal_section4_outcomes(medium: we.PilotDat
     po = medium.truth["potential_outcomes"].set_index("trajectory_id")
     for o in OUTCOMES:
         got = pd.to_numeric(out[o], errors="coerce").astype(float).reindex(po.index)
-        np.testing.assert_allclose(got.to_numpy(), po[f"{o}_obs"].to_numpy(float), rtol=0,
-                                   atol=1e-6, err_msg=o)
+        np.testing.assert_allclose(
+            got.to_numpy(), po[f"{o}_obs"].to_numpy(float), rtol=0, atol=1e-6, err_msg=o
+        )
     np.testing.assert_array_equal(
         out["n_problem_domains_t0"].astype(int).reindex(po.index).to_numpy(),
         po["n_problem_domains_t0"].to_numpy(),
@@ -180,8 +186,9 @@ def test_null_effects_give_identical_worlds_and_zero_truth() -> None:
 def test_single_effect_switched_off() -> None:
     # retellings come only from plan sharing and the number of referrals: with both
     # effects off the tellings are the same in both worlds, trajectory by trajectory
-    data = synth.generate(600, seed=3, effects={"plan_sharing": 0, "referrals": 0},
-                          superpopulation=None)
+    data = synth.generate(
+        600, seed=3, effects={"plan_sharing": 0, "referrals": 0}, superpopulation=None
+    )
     po = data.truth["potential_outcomes"]
     np.testing.assert_array_equal(po["n_tellings_d"].to_numpy(), po["n_tellings_s"].to_numpy())
     assert data.truth["sample"]["n_retells"]["difference"] == 0.0
@@ -207,8 +214,11 @@ def test_bad_effects_are_refused(effects: object, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"design": "rct"}, "design"), ({"n_trajectories": 0}, "n_trajectories"),
-     ({"instrument": "nope"}, "nope")],
+    [
+        ({"design": "rct"}, "design"),
+        ({"n_trajectories": 0}, "n_trajectories"),
+        ({"instrument": "nope"}, "nope"),
+    ],
 )
 def test_bad_arguments_are_refused(kwargs: dict, message: str) -> None:
     args = {"n_trajectories": 10, "seed": 1, "superpopulation": None, **kwargs}
@@ -303,8 +313,14 @@ def test_calibration_targets_hold(large: we.PilotData) -> None:
     # problems in 2+ domains go with more care use, in both worlds
     two = po["n_problem_domains_t0"] >= 2
     for w in ("d", "s"):
-        assert po.loc[two, f"cost_provisions_{w}"].mean() > 1.5 * po.loc[~two, f"cost_provisions_{w}"].mean()
-        assert po.loc[two, f"any_provision_{w}"].mean() > po.loc[~two, f"any_provision_{w}"].mean() + 0.1
+        assert (
+            po.loc[two, f"cost_provisions_{w}"].mean()
+            > 1.5 * po.loc[~two, f"cost_provisions_{w}"].mean()
+        )
+        assert (
+            po.loc[two, f"any_provision_{w}"].mean()
+            > po.loc[~two, f"any_provision_{w}"].mean() + 0.1
+        )
 
 
 def test_large_draw_has_the_designed_structure(large: we.PilotData) -> None:
@@ -330,20 +346,28 @@ def test_naive_is_biased_adjusted_recovers_truth(monkeypatch: pytest.MonkeyPatch
     po = data.truth["potential_outcomes"]
     tr = data.trajectories
     age = (tr["start_date"].dt.year - tr["birth_year"].astype(int)).to_numpy()
-    table = pd.DataFrame({
-        "arm": tr["arm"].astype(str).to_numpy(),
-        "two_plus": (po["n_problem_domains_t0"].to_numpy() >= 2).astype(float),
-        "old": (age >= 75).astype(float),
-        "household": tr["household"].astype(str).to_numpy(),
-    })
+    table = pd.DataFrame(
+        {
+            "arm": tr["arm"].astype(str).to_numpy(),
+            "two_plus": (po["n_problem_domains_t0"].to_numpy() >= 2).astype(float),
+            "old": (age >= 75).astype(float),
+            "household": tr["household"].astype(str).to_numpy(),
+        }
+    )
     # arm assignment depends on the case-mix
     assert table.groupby("arm")["two_plus"].mean().diff().abs().iloc[-1] > 0.1
     for o, min_bias in (("cost_total", 300.0), ("any_provision", 0.03)):
         table[o] = po[f"{o}_obs"].to_numpy(float)
         truth = data.truth["sample"][o]["difference"]
         naive = we.compare(table, o, method="unadjusted", kind="continuous", ci="sandwich")
-        adj = we.compare(table, o, covariates="two_plus + old + C(household)", method="regression",
-                         kind="continuous", ci="sandwich")
+        adj = we.compare(
+            table,
+            o,
+            covariates="two_plus + old + C(household)",
+            method="regression",
+            kind="continuous",
+            ci="sandwich",
+        )
         assert abs(naive.estimate - truth) > min_bias
         assert abs(adj.estimate - truth) < abs(naive.estimate - truth) / 3
         assert adj.ci_low <= truth <= adj.ci_high
@@ -392,8 +416,23 @@ def test_demo_rebuild_reproduces_the_bundled_package(tmp_path: Path) -> None:
 
 
 def test_cli_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rc = cli_main(["synth", "--n", "60", "--seed", "3", "--out", str(tmp_path / "p"),
-                   "--design", "did", "--effects", '{"goal_retention": 0}', "--lang", "en"])
+    rc = cli_main(
+        [
+            "synth",
+            "--n",
+            "60",
+            "--seed",
+            "3",
+            "--out",
+            str(tmp_path / "p"),
+            "--design",
+            "did",
+            "--effects",
+            '{"goal_retention": 0}',
+            "--lang",
+            "en",
+        ]
+    )
     assert rc == 0
     text = capsys.readouterr().out
     assert "Synthetic pilot package written to" in text and "goal_retention" in text

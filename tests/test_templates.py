@@ -36,8 +36,12 @@ def _workbook_content(path: Path) -> dict:
     wb = load_workbook(path)
     out = {}
     for ws in wb.worksheets:
-        cells = {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
-        comments = {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
+        cells = {
+            c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None
+        }
+        comments = {
+            c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment
+        }
         validations = sorted(
             (str(dv.sqref), dv.type, dv.formula1, dv.errorStyle, dv.prompt)
             for dv in ws.data_validations.dataValidation
@@ -60,11 +64,15 @@ def test_committed_workbook_matches_schema(fresh: Path) -> None:
     regenerated = _workbook_content(fresh / templates.WORKBOOK_NAME)
     assert list(committed) == list(regenerated)
     for sheet in regenerated:
-        assert committed[sheet] == regenerated[sheet], f"sheet {sheet} drifted: run `make templates`"
+        assert committed[sheet] == regenerated[sheet], (
+            f"sheet {sheet} drifted: run `make templates`"
+        )
 
 
 def test_no_extra_files_committed(fresh: Path) -> None:
-    committed = sorted(p.relative_to(COMMITTED).as_posix() for p in COMMITTED.rglob("*") if p.is_file())
+    committed = sorted(
+        p.relative_to(COMMITTED).as_posix() for p in COMMITTED.rglob("*") if p.is_file()
+    )
     regenerated = sorted(p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file())
     assert committed == regenerated
 
@@ -87,7 +95,9 @@ def test_study_toml_template_is_clean_and_holds_the_defaults() -> None:
             assert flat[f.key] == f.default
     # the blank folder has exactly one problem: no trajectories yet (no study problems)
     problems = we.validate(COMMITTED / "csv")
-    assert list(zip(problems["file"], problems["rule"], strict=True)) == [("trajectories.csv", "empty_table")]
+    assert list(zip(problems["file"], problems["rule"], strict=True)) == [
+        ("trajectories.csv", "empty_table")
+    ]
 
 
 def test_every_enum_and_bool_column_has_its_drop_down() -> None:
@@ -184,17 +194,45 @@ def test_filled_workbook_validates_clean_and_equals_tiny(tmp_path: Path) -> None
 def test_filled_workbook_problem_points_at_sheet_cell(tmp_path: Path) -> None:
     wb = load_workbook(COMMITTED / templates.WORKBOOK_NAME)
     ws = wb["trajectories"]
-    ws.append(["T01", "R01", "vraaggestuurd", None, "GM0406", None, dt.datetime(2025, 1, 6), None, None,
-               1948, "vrouw", "alleenstaand"])
-    ws.append(["T02", "R02", "aanbodgestuurdd", None, "GM0406", None, dt.datetime(2025, 1, 6), None, None,
-               1950, "man", "alleenstaand"])
+    ws.append(
+        [
+            "T01",
+            "R01",
+            "vraaggestuurd",
+            None,
+            "GM0406",
+            None,
+            dt.datetime(2025, 1, 6),
+            None,
+            None,
+            1948,
+            "vrouw",
+            "alleenstaand",
+        ]
+    )
+    ws.append(
+        [
+            "T02",
+            "R02",
+            "aanbodgestuurdd",
+            None,
+            "GM0406",
+            None,
+            dt.datetime(2025, 1, 6),
+            None,
+            None,
+            1950,
+            "man",
+            "alleenstaand",
+        ]
+    )
     path = tmp_path / "pilot.xlsx"
     wb.save(path)
     problems = we.validate(path, lang="en")
     errors = problems[problems["severity"] == "error"]
-    assert list(zip(errors["file"], errors["row"], errors["column"], errors["rule"], strict=True)) == [
-        ("pilot.xlsx [trajectories]", 3, "arm", "invalid_enum")
-    ]
+    assert list(
+        zip(errors["file"], errors["row"], errors["column"], errors["rule"], strict=True)
+    ) == [("pilot.xlsx [trajectories]", 3, "arm", "invalid_enum")]
     assert errors["message"].iloc[0].endswith("Did you mean 'aanbodgestuurd'?")
 
 

@@ -47,8 +47,12 @@ def _found(problems: pd.DataFrame) -> list[tuple]:
     return [
         (f, None if pd.isna(r) else int(r), c, rule, sev)
         for f, r, c, rule, sev in zip(
-            problems["file"], problems["row"], problems["column"], problems["rule"],
-            problems["severity"], strict=True,
+            problems["file"],
+            problems["row"],
+            problems["column"],
+            problems["rule"],
+            problems["severity"],
+            strict=True,
         )
     ]
 
@@ -101,126 +105,523 @@ def _cell(table: str, row: int, column: str, value: str) -> Callable[[Path], Non
 
 CORPUS: list[Fault] = [
     # files and columns
-    Fault("missing_file", lambda p: (p / "goals.csv").unlink(), "goals.csv", None, "", "missing_table"),
-    Fault("missing_column", lambda p: drop_column(p, "contacts", "date"), "contacts.csv", 1, "date",
-          "missing_column"),
-    Fault("missing_column_in_trajectories", lambda p: drop_column(p, "trajectories", "arm"),
-          "trajectories.csv", 1, "arm", "missing_column"),
+    Fault(
+        "missing_file", lambda p: (p / "goals.csv").unlink(), "goals.csv", None, "", "missing_table"
+    ),
+    Fault(
+        "missing_column",
+        lambda p: drop_column(p, "contacts", "date"),
+        "contacts.csv",
+        1,
+        "date",
+        "missing_column",
+    ),
+    Fault(
+        "missing_column_in_trajectories",
+        lambda p: drop_column(p, "trajectories", "arm"),
+        "trajectories.csv",
+        1,
+        "arm",
+        "missing_column",
+    ),
     Fault("duplicate_column", _dup_column, "staff_time.csv", 1, "minutes", "duplicate_column"),
-    Fault("ragged_line", _append_line("staff_time", "T01,2025-01-07,generalist,10,extra,more"),
-          "staff_time.csv", 10, "", "unreadable_file", hint="Regel 10 heeft 6 velden, de kopregel 4"),
-    Fault("two_files_one_table", _copy_file("goals.csv", "doelen.csv"), "goals.csv", None, "",
-          "duplicate_table", hint="doelen.csv wordt gebruikt"),
+    Fault(
+        "ragged_line",
+        _append_line("staff_time", "T01,2025-01-07,generalist,10,extra,more"),
+        "staff_time.csv",
+        10,
+        "",
+        "unreadable_file",
+        hint="Regel 10 heeft 6 velden, de kopregel 4",
+    ),
+    Fault(
+        "two_files_one_table",
+        _copy_file("goals.csv", "doelen.csv"),
+        "goals.csv",
+        None,
+        "",
+        "duplicate_table",
+        hint="doelen.csv wordt gebruikt",
+    ),
     # types and dates
-    Fault("text_in_int", _cell("trajectories", 3, "birth_year", "abc"), "trajectories.csv", 3,
-          "birth_year", "invalid_number", "abc", "een geheel getal"),
-    Fault("text_in_float", _cell("staff_time", 4, "minutes", "een uur"), "staff_time.csv", 4,
-          "minutes", "invalid_number", "een uur"),
-    Fault("fraction_in_int", _cell("domain_scores", 4, "measurement", "1.5"), "domain_scores.csv", 4,
-          "measurement", "not_integer", "1.5"),
-    Fault("impossible_iso_date", _cell("contacts", 4, "date", "2025-02-30"), "contacts.csv", 4, "date",
-          "impossible_date", "2025-02-30"),
-    Fault("impossible_dutch_date", _cell("trajectories", 2, "start_date", "31-02-2025"),
-          "trajectories.csv", 2, "start_date", "impossible_date", "31-02-2025"),
-    Fault("text_as_date", _cell("staff_time", 2, "date", "gisteren"), "staff_time.csv", 2, "date",
-          "invalid_date", "gisteren"),
-    Fault("ambiguous_slash_date", _cell("contacts", 4, "date", "03/02/2025"), "contacts.csv", 4, "date",
-          "ambiguous_date", "03/02/2025"),
-    Fault("invalid_bool", _cell("contacts", 2, "story_told", "misschien"), "contacts.csv", 2,
-          "story_told", "invalid_bool", "misschien"),
-    Fault("municipality_pattern", _cell("trajectories", 3, "municipality", "0406"), "trajectories.csv",
-          3, "municipality", "pattern", "0406", "GM0772"),
-    Fault("missing_required_value", _cell("goals", 7, "author", ""), "goals.csv", 7, "author",
-          "missing_value"),
-    Fault("birth_year_out_of_range", _cell("trajectories", 2, "birth_year", "1850"), "trajectories.csv",
-          2, "birth_year", "out_of_range", "1850", "tussen 1900 en 2030"),
-    Fault("measurement_above_maximum", _cell("domain_scores", 4, "measurement", "2025"), "domain_scores.csv", 4,
-          "measurement", "out_of_range", "2025", "tussen 0 en 999"),
-    Fault("attainment_out_of_range", _cell("goals", 6, "attainment", "3"), "goals.csv", 6, "attainment",
-          "out_of_range", "3", "tussen -2 en 2"),
+    Fault(
+        "text_in_int",
+        _cell("trajectories", 3, "birth_year", "abc"),
+        "trajectories.csv",
+        3,
+        "birth_year",
+        "invalid_number",
+        "abc",
+        "een geheel getal",
+    ),
+    Fault(
+        "text_in_float",
+        _cell("staff_time", 4, "minutes", "een uur"),
+        "staff_time.csv",
+        4,
+        "minutes",
+        "invalid_number",
+        "een uur",
+    ),
+    Fault(
+        "fraction_in_int",
+        _cell("domain_scores", 4, "measurement", "1.5"),
+        "domain_scores.csv",
+        4,
+        "measurement",
+        "not_integer",
+        "1.5",
+    ),
+    Fault(
+        "impossible_iso_date",
+        _cell("contacts", 4, "date", "2025-02-30"),
+        "contacts.csv",
+        4,
+        "date",
+        "impossible_date",
+        "2025-02-30",
+    ),
+    Fault(
+        "impossible_dutch_date",
+        _cell("trajectories", 2, "start_date", "31-02-2025"),
+        "trajectories.csv",
+        2,
+        "start_date",
+        "impossible_date",
+        "31-02-2025",
+    ),
+    Fault(
+        "text_as_date",
+        _cell("staff_time", 2, "date", "gisteren"),
+        "staff_time.csv",
+        2,
+        "date",
+        "invalid_date",
+        "gisteren",
+    ),
+    Fault(
+        "ambiguous_slash_date",
+        _cell("contacts", 4, "date", "03/02/2025"),
+        "contacts.csv",
+        4,
+        "date",
+        "ambiguous_date",
+        "03/02/2025",
+    ),
+    Fault(
+        "invalid_bool",
+        _cell("contacts", 2, "story_told", "misschien"),
+        "contacts.csv",
+        2,
+        "story_told",
+        "invalid_bool",
+        "misschien",
+    ),
+    Fault(
+        "municipality_pattern",
+        _cell("trajectories", 3, "municipality", "0406"),
+        "trajectories.csv",
+        3,
+        "municipality",
+        "pattern",
+        "0406",
+        "GM0772",
+    ),
+    Fault(
+        "missing_required_value",
+        _cell("goals", 7, "author", ""),
+        "goals.csv",
+        7,
+        "author",
+        "missing_value",
+    ),
+    Fault(
+        "birth_year_out_of_range",
+        _cell("trajectories", 2, "birth_year", "1850"),
+        "trajectories.csv",
+        2,
+        "birth_year",
+        "out_of_range",
+        "1850",
+        "tussen 1900 en 2030",
+    ),
+    Fault(
+        "measurement_above_maximum",
+        _cell("domain_scores", 4, "measurement", "2025"),
+        "domain_scores.csv",
+        4,
+        "measurement",
+        "out_of_range",
+        "2025",
+        "tussen 0 en 999",
+    ),
+    Fault(
+        "attainment_out_of_range",
+        _cell("goals", 6, "attainment", "3"),
+        "goals.csv",
+        6,
+        "attainment",
+        "out_of_range",
+        "3",
+        "tussen -2 en 2",
+    ),
     # enums
-    Fault("enum_typo_did_you_mean", _cell("trajectories", 2, "arm", "vraaggestuurdd"),
-          "trajectories.csv", 2, "arm", "invalid_enum", "vraaggestuurdd", "Bedoelde u 'vraaggestuurd'?"),
-    Fault("enum_typo_english", _cell("goals", 9, "status", "achived"), "goals.csv", 9, "status",
-          "invalid_enum", "achived", "Bedoelde u 'achieved'?"),
-    Fault("category_outside_code_list", _cell("provisions", 2, "category", "19"), "provisions.csv", 2,
-          "category", "invalid_enum", "19", "00 t/m 18"),
+    Fault(
+        "enum_typo_did_you_mean",
+        _cell("trajectories", 2, "arm", "vraaggestuurdd"),
+        "trajectories.csv",
+        2,
+        "arm",
+        "invalid_enum",
+        "vraaggestuurdd",
+        "Bedoelde u 'vraaggestuurd'?",
+    ),
+    Fault(
+        "enum_typo_english",
+        _cell("goals", 9, "status", "achived"),
+        "goals.csv",
+        9,
+        "status",
+        "invalid_enum",
+        "achived",
+        "Bedoelde u 'achieved'?",
+    ),
+    Fault(
+        "category_outside_code_list",
+        _cell("provisions", 2, "category", "19"),
+        "provisions.csv",
+        2,
+        "category",
+        "invalid_enum",
+        "19",
+        "00 t/m 18",
+    ),
     # instrument
-    Fault("score_outside_scale", _cell("domain_scores", 5, "score", "11"), "domain_scores.csv", 5,
-          "score", "score_out_of_scale", "11", "1–10 (huizen5)"),
-    Fault("score_below_scale", _cell("domain_scores", 9, "score", "0"), "domain_scores.csv", 9, "score",
-          "score_out_of_scale", "0"),
-    Fault("unknown_domain_in_scores", _cell("domain_scores", 6, "domain", "helth"), "domain_scores.csv",
-          6, "domain", "unknown_domain", "helth", "Bedoelde u 'health'?"),
-    Fault("unknown_domain_in_goals", _cell("goals", 8, "domain", "schulden"), "goals.csv", 8, "domain",
-          "unknown_domain", "schulden"),
-    Fault("instrument_mismatch", _cell("domain_scores", 4, "instrument", "zrm"), "domain_scores.csv", 4,
-          "instrument", "instrument_mismatch", "zrm"),
+    Fault(
+        "score_outside_scale",
+        _cell("domain_scores", 5, "score", "11"),
+        "domain_scores.csv",
+        5,
+        "score",
+        "score_out_of_scale",
+        "11",
+        "1–10 (huizen5)",
+    ),
+    Fault(
+        "score_below_scale",
+        _cell("domain_scores", 9, "score", "0"),
+        "domain_scores.csv",
+        9,
+        "score",
+        "score_out_of_scale",
+        "0",
+    ),
+    Fault(
+        "unknown_domain_in_scores",
+        _cell("domain_scores", 6, "domain", "helth"),
+        "domain_scores.csv",
+        6,
+        "domain",
+        "unknown_domain",
+        "helth",
+        "Bedoelde u 'health'?",
+    ),
+    Fault(
+        "unknown_domain_in_goals",
+        _cell("goals", 8, "domain", "schulden"),
+        "goals.csv",
+        8,
+        "domain",
+        "unknown_domain",
+        "schulden",
+    ),
+    Fault(
+        "instrument_mismatch",
+        _cell("domain_scores", 4, "instrument", "zrm"),
+        "domain_scores.csv",
+        4,
+        "instrument",
+        "instrument_mismatch",
+        "zrm",
+    ),
     # ids and references
-    Fault("duplicate_goal_id", _cell("goals", 18, "goal_id", "G10"), "goals.csv", 18, "goal_id",
-          "duplicate_id", "G10", "Eerder in rij 11"),
-    Fault("duplicate_contact_id", _cell("contacts", 12, "contact_id", "C01"), "contacts.csv", 12,
-          "contact_id", "duplicate_id", "C01", "Eerder in rij 2"),
-    Fault("duplicate_trajectory_id",
-          _append_line("trajectories", "T03,R05,supply_driven,after,GM0406,team_zuid,2025-01-13,,,1961,male,single"),
-          "trajectories.csv", 6, "trajectory_id", "duplicate_id", "T03", "Eerder in rij 4"),
-    Fault("duplicate_score", _cell("domain_scores", 3, "domain", "health"), "domain_scores.csv", 3,
-          "domain", "duplicate_key", "health", "Zelfde als rij 2"),
-    Fault("unknown_trajectory", _cell("contacts", 3, "trajectory_id", "T99"), "contacts.csv", 3,
-          "trajectory_id", "unknown_reference", "T99"),
-    Fault("unknown_trajectory_in_provisions", _cell("provisions", 4, "trajectory_id", "T3"),
-          "provisions.csv", 4, "trajectory_id", "unknown_reference", "T3"),
-    Fault("unknown_goal", _cell("goals", 4, "derived_from", "G99"), "goals.csv", 4, "derived_from",
-          "unknown_reference", "G99"),
+    Fault(
+        "duplicate_goal_id",
+        _cell("goals", 18, "goal_id", "G10"),
+        "goals.csv",
+        18,
+        "goal_id",
+        "duplicate_id",
+        "G10",
+        "Eerder in rij 11",
+    ),
+    Fault(
+        "duplicate_contact_id",
+        _cell("contacts", 12, "contact_id", "C01"),
+        "contacts.csv",
+        12,
+        "contact_id",
+        "duplicate_id",
+        "C01",
+        "Eerder in rij 2",
+    ),
+    Fault(
+        "duplicate_trajectory_id",
+        _append_line(
+            "trajectories",
+            "T03,R05,supply_driven,after,GM0406,team_zuid,2025-01-13,,,1961,male,single",
+        ),
+        "trajectories.csv",
+        6,
+        "trajectory_id",
+        "duplicate_id",
+        "T03",
+        "Eerder in rij 4",
+    ),
+    Fault(
+        "duplicate_score",
+        _cell("domain_scores", 3, "domain", "health"),
+        "domain_scores.csv",
+        3,
+        "domain",
+        "duplicate_key",
+        "health",
+        "Zelfde als rij 2",
+    ),
+    Fault(
+        "unknown_trajectory",
+        _cell("contacts", 3, "trajectory_id", "T99"),
+        "contacts.csv",
+        3,
+        "trajectory_id",
+        "unknown_reference",
+        "T99",
+    ),
+    Fault(
+        "unknown_trajectory_in_provisions",
+        _cell("provisions", 4, "trajectory_id", "T3"),
+        "provisions.csv",
+        4,
+        "trajectory_id",
+        "unknown_reference",
+        "T3",
+    ),
+    Fault(
+        "unknown_goal",
+        _cell("goals", 4, "derived_from", "G99"),
+        "goals.csv",
+        4,
+        "derived_from",
+        "unknown_reference",
+        "G99",
+    ),
     # dates across rows and tables
-    Fault("trajectory_end_before_start", _cell("trajectories", 4, "end_date", "2024-12-31"),
-          "trajectories.csv", 4, "end_date", "end_before_start", "2024-12-31", "2025-01-13"),
-    Fault("provision_end_before_start", _cell("provisions", 2, "end_date", "2025-01-31"),
-          "provisions.csv", 2, "end_date", "end_before_start", "2025-01-31"),
-    Fault("contact_after_trajectory", _cell("contacts", 4, "date", "2025-07-01"), "contacts.csv", 4,
-          "date", "contact_outside_trajectory", "2025-07-01", "tot en met 2025-06-30"),
-    Fault("contact_before_trajectory", _cell("contacts", 2, "date", "2025-01-05"), "contacts.csv", 2,
-          "date", "contact_outside_trajectory", "2025-01-05", "vanaf 2025-01-06"),
+    Fault(
+        "trajectory_end_before_start",
+        _cell("trajectories", 4, "end_date", "2024-12-31"),
+        "trajectories.csv",
+        4,
+        "end_date",
+        "end_before_start",
+        "2024-12-31",
+        "2025-01-13",
+    ),
+    Fault(
+        "provision_end_before_start",
+        _cell("provisions", 2, "end_date", "2025-01-31"),
+        "provisions.csv",
+        2,
+        "end_date",
+        "end_before_start",
+        "2025-01-31",
+    ),
+    Fault(
+        "contact_after_trajectory",
+        _cell("contacts", 4, "date", "2025-07-01"),
+        "contacts.csv",
+        4,
+        "date",
+        "contact_outside_trajectory",
+        "2025-07-01",
+        "tot en met 2025-06-30",
+    ),
+    Fault(
+        "contact_before_trajectory",
+        _cell("contacts", 2, "date", "2025-01-05"),
+        "contacts.csv",
+        2,
+        "date",
+        "contact_outside_trajectory",
+        "2025-01-05",
+        "vanaf 2025-01-06",
+    ),
     # derived_from
-    Fault("derived_from_itself", _cell("goals", 2, "derived_from", "G01"), "goals.csv", 2,
-          "derived_from", "derived_from_cycle", "G01"),
-    Fault("derived_from_later_stage", _cell("goals", 5, "derived_from", "G05"), "goals.csv", 5,
-          "derived_from", "derived_from_later_stage", "G05"),
-    Fault("derived_from_other_trajectory", _cell("goals", 10, "derived_from", "G01"), "goals.csv", 10,
-          "derived_from", "derived_from_other_trajectory", "G01"),
+    Fault(
+        "derived_from_itself",
+        _cell("goals", 2, "derived_from", "G01"),
+        "goals.csv",
+        2,
+        "derived_from",
+        "derived_from_cycle",
+        "G01",
+    ),
+    Fault(
+        "derived_from_later_stage",
+        _cell("goals", 5, "derived_from", "G05"),
+        "goals.csv",
+        5,
+        "derived_from",
+        "derived_from_later_stage",
+        "G05",
+    ),
+    Fault(
+        "derived_from_other_trajectory",
+        _cell("goals", 10, "derived_from", "G01"),
+        "goals.csv",
+        10,
+        "derived_from",
+        "derived_from_other_trajectory",
+        "G01",
+    ),
     # money and time
-    Fault("negative_volume", _cell("provisions", 3, "volume", "-2"), "provisions.csv", 3, "volume",
-          "out_of_range", "-2", "≥ 0"),
-    Fault("negative_amount", _cell("provisions", 2, "amount", "-120"), "provisions.csv", 2, "amount",
-          "out_of_range", "-120"),
-    Fault("negative_unit_price", _cell("provisions", 3, "unit_price", "-65.50"), "provisions.csv", 3,
-          "unit_price", "out_of_range", "-65.50"),
-    Fault("negative_minutes", _cell("staff_time", 5, "minutes", "-10"), "staff_time.csv", 5, "minutes",
-          "out_of_range", "-10"),
-    Fault("neither_price_nor_amount", _cell("provisions", 2, "amount", ""), "provisions.csv", 2, "amount",
-          "no_price_or_amount"),
-    Fault("price_without_volume", _cell("provisions", 3, "volume", ""), "provisions.csv", 3, "volume",
-          "missing_volume"),
+    Fault(
+        "negative_volume",
+        _cell("provisions", 3, "volume", "-2"),
+        "provisions.csv",
+        3,
+        "volume",
+        "out_of_range",
+        "-2",
+        "≥ 0",
+    ),
+    Fault(
+        "negative_amount",
+        _cell("provisions", 2, "amount", "-120"),
+        "provisions.csv",
+        2,
+        "amount",
+        "out_of_range",
+        "-120",
+    ),
+    Fault(
+        "negative_unit_price",
+        _cell("provisions", 3, "unit_price", "-65.50"),
+        "provisions.csv",
+        3,
+        "unit_price",
+        "out_of_range",
+        "-65.50",
+    ),
+    Fault(
+        "negative_minutes",
+        _cell("staff_time", 5, "minutes", "-10"),
+        "staff_time.csv",
+        5,
+        "minutes",
+        "out_of_range",
+        "-10",
+    ),
+    Fault(
+        "neither_price_nor_amount",
+        _cell("provisions", 2, "amount", ""),
+        "provisions.csv",
+        2,
+        "amount",
+        "no_price_or_amount",
+    ),
+    Fault(
+        "price_without_volume",
+        _cell("provisions", 3, "volume", ""),
+        "provisions.csv",
+        3,
+        "volume",
+        "missing_volume",
+    ),
     # BSN
-    Fault("bsn_in_free_text", _cell("goals", 3, "text", f"BSN {BSN} bellen"), "goals.csv", 3, "text",
-          "bsn", "*********"),
-    Fault("bsn_as_resident_id", _cell("trajectories", 2, "resident_id", BSN), "trajectories.csv", 2,
-          "resident_id", "bsn", "*********"),
-    Fault("bsn_as_contact_id", _cell("contacts", 3, "contact_id", BSN), "contacts.csv", 3, "contact_id",
-          "bsn", "*********"),
-    Fault("bsn_in_number_column", _cell("staff_time", 3, "minutes", BSN), "staff_time.csv", 3, "minutes",
-          "bsn", "*********"),
-    Fault("bsn_in_date_column", _cell("contacts", 3, "date", BSN), "contacts.csv", 3, "date", "bsn",
-          "*********"),
-    Fault("bsn_with_leading_zero_in_extra_column", _extra_column_with("goals", "note", 5, BSN_LEADING_ZERO),
-          "goals.csv", 5, "note", "bsn", "*********"),
+    Fault(
+        "bsn_in_free_text",
+        _cell("goals", 3, "text", f"BSN {BSN} bellen"),
+        "goals.csv",
+        3,
+        "text",
+        "bsn",
+        "*********",
+    ),
+    Fault(
+        "bsn_as_resident_id",
+        _cell("trajectories", 2, "resident_id", BSN),
+        "trajectories.csv",
+        2,
+        "resident_id",
+        "bsn",
+        "*********",
+    ),
+    Fault(
+        "bsn_as_contact_id",
+        _cell("contacts", 3, "contact_id", BSN),
+        "contacts.csv",
+        3,
+        "contact_id",
+        "bsn",
+        "*********",
+    ),
+    Fault(
+        "bsn_in_number_column",
+        _cell("staff_time", 3, "minutes", BSN),
+        "staff_time.csv",
+        3,
+        "minutes",
+        "bsn",
+        "*********",
+    ),
+    Fault(
+        "bsn_in_date_column",
+        _cell("contacts", 3, "date", BSN),
+        "contacts.csv",
+        3,
+        "date",
+        "bsn",
+        "*********",
+    ),
+    Fault(
+        "bsn_with_leading_zero_in_extra_column",
+        _extra_column_with("goals", "note", 5, BSN_LEADING_ZERO),
+        "goals.csv",
+        5,
+        "note",
+        "bsn",
+        "*********",
+    ),
     # study settings
-    Fault("unknown_instrument", lambda p: set_study(p, "instrument", '"huizen6"'), "study.toml", None,
-          "study.instrument", "unknown_instrument", "huizen6"),
-    Fault("study_wrong_type", lambda p: set_study(p, "cost_window_days", '"een jaar"'), "study.toml",
-          None, "study.cost_window_days", "study_type", "een jaar", "een geheel getal"),
-    Fault("study_bad_value", lambda p: set_study(p, "language", '"de"'), "study.toml", None,
-          "study.language", "study_value", "de", "nl of en"),
+    Fault(
+        "unknown_instrument",
+        lambda p: set_study(p, "instrument", '"huizen6"'),
+        "study.toml",
+        None,
+        "study.instrument",
+        "unknown_instrument",
+        "huizen6",
+    ),
+    Fault(
+        "study_wrong_type",
+        lambda p: set_study(p, "cost_window_days", '"een jaar"'),
+        "study.toml",
+        None,
+        "study.cost_window_days",
+        "study_type",
+        "een jaar",
+        "een geheel getal",
+    ),
+    Fault(
+        "study_bad_value",
+        lambda p: set_study(p, "language", '"de"'),
+        "study.toml",
+        None,
+        "study.language",
+        "study_value",
+        "de",
+        "nl of en",
+    ),
 ]
 
 
@@ -273,7 +674,9 @@ def test_load_refuses_broken_package(tmp_path: Path, fault: Fault) -> None:
 
 def test_two_goal_cycle_reports_both_goals_not_their_descendants(tmp_path: Path) -> None:
     pkg = copy_tiny(tmp_path)
-    set_cell(pkg, "goals", 2, "derived_from", "G02")  # G01 <- G02 and G02 <- G01, both intake of T01
+    set_cell(
+        pkg, "goals", 2, "derived_from", "G02"
+    )  # G01 <- G02 and G02 <- G01, both intake of T01
     set_cell(pkg, "goals", 3, "derived_from", "G01")
     # G03..G06 descend from the cycle (G03 <- G01, G04 <- G02, ...) but are not on it
     assert _found(we.validate(pkg)) == [
@@ -288,16 +691,46 @@ def test_two_goal_cycle_reports_both_goals_not_their_descendants(tmp_path: Path)
 
 
 WARNINGS = [
-    ("no_contacts", lambda p: drop_rows(p, "contacts", [10, 11, 12]), "trajectories.csv", 5,
-     "trajectory_id", "no_contacts"),
-    ("no_goals", lambda p: drop_rows(p, "goals", [15, 16, 17, 18]), "trajectories.csv", 5,
-     "trajectory_id", "no_goals"),
-    ("no_scores", lambda p: drop_rows(p, "domain_scores", [37, 38, 39, 40, 41]), "trajectories.csv", 5,
-     "trajectory_id", "no_scores"),
-    ("unknown_column", lambda p: add_column(p, "contacts", "opmerking", "x"), "contacts.csv", 1,
-     "opmerking", "unknown_column"),
-    ("unknown_file", lambda p: (p / "doelen_oud.csv").write_text("a,b\n1,2\n"), "doelen_oud.csv", None,
-     "", "unknown_file"),
+    (
+        "no_contacts",
+        lambda p: drop_rows(p, "contacts", [10, 11, 12]),
+        "trajectories.csv",
+        5,
+        "trajectory_id",
+        "no_contacts",
+    ),
+    (
+        "no_goals",
+        lambda p: drop_rows(p, "goals", [15, 16, 17, 18]),
+        "trajectories.csv",
+        5,
+        "trajectory_id",
+        "no_goals",
+    ),
+    (
+        "no_scores",
+        lambda p: drop_rows(p, "domain_scores", [37, 38, 39, 40, 41]),
+        "trajectories.csv",
+        5,
+        "trajectory_id",
+        "no_scores",
+    ),
+    (
+        "unknown_column",
+        lambda p: add_column(p, "contacts", "opmerking", "x"),
+        "contacts.csv",
+        1,
+        "opmerking",
+        "unknown_column",
+    ),
+    (
+        "unknown_file",
+        lambda p: (p / "doelen_oud.csv").write_text("a,b\n1,2\n"),
+        "doelen_oud.csv",
+        None,
+        "",
+        "unknown_file",
+    ),
 ]
 
 
@@ -316,7 +749,10 @@ def test_no_contacts_warning_names_the_trajectory(tmp_path: Path) -> None:
     pkg = copy_tiny(tmp_path)
     drop_rows(pkg, "contacts", [10, 11, 12])
     msg = we.validate(pkg, lang="en")["message"].iloc[0]
-    assert msg == "trajectories.csv, row 5, column trajectory_id: trajectory 'T04' has no contacts. No rows in contacts.csv."
+    assert (
+        msg
+        == "trajectories.csv, row 5, column trajectory_id: trajectory 'T04' has no contacts. No rows in contacts.csv."
+    )
 
 
 def test_missing_study_is_a_warning_and_defaults_apply(tmp_path: Path) -> None:
@@ -370,7 +806,9 @@ def test_empty_trajectories_table_does_not_crash(tmp_path: Path) -> None:
     problems = we.validate(pkg)
     assert _found(problems)[0] == ("trajectories.csv", None, "", "empty_table", "error")
     # every contact now points to an unknown trajectory: all 11 are listed, none dropped
-    unknown = problems[(problems["file"] == "contacts.csv") & (problems["rule"] == "unknown_reference")]
+    unknown = problems[
+        (problems["file"] == "contacts.csv") & (problems["rule"] == "unknown_reference")
+    ]
     assert list(unknown["row"]) == list(range(2, 13))
 
 
@@ -395,7 +833,9 @@ def test_blank_rows_are_logged_not_dropped_silently(tmp_path: Path) -> None:
     assert len(data.staff_time) == 8
     assert list(data.staff_time.index) == [2, 3, 5, 6, 7, 8, 9, 10]  # rows as the user sees them
     log = data.exclusions
-    assert list(zip(log["table"], log["row"], log["reason"], strict=True)) == [("staff_time", 4, "blank_row")]
+    assert list(zip(log["table"], log["row"], log["reason"], strict=True)) == [
+        ("staff_time", 4, "blank_row")
+    ]
 
 
 def test_bsn_never_repeated_anywhere(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -427,7 +867,9 @@ def test_bsn_never_repeated_anywhere(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_user_instrument_file(tmp_path: Path) -> None:
     pkg = copy_tiny(tmp_path)
     text = (Path(we.__file__).parent / "instruments" / "huizen5.toml").read_text(encoding="utf-8")
-    text = text.replace('code = "huizen5"', 'code = "eigen5"').replace("scale_max = 10", "scale_max = 8")
+    text = text.replace('code = "huizen5"', 'code = "eigen5"').replace(
+        "scale_max = 10", "scale_max = 8"
+    )
     (pkg / "eigen5.toml").write_text(text, encoding="utf-8")
     set_study(pkg, "instrument", '"eigen5.toml"')
     path = pkg / "domain_scores.csv"
@@ -438,7 +880,9 @@ def test_user_instrument_file(tmp_path: Path) -> None:
     data = we.load(pkg)
     assert data.instrument.code == "eigen5" and data.instrument.scale_max == 8
     set_cell(pkg, "domain_scores", 2, "score", "9")
-    assert _found(we.validate(pkg)) == [("domain_scores.csv", 2, "score", "score_out_of_scale", "error")]
+    assert _found(we.validate(pkg)) == [
+        ("domain_scores.csv", 2, "score", "score_out_of_scale", "error")
+    ]
 
 
 def test_missing_path_and_not_a_package(tmp_path: Path) -> None:
@@ -521,15 +965,23 @@ def test_xlsx_unknown_sheet_warns(tmp_path: Path) -> None:
     wb = load_workbook(xlsx)
     wb.create_sheet("doelen oud")
     wb.save(xlsx)
-    assert _found(we.validate(xlsx)) == [("pilot.xlsx [doelen oud]", None, "", "unknown_sheet", "warning")]
+    assert _found(we.validate(xlsx)) == [
+        ("pilot.xlsx [doelen oud]", None, "", "unknown_sheet", "warning")
+    ]
 
 
 # ======================================================================================
 # Dutch dialects load to the same tables as the clean twin
 # ======================================================================================
 
-DUTCH_FILE_NAMES = {"trajectories": "trajecten", "contacts": "contacten", "goals": "doelen",
-                    "domain_scores": "scores", "provisions": "voorzieningen", "staff_time": "tijdsbesteding"}
+DUTCH_FILE_NAMES = {
+    "trajectories": "trajecten",
+    "contacts": "contacten",
+    "goals": "doelen",
+    "domain_scores": "scores",
+    "provisions": "voorzieningen",
+    "staff_time": "tijdsbesteding",
+}
 NON_ASCII_TEXT = "Koffie in het café – één keer per week"
 
 
@@ -570,7 +1022,9 @@ def _make_twin(src: Path, dest: Path, features: set[str]) -> Path:
                     y, m, d = v.split("-")
                     r[j] = f"{d}-{m}-{y}"
                 elif "enums" in features and col.type == "enum":
-                    r[j] = _dutch_alias(col, v).upper() if colname == "arm" else _dutch_alias(col, v)
+                    r[j] = (
+                        _dutch_alias(col, v).upper() if colname == "arm" else _dutch_alias(col, v)
+                    )
                 elif "enums" in features and col.type == "bool":
                     r[j] = {"true": "ja", "false": "nee"}[v]
                 elif "semicolon" in features and col.type == "float":
@@ -598,7 +1052,9 @@ TWIN_FEATURES = [
 ]
 
 
-@pytest.mark.parametrize("features", TWIN_FEATURES, ids=["+".join(sorted(f)) for f in TWIN_FEATURES])
+@pytest.mark.parametrize(
+    "features", TWIN_FEATURES, ids=["+".join(sorted(f)) for f in TWIN_FEATURES]
+)
 def test_dutch_twin_loads_to_same_tables(tmp_path: Path, features: set[str]) -> None:
     clean = copy_tiny(tmp_path)
     set_cell(clean, "goals", 2, "text", NON_ASCII_TEXT)
@@ -607,7 +1063,12 @@ def test_dutch_twin_loads_to_same_tables(tmp_path: Path, features: set[str]) -> 
     if "cp1252" in features:
         assert "é".encode("cp1252") in raw_twin and "é".encode() not in raw_twin
     if "semicolon" in features:
-        assert b"1.250,00" in (twin / ("voorzieningen.csv" if "names" in features else "provisions.csv")).read_bytes()
+        assert (
+            b"1.250,00"
+            in (
+                twin / ("voorzieningen.csv" if "names" in features else "provisions.csv")
+            ).read_bytes()
+        )
     assert we.validate(twin).empty, we.validate(twin)
     a, b = we.load(clean), we.load(twin)
     assert a.goals.loc[2, "text"] == NON_ASCII_TEXT
@@ -632,7 +1093,9 @@ def test_ambiguous_thousands_in_decimal_comma_file(tmp_path: Path) -> None:
     twin = _make_twin(TINY, tmp_path / "twin", {"semicolon"})
     path = twin / "provisions.csv"
     path.write_text(path.read_text().replace("1.250,00", "1.250"))
-    assert _found(we.validate(twin)) == [("provisions.csv", 5, "amount", "ambiguous_number", "error")]
+    assert _found(we.validate(twin)) == [
+        ("provisions.csv", 5, "amount", "ambiguous_number", "error")
+    ]
 
 
 # ======================================================================================
@@ -640,14 +1103,18 @@ def test_ambiguous_thousands_in_decimal_comma_file(tmp_path: Path) -> None:
 # ======================================================================================
 
 _BASE = we.load(TINY)
-_TEXT = st.text(
-    alphabet=st.characters(
-        blacklist_categories=("Cc", "Cs", "Cn", "Co", "Nd", "Nl", "No", "Zl", "Zp"),
-        blacklist_characters="=",
-    ),
-    min_size=1,
-    max_size=25,
-).map(str.strip).filter(bool)
+_TEXT = (
+    st.text(
+        alphabet=st.characters(
+            blacklist_categories=("Cc", "Cs", "Cn", "Co", "Nd", "Nl", "No", "Zl", "Zp"),
+            blacklist_characters="=",
+        ),
+        min_size=1,
+        max_size=25,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 _MONEY = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
 
 
@@ -655,31 +1122,50 @@ _MONEY = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=F
 def valid_packages(draw: st.DrawFn) -> we.PilotData:
     """tiny_valid with free text, amounts, scores, optional cells and enums redrawn."""
     data = _BASE.copy()
-    tr, g, ds, pv, c, stt = (data.trajectories, data.goals, data.domain_scores, data.provisions,
-                              data.contacts, data.staff_time)
+    tr, g, ds, pv, c, stt = (
+        data.trajectories,
+        data.goals,
+        data.domain_scores,
+        data.provisions,
+        data.contacts,
+        data.staff_time,
+    )
     n = len(tr)
     tr["team"] = pd.array(draw(st.lists(st.none() | _TEXT, min_size=n, max_size=n)), dtype="string")
-    tr["sex"] = pd.array(draw(st.lists(st.sampled_from(schema.SEX), min_size=n, max_size=n)), dtype="string")
-    tr["birth_year"] = pd.array(draw(st.lists(st.integers(1900, 2030), min_size=n, max_size=n)), dtype="Int64")
-    tr["period"] = pd.array(draw(st.lists(st.none() | st.sampled_from(schema.PERIOD), min_size=n, max_size=n)),
-                            dtype="string")
+    tr["sex"] = pd.array(
+        draw(st.lists(st.sampled_from(schema.SEX), min_size=n, max_size=n)), dtype="string"
+    )
+    tr["birth_year"] = pd.array(
+        draw(st.lists(st.integers(1900, 2030), min_size=n, max_size=n)), dtype="Int64"
+    )
+    tr["period"] = pd.array(
+        draw(st.lists(st.none() | st.sampled_from(schema.PERIOD), min_size=n, max_size=n)),
+        dtype="string",
+    )
     k = len(g)
     g["text"] = pd.array(draw(st.lists(st.none() | _TEXT, min_size=k, max_size=k)), dtype="string")
-    g["attainment"] = pd.array(draw(st.lists(st.none() | st.integers(-2, 2), min_size=k, max_size=k)),
-                               dtype="Int64")
+    g["attainment"] = pd.array(
+        draw(st.lists(st.none() | st.integers(-2, 2), min_size=k, max_size=k)), dtype="Int64"
+    )
     m = len(ds)
-    ds["score"] = np.array(draw(st.lists(st.floats(1, 10), min_size=m, max_size=m)), dtype="float64")
+    ds["score"] = np.array(
+        draw(st.lists(st.floats(1, 10), min_size=m, max_size=m)), dtype="float64"
+    )
     has_amount = pv["amount"].notna()
-    pv.loc[has_amount, "amount"] = draw(st.lists(_MONEY, min_size=int(has_amount.sum()),
-                                                 max_size=int(has_amount.sum())))
-    pv.loc[~has_amount, "unit_price"] = draw(st.lists(_MONEY, min_size=int((~has_amount).sum()),
-                                                      max_size=int((~has_amount).sum())))
+    pv.loc[has_amount, "amount"] = draw(
+        st.lists(_MONEY, min_size=int(has_amount.sum()), max_size=int(has_amount.sum()))
+    )
+    pv.loc[~has_amount, "unit_price"] = draw(
+        st.lists(_MONEY, min_size=int((~has_amount).sum()), max_size=int((~has_amount).sum()))
+    )
     q = len(c)
-    c["story_told"] = pd.array(draw(st.lists(st.none() | st.booleans(), min_size=q, max_size=q)),
-                               dtype="boolean")
+    c["story_told"] = pd.array(
+        draw(st.lists(st.none() | st.booleans(), min_size=q, max_size=q)), dtype="boolean"
+    )
     c["organisation"] = pd.array(draw(st.lists(_TEXT, min_size=q, max_size=q)), dtype="string")
-    stt["minutes"] = np.array(draw(st.lists(st.floats(0, 1e4), min_size=len(stt), max_size=len(stt))),
-                              dtype="float64")
+    stt["minutes"] = np.array(
+        draw(st.lists(st.floats(0, 1e4), min_size=len(stt), max_size=len(stt))), dtype="float64"
+    )
     return data
 
 
@@ -712,7 +1198,9 @@ def test_round_trip_synthetic_pilot(tmp_path: Path) -> None:
         back = we.load(path)
         for name in schema.TABLES:
             pd.testing.assert_frame_equal(
-                data[name].reset_index(drop=True), back[name].reset_index(drop=True), check_exact=True
+                data[name].reset_index(drop=True),
+                back[name].reset_index(drop=True),
+                check_exact=True,
             )
             assert list(back[name].index) == list(range(2, 2 + len(back[name])))
 
@@ -735,17 +1223,24 @@ def test_cli_clean_package(capsys: pytest.CaptureFixture[str]) -> None:
     assert "0 fouten, 0 waarschuwingen" in out and "Geen problemen gevonden." in out
 
 
-def test_cli_error_exit_1_dutch_and_english(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_error_exit_1_dutch_and_english(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pkg = copy_tiny(tmp_path)
     set_cell(pkg, "contacts", 4, "date", "2025-02-30")
     assert main(["validate", str(pkg)]) == 1
     out = capsys.readouterr().out
     assert "1 fout, 0 waarschuwingen" in out
-    assert "FOUT    contacts.csv, rij 4, kolom date: '2025-02-30' is een datum die niet bestaat" in out
+    assert (
+        "FOUT    contacts.csv, rij 4, kolom date: '2025-02-30' is een datum die niet bestaat" in out
+    )
     assert main(["validate", str(pkg), "--lang", "en"]) == 1
     out = capsys.readouterr().out
     assert "1 error, 0 warnings" in out
-    assert "ERROR   contacts.csv, row 4, column date: '2025-02-30' is a date that does not exist" in out
+    assert (
+        "ERROR   contacts.csv, row 4, column date: '2025-02-30' is a date that does not exist"
+        in out
+    )
 
 
 def test_cli_warnings_only_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -783,8 +1278,12 @@ def test_cli_limit_groups_repeats(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def test_python_dash_m_entry_point() -> None:
-    proc = subprocess.run([sys.executable, "-m", "wattelt_eval", "validate", str(TINY), "--lang", "en"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "wattelt_eval", "validate", str(TINY), "--lang", "en"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "No problems found." in proc.stdout
 

@@ -85,7 +85,9 @@ def write_package(data: PilotData, path: str | Path, format: PackageFormat = "cs
                     if isinstance(v, list):
                         v = ", ".join(map(str, v))
                     rows.append({"key": f"{section}.{k}", "value": v})
-            pd.DataFrame(rows, columns=["key", "value"]).to_excel(xw, sheet_name="study", index=False)
+            pd.DataFrame(rows, columns=["key", "value"]).to_excel(
+                xw, sheet_name="study", index=False
+            )
             for ws in xw.book.worksheets:
                 _text_not_formula(ws)
         return path
@@ -330,7 +332,8 @@ def read_csv_table(path: str | Path, name: str | None = None) -> RawTable:
             engine="c",
         )
         columns = [
-            pa.array(df[c].array) if hasattr(df[c].array, "__arrow_array__")
+            pa.array(df[c].array)
+            if hasattr(df[c].array, "__arrow_array__")
             else pa.array(df[c].to_numpy(dtype=object), type=pa.string())
             for c in df.columns
         ]
@@ -350,7 +353,9 @@ def read_csv_table(path: str | Path, name: str | None = None) -> RawTable:
             a = pc.if_else(pc.equal(a, ""), empty, a)
             cols[i] = pd.array(a, dtype="string")
         body = pd.DataFrame(cols)
-    raw = _finish_frame(name or table_for_name(path.stem) or path.stem, path.name, header_cells, body)
+    raw = _finish_frame(
+        name or table_for_name(path.stem) or path.stem, path.name, header_cells, body
+    )
     raw.decimal = "," if sep == ";" else "."
     raw.encoding = encoding
     raw.separator = sep
@@ -371,8 +376,17 @@ def _csv_width(text: str, sep: str) -> int | None:
         head = text[: cut + 1] if cut > 0 else text
     for t in (head, text) if head is not text else (text,):
         try:
-            first = pd.read_csv(StringIO(t), sep=sep, header=None, dtype=str, keep_default_na=False,
-                                na_filter=False, skip_blank_lines=False, engine="c", nrows=1)
+            first = pd.read_csv(
+                StringIO(t),
+                sep=sep,
+                header=None,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                engine="c",
+                nrows=1,
+            )
             return int(first.shape[1])
         except Exception:  # noqa: BLE001 - the whole text next; the general route reports it
             continue
@@ -397,11 +411,15 @@ def _csv_columns_arrow(buf: Any, sep: str, width: int) -> list[Any] | None:
         tb = pacsv.read_csv(
             pa.py_buffer(buf),
             read_options=pacsv.ReadOptions(column_names=names, encoding="utf8"),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True,
-                                             ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, newlines_in_values=True, ignore_empty_lines=False
+            ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, null_values=[],
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
+                column_types={n: pa.string() for n in names},
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
@@ -414,7 +432,9 @@ def read_parquet_table(path: str | Path, name: str | None = None) -> RawTable:
     df = pd.read_parquet(path)
     body = df.reset_index(drop=True)
     body.columns = range(body.shape[1])
-    raw = _finish_frame(name or table_for_name(path.stem) or path.stem, path.name, list(df.columns), body)
+    raw = _finish_frame(
+        name or table_for_name(path.stem) or path.stem, path.name, list(df.columns), body
+    )
     raw.decimal = "."
     return raw
 
@@ -439,7 +459,9 @@ def _sheet_rows(ws: Any) -> tuple[list[object], pd.DataFrame]:
     return header, body
 
 
-def read_xlsx(path: str | Path) -> tuple[dict[str, RawTable], dict[str, Any] | None, list[ReadIssue]]:
+def read_xlsx(
+    path: str | Path,
+) -> tuple[dict[str, RawTable], dict[str, Any] | None, list[ReadIssue]]:
     """Read a workbook: one sheet per table (English or Dutch name) plus a ``study`` sheet.
 
     Returns
@@ -470,8 +492,16 @@ def read_xlsx(path: str | Path) -> tuple[dict[str, RawTable], dict[str, Any] | N
                 issues.append(ReadIssue("unknown_sheet", source, None, "", ws.title))
                 continue
             if name in tables:
-                issues.append(ReadIssue("duplicate_table", source, None, "", ws.title,
-                                        {"other": tables[name].source}))
+                issues.append(
+                    ReadIssue(
+                        "duplicate_table",
+                        source,
+                        None,
+                        "",
+                        ws.title,
+                        {"other": tables[name].source},
+                    )
+                )
                 continue
             header, body = _sheet_rows(ws)
             raw = _finish_frame(name, source, header, body)
@@ -519,13 +549,21 @@ def read_package(path: str | Path) -> RawPackage:
     """
     path = Path(path)
     if not path.exists():
-        return RawPackage(path=path, kind="missing", base_dir=path.parent,
-                          issues=[ReadIssue("missing_path", str(path))])
+        return RawPackage(
+            path=path,
+            kind="missing",
+            base_dir=path.parent,
+            issues=[ReadIssue("missing_path", str(path))],
+        )
     if path.is_file():
         if path.suffix.lower() in XLSX_SUFFIXES:
             return _read_workbook_package(path)
-        return RawPackage(path=path, kind="missing", base_dir=path.parent,
-                          issues=[ReadIssue("not_a_package", path.name)])
+        return RawPackage(
+            path=path,
+            kind="missing",
+            base_dir=path.parent,
+            issues=[ReadIssue("not_a_package", path.name)],
+        )
     files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
     by_table: dict[str, list[Path]] = {}
     issues: list[ReadIssue] = []
@@ -552,8 +590,16 @@ def read_package(path: str | Path) -> RawPackage:
     kinds: set[str] = set()
     for name, candidates in by_table.items():
         if len(candidates) > 1:
-            issues.append(ReadIssue("duplicate_table", candidates[1].name, None, "",
-                                    candidates[1].name, {"other": candidates[0].name}))
+            issues.append(
+                ReadIssue(
+                    "duplicate_table",
+                    candidates[1].name,
+                    None,
+                    "",
+                    candidates[1].name,
+                    {"other": candidates[0].name},
+                )
+            )
         p = candidates[0]
         try:
             if p.suffix.lower() in PARQUET_SUFFIXES:
@@ -564,28 +610,47 @@ def read_package(path: str | Path) -> RawPackage:
                 kinds.add("csv")
         except Exception as exc:  # noqa: BLE001 - any reader failure is reported, not raised
             line = re.search(r"line (\d+)", str(exc))
-            issues.append(ReadIssue("unreadable_file", p.name, int(line.group(1)) if line else None,
-                                    "", "", {"error": f"{type(exc).__name__}: {exc}"}))
+            issues.append(
+                ReadIssue(
+                    "unreadable_file",
+                    p.name,
+                    int(line.group(1)) if line else None,
+                    "",
+                    "",
+                    {"error": f"{type(exc).__name__}: {exc}"},
+                )
+            )
     pkg.kind = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "csv")
     study_path = next((p for p in files if p.name.lower() == "study.toml"), None)
     if study_path is not None:
         try:
             pkg.study = read_study_toml(study_path)
         except Exception as exc:  # noqa: BLE001
-            issues.append(ReadIssue("study_unreadable", study_path.name, None, "", "",
-                                    {"error": str(exc)}))
+            issues.append(
+                ReadIssue("study_unreadable", study_path.name, None, "", "", {"error": str(exc)})
+            )
             pkg.study = {}
     pkg.issues = issues
     return pkg
 
 
 def _read_workbook_package(path: Path) -> RawPackage:
-    pkg = RawPackage(path=path, kind="xlsx", base_dir=path.parent, study_source=f"{path.name} [study]")
+    pkg = RawPackage(
+        path=path, kind="xlsx", base_dir=path.parent, study_source=f"{path.name} [study]"
+    )
     try:
         tables, study, issues = read_xlsx(path)
     except Exception as exc:  # noqa: BLE001
-        pkg.issues.append(ReadIssue("unreadable_file", path.name, None, "", "",
-                                    {"error": f"{type(exc).__name__}: {exc}"}))
+        pkg.issues.append(
+            ReadIssue(
+                "unreadable_file",
+                path.name,
+                None,
+                "",
+                "",
+                {"error": f"{type(exc).__name__}: {exc}"},
+            )
+        )
         return pkg
     pkg.tables = tables
     pkg.issues.extend(issues)
@@ -596,8 +661,9 @@ def _read_workbook_package(path: Path) -> RawPackage:
             try:
                 study = read_study_toml(toml_path)
             except Exception as exc:  # noqa: BLE001
-                pkg.issues.append(ReadIssue("study_unreadable", "study.toml", None, "", "",
-                                            {"error": str(exc)}))
+                pkg.issues.append(
+                    ReadIssue("study_unreadable", "study.toml", None, "", "", {"error": str(exc)})
+                )
                 study = {}
     pkg.study = study
     return pkg

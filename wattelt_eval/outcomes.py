@@ -212,7 +212,9 @@ _ST_ACHIEVED = STATUS.index("achieved")
 _CT_TELL = (CONTACT_TYPE.index("intake"), CONTACT_TYPE.index("assessment"))
 _R_RES = RATER.index("resident")
 _R_PRO = RATER.index("professional")
-_FREQ_TOTAL, _FREQ_WEEK, _FREQ_MONTH = (FREQUENCY.index(f) for f in ("total", "per_week", "per_month"))
+_FREQ_TOTAL, _FREQ_WEEK, _FREQ_MONTH = (
+    FREQUENCY.index(f) for f in ("total", "per_week", "per_month")
+)
 _UNIT_EURO = UNIT.index("euro")
 _CATEGORIES = list(IWMO_CATEGORIES)
 _GROUPS = list(CBS_GROUPS)
@@ -231,8 +233,10 @@ def _arrow_strings(s: pd.Series) -> Any:
     """The pyarrow (chunked) string array behind an Arrow-backed string Series, else None."""
     dtype = s.dtype
     arrow = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
-        isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype)
-        or isinstance(dtype, pd.ArrowDtype) and pa.types.is_large_string(dtype.pyarrow_dtype)
+        isinstance(dtype, pd.ArrowDtype)
+        and pa.types.is_string(dtype.pyarrow_dtype)
+        or isinstance(dtype, pd.ArrowDtype)
+        and pa.types.is_large_string(dtype.pyarrow_dtype)
     )
     return s.array.__arrow_array__() if arrow else None
 
@@ -250,7 +254,9 @@ def _lookup(s: pd.Series, values: Any) -> np.ndarray:
         return lut[s.cat.codes.to_numpy()]
     arr = _arrow_strings(s)
     if arr is not None:
-        vs = _arrow_strings(pd.Series(values)) if isinstance(values, (pd.Index, pd.Series)) else None
+        vs = (
+            _arrow_strings(pd.Series(values)) if isinstance(values, (pd.Index, pd.Series)) else None
+        )
         if vs is None:
             vs = pa.array([None if pd.isna(v) else str(v) for v in values], type=pa.large_string())
         if isinstance(vs, pa.ChunkedArray):
@@ -477,7 +483,9 @@ class _Log:
         one = len(recs) == 1
         out = pd.DataFrame(
             {
-                "stage": pd.Categorical.from_codes(np.zeros(len(reason_codes), np.int8), ["outcomes"]),
+                "stage": pd.Categorical.from_codes(
+                    np.zeros(len(reason_codes), np.int8), ["outcomes"]
+                ),
                 "table": pd.Categorical.from_codes(np.concatenate(tables), list(_LOG_TABLES)),
                 "row": pd.array(np.concatenate(rows), dtype="Int64"),
                 "record_id": (recs[0] if one else pd.concat(recs, ignore_index=True)).array,
@@ -674,7 +682,9 @@ def outcome_set(
     if window_days is None:
         window_days = data.study.cost_window_days
     if isinstance(window_days, bool) or not isinstance(window_days, (int, np.integer)):
-        raise ValueError(f"window_days must be a positive whole number of days, not {window_days!r}")
+        raise ValueError(
+            f"window_days must be a positive whole number of days, not {window_days!r}"
+        )
     window_days = int(window_days)
     if window_days <= 0:
         raise ValueError(f"window_days must be positive, not {window_days}")
@@ -777,7 +787,9 @@ def _prepare_trajectories(data: PilotData, log: _Log) -> _Traj:
         arr = pa.array(ids_kept.to_numpy(dtype=object), pa.string())
     tr = tr.iloc[pc.sort_indices(arr).to_numpy()]
     del ids_kept, arr
-    extras = [c for c in data.study.extra_covariates if c in tr.columns and c not in CARRIED_COLUMNS]
+    extras = [
+        c for c in data.study.extra_covariates if c in tr.columns and c not in CARRIED_COLUMNS
+    ]
     carried = [c for c in CARRIED_COLUMNS if c in tr.columns] + extras
     start, start_valid = _days(tr["start_date"])
     log.add("trajectories", tr, ~start_valid, "start_date_missing")
@@ -1114,7 +1126,8 @@ def _cost_outcomes(data: PilotData, tr: _Traj, window_days: int, log: _Log) -> d
     lacking = [r for r in ROLE if r not in rates]
     if lacking and np.isin(role_all[spos], [ROLE.index(r) for r in lacking]).any():
         raise ValueError(
-            "study.toml [rates] has no hourly rate for role(s) " + ", ".join(lacking)
+            "study.toml [rates] has no hourly rate for role(s) "
+            + ", ".join(lacking)
             + " that occur in staff_time / geen uurtarief voor deze rol(len)"
         )
     rate = np.array([float(rates.get(r, np.nan)) for r in ROLE])[role_all[spos]]
@@ -1192,7 +1205,9 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
         else:
             sub = d.iloc[rows]
         rownum = None if increasing else _rownum_at(d, rows)
-        part = _domain_chunk(sub, tc_all[rows], rownum, inst, nd, nr, tr.arm, (int(lo), int(hi)), size)
+        part = _domain_chunk(
+            sub, tc_all[rows], rownum, inst, nd, nr, tr.arm, (int(lo), int(hi)), size
+        )
         for reason, p in part["excluded"].items():
             excluded[reason].append(rows[p])
         changes_parts.append(part["changes"])
@@ -1226,8 +1241,12 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
         {
             "trajectory_id": pd.Categorical.from_codes(g_tc, categories=tr.index),
             "arm": pd.Categorical.from_codes(arm_codes, categories=list(ARM)),
-            "rater": pd.Categorical.from_codes(cat(changes_parts, "rater", np.int8), categories=list(RATER)),
-            "domain": pd.Categorical.from_codes(cat(changes_parts, "dom", np.int8), categories=dom_codes),
+            "rater": pd.Categorical.from_codes(
+                cat(changes_parts, "rater", np.int8), categories=list(RATER)
+            ),
+            "domain": pd.Categorical.from_codes(
+                cat(changes_parts, "dom", np.int8), categories=dom_codes
+            ),
             "first_measurement": cat(changes_parts, "first_measurement", np.int16),
             "latest_measurement": cat(changes_parts, "latest_measurement", np.int16),
             "n_measurements": cat(changes_parts, "n_measurements", np.int16),
@@ -1280,8 +1299,12 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
     gaps = pd.DataFrame(
         {
             "trajectory_id": pd.Categorical.from_codes(gap_tc, categories=tr.index),
-            "arm": pd.Categorical.from_codes(tr.arm[gap_tc] if len(gap_tc) else gap_tc, categories=list(ARM)),
-            "domain": pd.Categorical.from_codes(cat(gap_parts, "dom", np.int64), categories=dom_codes),
+            "arm": pd.Categorical.from_codes(
+                tr.arm[gap_tc] if len(gap_tc) else gap_tc, categories=list(ARM)
+            ),
+            "domain": pd.Categorical.from_codes(
+                cat(gap_parts, "dom", np.int64), categories=dom_codes
+            ),
             "measurement": cat(gap_parts, "measurement", np.int16),
             "resident": cat(gap_parts, "resident", np.float64),
             "professional": cat(gap_parts, "professional", np.float64),
@@ -1492,7 +1515,13 @@ def _domain_chunk(
         "professional": professional,
         "gap": gap,
     }
-    return {"excluded": excluded, "changes": changes, "gaps": gaps, "cohort": cohort, "per_traj": per_traj}
+    return {
+        "excluded": excluded,
+        "changes": changes,
+        "gaps": gaps,
+        "cohort": cohort,
+        "per_traj": per_traj,
+    }
 
 
 # --------------------------------------------------------------------------- flow
@@ -1508,8 +1537,14 @@ _FLOW_LABELS: dict[str, tuple[str, str]] = {
         "Geen doelen van de inwoner (of samen) in de eerste fase",
         "No resident (or joint) goals at the earliest stage",
     ),
-    "no_final_goals": ("Geen (niet-vervallen) doelen in de laatste fase", "No (non-dropped) goals at the last stage"),
-    "no_attainment": ("Geen GAS-score vastgelegd in de laatste fase", "No GAS attainment recorded at the last stage"),
+    "no_final_goals": (
+        "Geen (niet-vervallen) doelen in de laatste fase",
+        "No (non-dropped) goals at the last stage",
+    ),
+    "no_attainment": (
+        "Geen GAS-score vastgelegd in de laatste fase",
+        "No GAS attainment recorded at the last stage",
+    ),
     "earliest_stage_not_intake": (
         "waarvan eerste fase met doelen is niet de intake",
         "of which the earliest stage with goals is not intake",
@@ -1519,11 +1554,23 @@ _FLOW_LABELS: dict[str, tuple[str, str]] = {
         "of which goals at one stage only (earliest = last stage)",
     ),
     "no_contacts": ("Geen contacten vastgelegd", "No contacts recorded"),
-    "no_tellings": ("Geen keer het verhaal verteld (of geen contacten)", "No tellings (or no contacts)"),
+    "no_tellings": (
+        "Geen keer het verhaal verteld (of geen contacten)",
+        "No tellings (or no contacts)",
+    ),
     "start_date_missing": ("Startdatum ontbreekt", "start_date missing"),
-    "cost_unknown": ("Kosten onbekend (voorziening zonder bedrag of prijs)", "Cost unknown (provision without amount or price)"),
-    "full_follow_up": ("waarvan het hele kostenvenster gevolgd", "of which followed for the whole cost window"),
-    "no_resident_scores_t0": ("Geen scores van de inwoner bij meting 0", "No resident scores at measurement 0"),
+    "cost_unknown": (
+        "Kosten onbekend (voorziening zonder bedrag of prijs)",
+        "Cost unknown (provision without amount or price)",
+    ),
+    "full_follow_up": (
+        "waarvan het hele kostenvenster gevolgd",
+        "of which followed for the whole cost window",
+    ),
+    "no_resident_scores_t0": (
+        "Geen scores van de inwoner bij meting 0",
+        "No resident scores at measurement 0",
+    ),
     "fewer_than_two_measurements": (
         "Geen leefgebied met twee of meer metingen door de inwoner",
         "No domain with two or more resident measurements",
@@ -1536,7 +1583,9 @@ _FLOW_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def _flow(data: PilotData, table: pd.DataFrame, tr: _Traj, ginfo: dict[str, np.ndarray]) -> pd.DataFrame:
+def _flow(
+    data: PilotData, table: pd.DataFrame, tr: _Traj, ginfo: dict[str, np.ndarray]
+) -> pd.DataFrame:
     rows: list[tuple[str, str, str, int]] = []
     load = data.exclusions
     n_load = 0
@@ -1561,8 +1610,18 @@ def _flow(data: PilotData, table: pd.DataFrame, tr: _Traj, ginfo: dict[str, np.n
         ("goal_retention", "no_goals", "excluded", int(no_goals.sum())),
         ("goal_retention", "no_resident_goals", "excluded", int((~no_goals & (nr == 0)).sum())),
         ("goal_retention", "analysed", "analysed", int(table["goal_retention"].notna().sum())),
-        ("goal_retention", "earliest_stage_not_intake", "info", int((analysed_r & (first_stage > 0)).sum())),
-        ("goal_retention", "single_stage", "info", int((analysed_r & (first_stage == last_stage)).sum())),
+        (
+            "goal_retention",
+            "earliest_stage_not_intake",
+            "info",
+            int((analysed_r & (first_stage > 0)).sum()),
+        ),
+        (
+            "goal_retention",
+            "single_stage",
+            "info",
+            int((analysed_r & (first_stage == last_stage)).sum()),
+        ),
         ("goal_ownership", "included", "total", n),
         ("goal_ownership", "no_goals", "excluded", int(no_goals.sum())),
         ("goal_ownership", "no_final_goals", "excluded", int((~no_goals & (nf == 0)).sum())),
@@ -1577,7 +1636,12 @@ def _flow(data: PilotData, table: pd.DataFrame, tr: _Traj, ginfo: dict[str, np.n
         ("n_tellings", "no_contacts", "excluded", int((nc == 0).sum())),
         ("n_tellings", "analysed", "analysed", int(table["n_tellings"].notna().sum())),
         ("retells_inferred", "included", "total", n),
-        ("retells_inferred", "no_tellings", "excluded", int(table["retells_inferred"].isna().sum())),
+        (
+            "retells_inferred",
+            "no_tellings",
+            "excluded",
+            int(table["retells_inferred"].isna().sum()),
+        ),
         ("retells_inferred", "analysed", "analysed", int(table["retells_inferred"].notna().sum())),
     ]
     no_start = int((~tr.start_valid).sum())
@@ -1596,11 +1660,31 @@ def _flow(data: PilotData, table: pd.DataFrame, tr: _Traj, ginfo: dict[str, np.n
     ]
     rows += [
         ("n_problem_domains_t0", "included", "total", n),
-        ("n_problem_domains_t0", "no_resident_scores_t0", "excluded", int(table["n_problem_domains_t0"].isna().sum())),
-        ("n_problem_domains_t0", "analysed", "analysed", int(table["n_problem_domains_t0"].notna().sum())),
+        (
+            "n_problem_domains_t0",
+            "no_resident_scores_t0",
+            "excluded",
+            int(table["n_problem_domains_t0"].isna().sum()),
+        ),
+        (
+            "n_problem_domains_t0",
+            "analysed",
+            "analysed",
+            int(table["n_problem_domains_t0"].notna().sum()),
+        ),
         ("mean_change_resident", "included", "total", n),
-        ("mean_change_resident", "fewer_than_two_measurements", "excluded", int(table["mean_change_resident"].isna().sum())),
-        ("mean_change_resident", "analysed", "analysed", int(table["mean_change_resident"].notna().sum())),
+        (
+            "mean_change_resident",
+            "fewer_than_two_measurements",
+            "excluded",
+            int(table["mean_change_resident"].isna().sum()),
+        ),
+        (
+            "mean_change_resident",
+            "analysed",
+            "analysed",
+            int(table["mean_change_resident"].notna().sum()),
+        ),
         ("disagreement_t0", "included", "total", n),
         ("disagreement_t0", "no_pair_t0", "excluded", int(table["disagreement_t0"].isna().sum())),
         ("disagreement_t0", "analysed", "analysed", int(table["disagreement_t0"].notna().sum())),
@@ -1627,12 +1711,22 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
             "Compute the outcome table (one row per trajectory) of a data package."
         ),
     )
-    p.add_argument("path", nargs="?", help="data package (folder or .xlsx) / datapakket (map of .xlsx)")
-    p.add_argument("--demo", action="store_true", help="use the bundled demo pilot / gebruik de demo")
+    p.add_argument(
+        "path", nargs="?", help="data package (folder or .xlsx) / datapakket (map of .xlsx)"
+    )
+    p.add_argument(
+        "--demo", action="store_true", help="use the bundled demo pilot / gebruik de demo"
+    )
     p.add_argument("--out", required=True, help="output file, .csv or .parquet / uitvoerbestand")
-    p.add_argument("--window-days", type=int, default=None, help="cost window in days / kostenvenster in dagen")
-    p.add_argument("--extract-date", default=None, help="data-extract date (YYYY-MM-DD) / peildatum")
-    p.add_argument("--exclusions", default=None, help="also write the exclusion log (.csv/.parquet)")
+    p.add_argument(
+        "--window-days", type=int, default=None, help="cost window in days / kostenvenster in dagen"
+    )
+    p.add_argument(
+        "--extract-date", default=None, help="data-extract date (YYYY-MM-DD) / peildatum"
+    )
+    p.add_argument(
+        "--exclusions", default=None, help="also write the exclusion log (.csv/.parquet)"
+    )
     p.add_argument("--flow", default=None, help="also write the flow table (.csv/.parquet)")
     p.add_argument("--lang", choices=["nl", "en"], default="nl", help="language of messages / taal")
 
@@ -1706,5 +1800,3 @@ def run_cli(args: argparse.Namespace) -> int:
         f"{len(res.exclusions)} rows"
     )
     return 0
-
-

@@ -127,7 +127,10 @@ CHANGES = ("improved", "same", "worse")
 # --------------------------------------------------------------------------------------
 
 _TEXT: dict[str, dict[str, str]] = {
-    "board_title": {"nl": "Wat telt-bord van één traject", "en": "Wat telt board of one trajectory"},
+    "board_title": {
+        "nl": "Wat telt-bord van één traject",
+        "en": "Wat telt board of one trajectory",
+    },
     "board_private": {
         "nl": "Individuele gegevens: alleen voor analyse, niet publiceren.",
         "en": "Individual data: for analysis only, do not publish.",
@@ -149,7 +152,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "nl": "Wat gebeurt er met de eigen doelen van de inwoner?",
         "en": "What happens to the resident's own goals?",
     },
-    "share_goals": {"nl": "Aandeel eigen doelen bij de start", "en": "Share of own goals at the start"},
+    "share_goals": {
+        "nl": "Aandeel eigen doelen bij de start",
+        "en": "Share of own goals at the start",
+    },
     "stage": {"nl": "Fase van het plan", "en": "Plan stage"},
     "achieved": {"nl": "behaald", "en": "achieved"},
     "retained": {"nl": "behouden", "en": "retained"},
@@ -172,7 +178,10 @@ _TEXT: dict[str, dict[str, str]] = {
     "positive_costs": {"nl": "Kosten als > 0 (€, log-schaal)", "en": "Costs if > 0 (€, log scale)"},
     "mean_cost": {"nl": "Gemiddelde kosten per traject (€)", "en": "Mean cost per trajectory (€)"},
     "staff": {"nl": "Tijd professionals", "en": "Professional time"},
-    "forest_title": {"nl": "Vergelijkingen van de werkwijzen", "en": "Comparisons of the ways of working"},
+    "forest_title": {
+        "nl": "Vergelijkingen van de werkwijzen",
+        "en": "Comparisons of the ways of working",
+    },
     "difference": {"nl": "Verschil (95%-BI)", "en": "Difference (95% CI)"},
     "love_title": {"nl": "Balans van de achtergrondkenmerken", "en": "Covariate balance"},
     "flow_title": {"nl": "Stroomdiagram", "en": "Flow diagram"},
@@ -229,8 +238,10 @@ def _threshold(data: Any, min_count: int | None) -> int:
     if min_count is not None and (isinstance(min_count, bool) or int(min_count) < 1):
         raise ValueError(f"min_count must be a positive integer, got {min_count!r}")
     study = getattr(data, "study", None)
-    rule = resolve_rule(study if hasattr(study, "disclosure_rule") else None,
-                        None if min_count is None else int(min_count))
+    rule = resolve_rule(
+        study if hasattr(study, "disclosure_rule") else None,
+        None if min_count is None else int(min_count),
+    )
     return int(rule.min_n) if min_count is None else int(min_count)
 
 
@@ -359,7 +370,13 @@ def board(
     raters = [r for r in schema.RATER if r in set(df["rater"])] + sorted(
         set(df["rater"]) - set(schema.RATER)
     )
-    offsets = dict(zip(raters, np.linspace(-0.22, 0.22, len(raters)) if len(raters) > 1 else [0.0], strict=False))
+    offsets = dict(
+        zip(
+            raters,
+            np.linspace(-0.22, 0.22, len(raters)) if len(raters) > 1 else [0.0],
+            strict=False,
+        )
+    )
     rater_labels = schema.RATER_LABELS_NL if lang == "nl" else schema.RATER_LABELS_EN
 
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(domains) + 1.8), layout="constrained")
@@ -374,12 +391,33 @@ def board(
         y = sub["domain"].map(y_of).to_numpy(float) + offsets[r]
         color = RATER_COLORS.get(r, OKABE_ITO["black"])
         both = sub["latest"].notna().to_numpy()
-        ax.hlines(y[both], sub["first"].to_numpy()[both], sub["latest"].to_numpy()[both],
-                  color=color, lw=1.5, zorder=2)
-        ax.scatter(sub["first"], y, s=42, facecolors="white", edgecolors=color, linewidths=1.5,
-                   zorder=3, gid=f"first:{r}")
-        ax.scatter(sub["latest"].to_numpy()[both], y[both], s=42, color=color, zorder=4,
-                   gid=f"latest:{r}", label=rater_labels.get(r, r))
+        ax.hlines(
+            y[both],
+            sub["first"].to_numpy()[both],
+            sub["latest"].to_numpy()[both],
+            color=color,
+            lw=1.5,
+            zorder=2,
+        )
+        ax.scatter(
+            sub["first"],
+            y,
+            s=42,
+            facecolors="white",
+            edgecolors=color,
+            linewidths=1.5,
+            zorder=3,
+            gid=f"first:{r}",
+        )
+        ax.scatter(
+            sub["latest"].to_numpy()[both],
+            y[both],
+            s=42,
+            color=color,
+            zorder=4,
+            gid=f"latest:{r}",
+            label=rater_labels.get(r, r),
+        )
         if not both.any():  # keep the rater in the legend
             ax.scatter([], [], s=42, color=color, label=rater_labels.get(r, r))
     ax.set_yticks(range(len(domains)), [labels.get(d, d) for d in domains])
@@ -393,12 +431,28 @@ def board(
 
     handles, _ = ax.get_legend_handles_labels()
     handles += [
-        Line2D([], [], marker="o", ls="", mfc="white", mec="#444444", label=f"{_t('first', lang)} ({m0})"),
-        Line2D([], [], marker="o", ls="", color="#444444",
-               label=f"{_t('latest', lang)} ({'-' if pd.isna(m1) else m1})"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            mfc="white",
+            mec="#444444",
+            label=f"{_t('first', lang)} ({m0})",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color="#444444",
+            label=f"{_t('latest', lang)} ({'-' if pd.isna(m1) else m1})",
+        ),
         Patch(color="#EEEEEE", label=_t("problem_range", lang, t=inst.problem_threshold)),
     ]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8
+    )
     title = _t("board_title", lang)
     if show_id:
         title += f" ({trajectory_id})"
@@ -432,8 +486,17 @@ def cohort_board_data(
 
         outcome_set = _outcome_set(data)
     cd = outcome_set.cohort_domains
-    cols = ["arm", "domain", "n", "mean_first", "mean_latest", "mean_change",
-            "share_improved", "share_same", "share_worse"]
+    cols = [
+        "arm",
+        "domain",
+        "n",
+        "mean_first",
+        "mean_latest",
+        "mean_change",
+        "share_improved",
+        "share_same",
+        "share_worse",
+    ]
     _require_columns(cd, [*cols, "rater"], "OutcomeSet.cohort_domains")
     out = cd[cd["rater"].astype(str) == rater][cols].copy()
     out["arm"] = out["arm"].astype(str)
@@ -486,7 +549,8 @@ def cohort_board(
     small = df["n"] < thr
     labels = data.instrument.domain_labels(lang)
     dropped = [
-        f"{labels.get(d, d)} ({arm_label(a, lang)})" for a, d in zip(df.loc[small, "arm"], df.loc[small, "domain"], strict=False)
+        f"{labels.get(d, d)} ({arm_label(a, lang)})"
+        for a, d in zip(df.loc[small, "arm"], df.loc[small, "domain"], strict=False)
     ]
     shown = df[~small]
     domains = list(dict.fromkeys(df["domain"]))
@@ -498,7 +562,11 @@ def cohort_board(
     off = {a: (i - (n_arm - 1) / 2) * height for i, a in enumerate(arms)}
 
     fig, (ax1, ax2) = plt.subplots(
-        1, 2, figsize=(11, 0.5 * max(len(domains), 3) + 2), sharey=True, layout="constrained",
+        1,
+        2,
+        figsize=(11, 0.5 * max(len(domains), 3) + 2),
+        sharey=True,
+        layout="constrained",
         gridspec_kw={"width_ratios": [1.2, 1]},
     )
     inst = data.instrument
@@ -508,16 +576,39 @@ def cohort_board(
         y = sub["domain"].map(y_of).to_numpy(float) + off[a]
         c = colors[a]
         ax1.hlines(y, sub["mean_first"], sub["mean_latest"], color=c, lw=1.5)
-        ax1.scatter(sub["mean_first"], y, s=36, facecolors="white", edgecolors=c, linewidths=1.5,
-                    gid=f"first:{a}", zorder=3)
-        ax1.scatter(sub["mean_latest"], y, s=36, color=c, gid=f"latest:{a}", zorder=4,
-                    label=arm_label(a, lang))
+        ax1.scatter(
+            sub["mean_first"],
+            y,
+            s=36,
+            facecolors="white",
+            edgecolors=c,
+            linewidths=1.5,
+            gid=f"first:{a}",
+            zorder=3,
+        )
+        ax1.scatter(
+            sub["mean_latest"],
+            y,
+            s=36,
+            color=c,
+            gid=f"latest:{a}",
+            zorder=4,
+            label=arm_label(a, lang),
+        )
         left = np.zeros(len(sub))
         for ch in CHANGES:
             w = sub[f"share_{ch}"].to_numpy(float)
-            ax2.barh(y, w, left=left, height=height * 0.92, color=CHANGE_COLORS[ch],
-                     edgecolor=c, linewidth=1.2, gid=f"{ch}:{a}",
-                     label=_t(ch, lang) if a == arms[0] else None)
+            ax2.barh(
+                y,
+                w,
+                left=left,
+                height=height * 0.92,
+                color=CHANGE_COLORS[ch],
+                edgecolor=c,
+                linewidth=1.2,
+                gid=f"{ch}:{a}",
+                label=_t(ch, lang) if a == arms[0] else None,
+            )
             left = left + w
     ax1.set_yticks(range(len(domains)), [labels.get(d, d) for d in domains])
     ax1.invert_yaxis()
@@ -556,7 +647,9 @@ def goal_lineage(data: PilotData) -> pd.DataFrame:
         reworded`` (``reworded``: the goal's text differs from the root's, both
         present, ignoring case and spacing).
     """
-    g = data.goals[["goal_id", "trajectory_id", "stage", "author", "text", "derived_from", "status"]]
+    g = data.goals[
+        ["goal_id", "trajectory_id", "stage", "author", "text", "derived_from", "status"]
+    ]
     g = g[g["goal_id"].notna() & g["trajectory_id"].notna() & g["stage"].notna()].copy()
     g["stage_order"] = g["stage"].map(schema.STAGE_ORDER).astype("Int64")
     g["ntext"] = _norm_text(g["text"])
@@ -568,7 +661,9 @@ def goal_lineage(data: PilotData) -> pd.DataFrame:
     seen = set(zip(lineage["root_id"], lineage["goal_id"], strict=False))
     children = g[g["derived_from"].notna()][["goal_id", "derived_from"]]
     for _ in range(len(g) + 1):
-        nxt = frontier.merge(children, left_on="goal_id", right_on="derived_from", suffixes=("_p", ""))
+        nxt = frontier.merge(
+            children, left_on="goal_id", right_on="derived_from", suffixes=("_p", "")
+        )
         nxt = nxt[["root_id", "root_text", "goal_id"]]
         key = pd.Series(list(zip(nxt["root_id"], nxt["goal_id"], strict=False)), dtype="object")
         new = ~key.isin(seen).to_numpy()
@@ -578,12 +673,15 @@ def goal_lineage(data: PilotData) -> pd.DataFrame:
         seen.update(zip(nxt["root_id"], nxt["goal_id"], strict=False))
         lineage = pd.concat([lineage, nxt], ignore_index=True)
         frontier = nxt
-    out = lineage.merge(g[["goal_id", "trajectory_id", "stage", "stage_order", "status", "ntext"]],
-                        on="goal_id", how="left")
-    out["reworded"] = (
-        (out["ntext"] != out["root_text"]).fillna(False).astype(bool)
+    out = lineage.merge(
+        g[["goal_id", "trajectory_id", "stage", "stage_order", "status", "ntext"]],
+        on="goal_id",
+        how="left",
     )
-    return out[["trajectory_id", "root_id", "goal_id", "stage", "stage_order", "status", "reworded"]]
+    out["reworded"] = (out["ntext"] != out["root_text"]).fillna(False).astype(bool)
+    return out[
+        ["trajectory_id", "root_id", "goal_id", "stage", "stage_order", "status", "reworded"]
+    ]
 
 
 def goal_states(data: PilotData) -> pd.DataFrame:
@@ -614,7 +712,8 @@ def goal_states(data: PilotData) -> pd.DataFrame:
     rec = g[g["trajectory_id"].isin(roots.unique())]
     recorded = (
         rec.assign(s=rec["stage"].map(schema.STAGE_ORDER))
-        .groupby("trajectory_id")["s"].agg(["min", "max"])
+        .groupby("trajectory_id")["s"]
+        .agg(["min", "max"])
     )
     # per root x stage: present (not dropped), reworded (present and text differs), achieved
     present = lin["status"] != "dropped"
@@ -631,9 +730,13 @@ def goal_states(data: PilotData) -> pd.DataFrame:
     per = per.reindex(idx)
     ach_cum = per["ach"].fillna(False).astype(bool).groupby(level=0).cummax()
     state = np.where(
-        per["present"].isna(), None,
-        np.where(per["present"].fillna(False).astype(bool),
-                 np.where(per["same"].fillna(False).astype(bool), "retained", "reworded"), "lost"),
+        per["present"].isna(),
+        None,
+        np.where(
+            per["present"].fillna(False).astype(bool),
+            np.where(per["same"].fillna(False).astype(bool), "retained", "reworded"),
+            "lost",
+        ),
     )
     state = pd.Series(state, index=idx, dtype="object")
     # a stage the trajectory recorded but where the lineage has no goal: lost
@@ -642,7 +745,9 @@ def goal_states(data: PilotData) -> pd.DataFrame:
     tmin = recorded["min"].reindex(traj).to_numpy()
     tmax = recorded["max"].reindex(traj).to_numpy()
     rec_stages = set(zip(rec["trajectory_id"], rec["stage"].map(schema.STAGE_ORDER), strict=False))
-    is_rec = pd.Series(list(zip(traj, so, strict=False)), dtype="object").isin(rec_stages).to_numpy()
+    is_rec = (
+        pd.Series(list(zip(traj, so, strict=False)), dtype="object").isin(rec_stages).to_numpy()
+    )
     state = state.where(~(is_rec & state.isna().to_numpy()), "lost")
     state = state.where(~(so < tmin), "retained")
     state = state.where(~(so > tmax), None)
@@ -670,15 +775,21 @@ def goal_flow_data(data: PilotData) -> pd.DataFrame:
     stages = list(schema.STAGE)
     if wide.empty:
         return pd.DataFrame(columns=["arm", "stage", "state", "n_goals", "n_trajectories", "share"])
-    long = wide.melt(id_vars="trajectory_id", value_vars=stages, var_name="stage", value_name="state")
+    long = wide.melt(
+        id_vars="trajectory_id", value_vars=stages, var_name="stage", value_name="state"
+    )
     long["arm"] = long["trajectory_id"].map(arms)
     long = long[long["arm"].notna()]
     counts = long.groupby(["arm", "stage", "state"]).size().rename("n_goals")
     arm_list = _arm_order(long["arm"])
-    idx = pd.MultiIndex.from_product([arm_list, stages, list(GOAL_STATES)], names=["arm", "stage", "state"])
+    idx = pd.MultiIndex.from_product(
+        [arm_list, stages, list(GOAL_STATES)], names=["arm", "stage", "state"]
+    )
     counts = counts.reindex(idx, fill_value=0).reset_index()
     tot = long.groupby(["arm", "stage"]).size().rename("total")
-    ntraj = wide.assign(arm=wide["trajectory_id"].map(arms)).groupby("arm")["trajectory_id"].nunique()
+    ntraj = (
+        wide.assign(arm=wide["trajectory_id"].map(arms)).groupby("arm")["trajectory_id"].nunique()
+    )
     counts = counts.join(tot, on=["arm", "stage"])
     counts["share"] = counts["n_goals"] / counts["total"]
     counts["n_trajectories"] = counts["arm"].map(ntraj).astype("int64")
@@ -714,21 +825,40 @@ def goal_flow(
     arms = [a for a in arms if ntraj.get(a, 0) >= thr]
     stages = list(schema.STAGE)
     slabels = schema.STAGE_LABELS_NL if lang == "nl" else schema.STAGE_LABELS_EN
-    fig, axes = plt.subplots(1, max(len(arms), 1), figsize=(5.2 * max(len(arms), 1), 4.2),
-                             sharey=True, layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        max(len(arms), 1),
+        figsize=(5.2 * max(len(arms), 1), 4.2),
+        sharey=True,
+        layout="constrained",
+        squeeze=False,
+    )
     x = np.arange(len(stages))
     for ax, a in zip(axes[0], arms, strict=False):
-        sub = df[df["arm"] == a].pivot(index="stage", columns="state", values="share").reindex(stages)
+        sub = (
+            df[df["arm"] == a].pivot(index="stage", columns="state", values="share").reindex(stages)
+        )
         bottom = np.zeros(len(stages))
         for st in GOAL_STATES:
             v = sub[st].to_numpy(float)
-            ax.fill_between(x, bottom, bottom + v, color=GOAL_STATE_COLORS[st], alpha=0.9,
-                            lw=0.5, edgecolor="white", gid=f"{st}:{a}",
-                            label=_t(st, lang))
+            ax.fill_between(
+                x,
+                bottom,
+                bottom + v,
+                color=GOAL_STATE_COLORS[st],
+                alpha=0.9,
+                lw=0.5,
+                edgecolor="white",
+                gid=f"{st}:{a}",
+                label=_t(st, lang),
+            )
             bottom = bottom + v
         n_goals = int(df[(df["arm"] == a) & (df["stage"] == stages[0])]["n_goals"].sum())
-        ax.set_title(f"{arm_label(a, lang)} (n = {n_goals} {'doelen' if lang == 'nl' else 'goals'}, "
-                     f"{int(ntraj[a])} {'trajecten' if lang == 'nl' else 'trajectories'})", fontsize=10)
+        ax.set_title(
+            f"{arm_label(a, lang)} (n = {n_goals} {'doelen' if lang == 'nl' else 'goals'}, "
+            f"{int(ntraj[a])} {'trajecten' if lang == 'nl' else 'trajectories'})",
+            fontsize=10,
+        )
         ax.set_xticks(x, [slabels[s] for s in stages], rotation=20)
         ax.set_xlim(0, len(stages) - 1)
         ax.set_ylim(0, 1)
@@ -761,8 +891,18 @@ def contact_tellings(data: PilotData) -> pd.DataFrame:
         organisation, role, contact_type``) plus ``arm``, ``telling``, ``inferred``
         and ``retelling``.
     """
-    c = data.contacts[["contact_id", "trajectory_id", "date", "organisation", "role",
-                       "contact_type", "story_told", "plan_available"]]
+    c = data.contacts[
+        [
+            "contact_id",
+            "trajectory_id",
+            "date",
+            "organisation",
+            "role",
+            "contact_type",
+            "story_told",
+            "plan_available",
+        ]
+    ]
     arms = data.trajectories.set_index("trajectory_id")["arm"].astype("string")
     c = c[c["trajectory_id"].isin(arms.index)].sort_values(
         ["trajectory_id", "date", "contact_id"], kind="stable"
@@ -813,8 +953,12 @@ def retelling_data(
     traj = traj.assign(n_retells=traj["trajectory_id"].map(n_ret).fillna(0).astype(int))
     arms = _arm_order(traj["arm"])
     arm_n = traj.groupby("arm").size().reindex(arms)
-    arm_tab = pd.DataFrame({"n_trajectories": arm_n,
-                            "mean_retells": traj.groupby("arm")["n_retells"].mean().reindex(arms)})
+    arm_tab = pd.DataFrame(
+        {
+            "n_trajectories": arm_n,
+            "mean_retells": traj.groupby("arm")["n_retells"].mean().reindex(arms),
+        }
+    )
     arm_tab["suppressed"] = arm_tab["n_trajectories"] < thr
     shown_arms = [a for a in arms if not arm_tab.loc[a, "suppressed"]]
 
@@ -825,6 +969,7 @@ def retelling_data(
 
     k = max_bin
     tab = _dist(k)
+
     def _small(x: pd.DataFrame) -> bool:
         v = x.loc[shown_arms].to_numpy()
         return bool(((v > 0) & (v < thr)).any())
@@ -883,11 +1028,14 @@ def retellings(
     tabs = retelling_data(data, min_count=thr)
     arm_tab = tabs["arms"]
     arms = [a for a, s in zip(arm_tab["arm"], arm_tab["suppressed"], strict=False) if not s]
-    dropped = [arm_label(a, lang) for a, s in zip(arm_tab["arm"], arm_tab["suppressed"], strict=False) if s]
+    dropped = [
+        arm_label(a, lang) for a, s in zip(arm_tab["arm"], arm_tab["suppressed"], strict=False) if s
+    ]
     colors = _arm_colors(list(arm_tab["arm"]))
     notes = _dropped_note(dropped, thr, lang)
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), layout="constrained",
-                             gridspec_kw={"width_ratios": [1, 1.2, 1.2]})
+    fig, axes = plt.subplots(
+        1, 3, figsize=(14, 4.4), layout="constrained", gridspec_kw={"width_ratios": [1, 1.2, 1.2]}
+    )
     n_arm = max(len(arms), 1)
     width = 0.8 / n_arm
     dist = tabs["distribution"]
@@ -900,8 +1048,14 @@ def retellings(
             if sub.loc[b, "suppressed"]:
                 small_cells += 1
                 continue
-            axes[0].bar(x, sub.loc[b, "share"], width=width * 0.95, color=colors[a],
-                        gid=f"dist:{a}:{b}", label=None)
+            axes[0].bar(
+                x,
+                sub.loc[b, "share"],
+                width=width * 0.95,
+                color=colors[a],
+                gid=f"dist:{a}:{b}",
+                label=None,
+            )
         n = int(arm_tab.set_index("arm").loc[a, "n_trajectories"])
         axes[0].bar([], [], color=colors[a], label=f"{arm_label(a, lang)} (n = {n})")
     axes[0].set_xticks(range(len(bins)), bins)
@@ -915,10 +1069,20 @@ def retellings(
         notes.append(_t("merged_bins", lang, label=dist.attrs["top_label"]))
 
     for ax, key, col, lab, title in (
-        (axes[1], "by_role", "role", schema.ROLE_LABELS_NL if lang == "nl" else schema.ROLE_LABELS_EN,
-         "by_role"),
-        (axes[2], "by_type", "contact_type",
-         schema.CONTACT_TYPE_LABELS_NL if lang == "nl" else schema.CONTACT_TYPE_LABELS_EN, "by_type"),
+        (
+            axes[1],
+            "by_role",
+            "role",
+            schema.ROLE_LABELS_NL if lang == "nl" else schema.ROLE_LABELS_EN,
+            "by_role",
+        ),
+        (
+            axes[2],
+            "by_type",
+            "contact_type",
+            schema.CONTACT_TYPE_LABELS_NL if lang == "nl" else schema.CONTACT_TYPE_LABELS_EN,
+            "by_type",
+        ),
     ):
         t = tabs[key]
         codes = list(dict.fromkeys(t[col]))
@@ -930,16 +1094,23 @@ def retellings(
                 if sub.loc[code, "suppressed"]:
                     small_cells += 1
                     continue
-                ax.barh(yv, sub.loc[code, "per_trajectory"], height=width * 0.95, color=colors[a],
-                        gid=f"{col.split('_')[-1]}:{a}:{code}")
+                ax.barh(
+                    yv,
+                    sub.loc[code, "per_trajectory"],
+                    height=width * 0.95,
+                    color=colors[a],
+                    gid=f"{col.split('_')[-1]}:{a}:{code}",
+                )
         ax.set_yticks(y0, [lab.get(c, c) for c in codes], fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel(_t("retells_per_traj", lang))
         ax.set_title(_t(title, lang), fontsize=10)
     if small_cells:
         notes.append(
-            f"{small_cells} " + ("balk(en) met minder dan " if lang == "nl" else "bar(s) with fewer than ")
-            + f"{thr} " + ("niet getoond." if lang == "nl" else "not shown.")
+            f"{small_cells} "
+            + ("balk(en) met minder dan " if lang == "nl" else "bar(s) with fewer than ")
+            + f"{thr} "
+            + ("niet getoond." if lang == "nl" else "not shown.")
         )
     fig.suptitle(_t("retell_title", lang))
     return _finish(fig, notes)
@@ -991,8 +1162,9 @@ def cost_data(table: Any, *, min_count: int | None = None) -> dict[str, pd.DataF
         none = (~t["any_provision"].astype("boolean").fillna(True)).astype(int).groupby(arm).sum()
         tab["n_no_provision"] = none.reindex(arms).astype(int)
         tab["share_no_provision"] = tab["n_no_provision"] / tab["n"]
-        tab["no_provision_suppressed"] = ((tab["n_no_provision"] < thr)
-                                          | ((tab["n"] - tab["n_no_provision"]) < thr))
+        tab["no_provision_suppressed"] = (tab["n_no_provision"] < thr) | (
+            (tab["n"] - tab["n_no_provision"]) < thr
+        )
     comp = g[list(COST_COMPONENT_COLUMNS.values())].mean().reindex(arms)
     comp.columns = list(COST_COMPONENT_COLUMNS)
     comp_long = comp.stack().rename("mean").reset_index()
@@ -1036,36 +1208,59 @@ def costs(
     colors = _arm_colors(list(at["arm"]))
     notes = _dropped_note(dropped, thr, lang)
     at = at.set_index("arm")
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), layout="constrained",
-                             gridspec_kw={"width_ratios": [0.7, 1.2, 1.2]})
+    fig, axes = plt.subplots(
+        1, 3, figsize=(14, 4.4), layout="constrained", gridspec_kw={"width_ratios": [0.7, 1.2, 1.2]}
+    )
     labels = [f"{arm_label(a, lang)}\n(n = {int(at.loc[a, 'n'])})" for a in arms]
     # (1) zeros: no cost at all, and (where known) no individual provision
     kinds = [("zero", "share_zero", "zero_suppressed", "zero_total", None)]
     if "share_no_provision" in at.columns:
-        kinds.append(("no_provision", "share_no_provision", "no_provision_suppressed",
-                      "zero_provision", "//"))
+        kinds.append(
+            (
+                "no_provision",
+                "share_no_provision",
+                "no_provision_suppressed",
+                "zero_provision",
+                "//",
+            )
+        )
     width = 0.8 / len(kinds)
     for k, (gid, col, sup, lab, hatch) in enumerate(kinds):
         for i, a in enumerate(arms):
             if at.loc[a, sup]:
                 notes.append(
                     f"{_t('share_zero', lang)} ({_t(lab, lang)}) "
-                    + (f"niet getoond voor {arm_label(a, lang)} (kleine aantallen)."
-                       if lang == "nl" else
-                       f"not shown for {arm_label(a, lang)} (small counts).")
+                    + (
+                        f"niet getoond voor {arm_label(a, lang)} (kleine aantallen)."
+                        if lang == "nl"
+                        else f"not shown for {arm_label(a, lang)} (small counts)."
+                    )
                 )
                 continue
             x = i + (k - (len(kinds) - 1) / 2) * width
             v = float(at.loc[a, col])
-            axes[0].bar(x, v, width=width * 0.95, color=colors[a], hatch=hatch,
-                        edgecolor="white" if hatch else None, gid=f"{gid}:{a}")
+            axes[0].bar(
+                x,
+                v,
+                width=width * 0.95,
+                color=colors[a],
+                hatch=hatch,
+                edgecolor="white" if hatch else None,
+                gid=f"{gid}:{a}",
+            )
             axes[0].text(x, v, f"{v:.0%}", ha="center", va="bottom", fontsize=8)
     if len(kinds) > 1:
         from matplotlib.patches import Patch
 
-        axes[0].legend(handles=[Patch(fc="#777777", ec="white", hatch=h, label=_t(lab, lang))
-                                for _, _, _, lab, h in kinds], fontsize=7, frameon=False,
-                       loc="upper left")
+        axes[0].legend(
+            handles=[
+                Patch(fc="#777777", ec="white", hatch=h, label=_t(lab, lang))
+                for _, _, _, lab, h in kinds
+            ],
+            fontsize=7,
+            frameon=False,
+            loc="upper left",
+        )
     axes[0].set_xticks(range(len(arms)), labels, fontsize=8)
     axes[0].set_ylim(0, 1)
     axes[0].yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
@@ -1077,19 +1272,39 @@ def costs(
     if enough:
         import seaborn as sns
 
-        sns.violinplot(data=pos[pos["arm"].isin(enough)], x="arm", y="log_cost", order=enough,
-                       hue="arm", hue_order=enough, palette=colors, legend=False,
-                       inner="quart", cut=1, ax=axes[1], density_norm="width")
+        sns.violinplot(
+            data=pos[pos["arm"].isin(enough)],
+            x="arm",
+            y="log_cost",
+            order=enough,
+            hue="arm",
+            hue_order=enough,
+            palette=colors,
+            legend=False,
+            inner="quart",
+            cut=1,
+            ax=axes[1],
+            density_norm="width",
+        )
         med = np.log10(at.loc[enough, "median_positive"].astype(float).to_numpy())
-        axes[1].scatter(range(len(enough)), med, color="white", edgecolor="black", zorder=5, s=30,
-                        gid="median_positive")
+        axes[1].scatter(
+            range(len(enough)),
+            med,
+            color="white",
+            edgecolor="black",
+            zorder=5,
+            s=30,
+            gid="median_positive",
+        )
     axes[1].set_xticks(range(len(enough)), [arm_label(a, lang) for a in enough], fontsize=8)
     axes[1].set_xlabel("")
     axes[1].set_ylabel("")
     lo, hi = axes[1].get_ylim()
     ticks = np.arange(np.floor(lo), np.ceil(hi) + 1)
-    axes[1].set_yticks(ticks, [f"€ {10**v:,.0f}".replace(",", ".") if lang == "nl" else f"€{10**v:,.0f}"
-                               for v in ticks])
+    axes[1].set_yticks(
+        ticks,
+        [f"€ {10**v:,.0f}".replace(",", ".") if lang == "nl" else f"€{10**v:,.0f}" for v in ticks],
+    )
     axes[1].set_ylim(lo, hi)
     axes[1].set_title(_t("positive_costs", lang), fontsize=10)
     # (3) breakdown
@@ -1097,9 +1312,22 @@ def costs(
     glab = schema.CBS_GROUP_LABELS_NL if lang == "nl" else schema.CBS_GROUP_LABELS_EN
     bottom = np.zeros(len(arms))
     for c in COST_COMPONENT_COLUMNS:
-        v = comp[comp["component"] == c].set_index("arm")["mean"].reindex(arms).fillna(0).to_numpy(float)
-        bars = axes[2].bar(range(len(arms)), v, bottom=bottom, color=COST_COMPONENT_COLORS[c],
-                           label=glab.get(c, _t("staff", lang)), edgecolor="white", lw=0.5)
+        v = (
+            comp[comp["component"] == c]
+            .set_index("arm")["mean"]
+            .reindex(arms)
+            .fillna(0)
+            .to_numpy(float)
+        )
+        bars = axes[2].bar(
+            range(len(arms)),
+            v,
+            bottom=bottom,
+            color=COST_COMPONENT_COLORS[c],
+            label=glab.get(c, _t("staff", lang)),
+            edgecolor="white",
+            lw=0.5,
+        )
         for b, a in zip(bars, arms, strict=False):
             b.set_gid(f"component:{a}:{c}")
         bottom = bottom + v
@@ -1149,7 +1377,9 @@ def _method_label(method: str, lang: str) -> str:
     return str(method) if pair is None else pair[0 if lang == "nl" else 1]
 
 
-def forest_data(results: Any, *, term: Literal["difference", "ratio"] = "difference") -> pd.DataFrame:
+def forest_data(
+    results: Any, *, term: Literal["difference", "ratio"] = "difference"
+) -> pd.DataFrame:
     """The rows of a forest plot from ``we.compare_all`` output, CompareResults, or a list of them.
 
     Returns
@@ -1171,13 +1401,16 @@ def forest_data(results: Any, *, term: Literal["difference", "ratio"] = "differe
             )
         frames.append(tab)
     tab = pd.concat(frames, ignore_index=True)
-    _require_columns(tab, ["outcome", "method", "term", "estimate", "ci_low", "ci_high"],
-                     "comparison table")
+    _require_columns(
+        tab, ["outcome", "method", "term", "estimate", "ci_low", "ci_high"], "comparison table"
+    )
     if "group" in tab.columns:
         tab = tab[tab["group"].astype(str) == "all"]
     tab = tab[tab["term"] == term].copy()
     tab["_o"] = tab["outcome"].map({o: i for i, o in enumerate(pd.unique(tab["outcome"]))})
-    tab["_m"] = tab["method"].map({m: i for i, m in enumerate(METHOD_ORDER)}).fillna(len(METHOD_ORDER))
+    tab["_m"] = (
+        tab["method"].map({m: i for i, m in enumerate(METHOD_ORDER)}).fillna(len(METHOD_ORDER))
+    )
     tab = tab.sort_values(["_o", "_m"], kind="stable").drop(columns=["_o", "_m"])
     return tab.reset_index(drop=True)
 
@@ -1217,12 +1450,18 @@ def forest(
         small = df[["n_control", "n_treated"]].min(axis=1) < thr
         if small.any():
             notes.append(
-                ("Niet getoond (minder dan {t} inwoners in een arm): {g}." if lang == "nl"
-                 else "Not shown (fewer than {t} residents in an arm): {g}.").format(
+                (
+                    "Niet getoond (minder dan {t} inwoners in een arm): {g}."
+                    if lang == "nl"
+                    else "Not shown (fewer than {t} residents in an arm): {g}."
+                ).format(
                     t=thr,
-                    g=", ".join(f"{outcome_label(o, lang)} / {_method_label(m, lang)}"
-                                for o, m in zip(df.loc[small, "outcome"], df.loc[small, "method"],
-                                                strict=True)),
+                    g=", ".join(
+                        f"{outcome_label(o, lang)} / {_method_label(m, lang)}"
+                        for o, m in zip(
+                            df.loc[small, "outcome"], df.loc[small, "method"], strict=True
+                        )
+                    ),
                 )
             )
             df = df[~small]
@@ -1233,9 +1472,14 @@ def forest(
         ax.text(0.5, 0.5, "—", ha="center", va="center")
         return _finish(fig, notes)
     heights = [max(int((df["outcome"] == o).sum()), 1) + 0.8 for o in outcomes_]
-    fig, axes = plt.subplots(len(outcomes_), 1, figsize=(8.5, 0.45 * sum(heights) + 1.2),
-                             layout="constrained", squeeze=False,
-                             gridspec_kw={"height_ratios": heights})
+    fig, axes = plt.subplots(
+        len(outcomes_),
+        1,
+        figsize=(8.5, 0.45 * sum(heights) + 1.2),
+        layout="constrained",
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
+    )
     ref = 0.0 if term == "difference" else 1.0
     for ax, o in zip(axes[:, 0], outcomes_, strict=True):
         sub = df[df["outcome"] == o].reset_index(drop=True)
@@ -1256,16 +1500,27 @@ def forest(
         ci_txt = [
             f"{_num(e, lang)} ({_num(lo, lang)} {'tot' if lang == 'nl' else 'to'} {_num(hi, lang)})"
             + (f"  [{m}]" if isinstance(m, str) and m else "")
-            for e, lo, hi, m in zip(sub["estimate"], sub["ci_low"], sub["ci_high"],
-                                    sub.get("ci_method", pd.Series([""] * len(sub))), strict=True)
+            for e, lo, hi, m in zip(
+                sub["estimate"],
+                sub["ci_low"],
+                sub["ci_high"],
+                sub.get("ci_method", pd.Series([""] * len(sub))),
+                strict=True,
+            )
         ]
         ax2.set_yticks(y, ci_txt, fontsize=7)
         ax2.tick_params(length=0)
     axes[-1, 0].set_xlabel(
-        (_t("difference", lang) if term == "difference"
-         else ("Ratio (95%-BI)" if lang == "nl" else "Ratio (95% CI)"))
-        + (" — vraaggestuurd t.o.v. aanbodgestuurd" if lang == "nl"
-           else " — demand-driven vs supply-driven")
+        (
+            _t("difference", lang)
+            if term == "difference"
+            else ("Ratio (95%-BI)" if lang == "nl" else "Ratio (95% CI)")
+        )
+        + (
+            " — vraaggestuurd t.o.v. aanbodgestuurd"
+            if lang == "nl"
+            else " — demand-driven vs supply-driven"
+        )
     )
     fig.suptitle(_t("forest_title", lang))
     return _finish(fig, notes)
@@ -1371,36 +1626,80 @@ def flow(
         ax.text(x, y, s, ha=ha, va="center", fontsize=size, bbox=style, wrap=True, gid=gid)
 
     def arrow(x0, y0, x1, y1):
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops=dict(arrowstyle="->", color="#444444", lw=1))
+        ax.annotate(
+            "",
+            xy=(x1, y1),
+            xytext=(x0, y0),
+            arrowprops=dict(arrowstyle="->", color="#444444", lw=1),
+        )
 
     tr = df[df["part"] == "trajectories"].set_index("step")
     mid = ncol / 2
     if not tr.empty:
-        text(mid, 9.4, f"{tr.loc['received', 'label']}\nn = {tr.loc['received', 'shown']}",
-             "box:trajectories:received", box, 9)
+        text(
+            mid,
+            9.4,
+            f"{tr.loc['received', 'label']}\nn = {tr.loc['received', 'shown']}",
+            "box:trajectories:received",
+            box,
+            9,
+        )
         exc = tr[tr["kind"] == "excluded"]
-        ax.annotate("", xy=(mid + 0.25, 8.3), xytext=(mid, 8.3),
-                    arrowprops=dict(arrowstyle="->", color="#444444", lw=1))
-        text(mid + 0.3, 8.3,
-             "\n".join(f"{lab}: {s}" for lab, s in zip(exc["label"], exc["shown"], strict=True)),
-             "box:trajectories:excluded", sbox, 7, ha="left")
-        text(mid, 7.2, f"{tr.loc['analysed', 'label']}\nn = {tr.loc['analysed', 'shown']}",
-             "box:trajectories:analysed", box, 9)
+        ax.annotate(
+            "",
+            xy=(mid + 0.25, 8.3),
+            xytext=(mid, 8.3),
+            arrowprops=dict(arrowstyle="->", color="#444444", lw=1),
+        )
+        text(
+            mid + 0.3,
+            8.3,
+            "\n".join(f"{lab}: {s}" for lab, s in zip(exc["label"], exc["shown"], strict=True)),
+            "box:trajectories:excluded",
+            sbox,
+            7,
+            ha="left",
+        )
+        text(
+            mid,
+            7.2,
+            f"{tr.loc['analysed', 'label']}\nn = {tr.loc['analysed', 'shown']}",
+            "box:trajectories:analysed",
+            box,
+            9,
+        )
         arrow(mid, 9.0, mid, 7.6)
     for i, p in enumerate(parts):
         x = i + 0.3
         sub = df[df["part"] == p].set_index("step")
         arrow(mid, 6.8, x, 5.9)
-        text(x, 5.5, _wrap(outcome_label(p, lang), 28), f"box:{p}:title",
-             dict(boxstyle="square,pad=0.3", fc=OKABE_ITO["sky_blue"], ec="none", alpha=0.35), 8)
+        text(
+            x,
+            5.5,
+            _wrap(outcome_label(p, lang), 28),
+            f"box:{p}:title",
+            dict(boxstyle="square,pad=0.3", fc=OKABE_ITO["sky_blue"], ec="none", alpha=0.35),
+            8,
+        )
         exc = sub[sub["kind"] == "excluded"]
-        lines = [_wrap(f"{lab}: {s}", 30) for lab, s in zip(exc["label"], exc["shown"], strict=True)]
-        ax.annotate("", xy=(x + 0.08, 3.6), xytext=(x, 3.6),
-                    arrowprops=dict(arrowstyle="->", color="#444444", lw=1))
+        lines = [
+            _wrap(f"{lab}: {s}", 30) for lab, s in zip(exc["label"], exc["shown"], strict=True)
+        ]
+        ax.annotate(
+            "",
+            xy=(x + 0.08, 3.6),
+            xytext=(x, 3.6),
+            arrowprops=dict(arrowstyle="->", color="#444444", lw=1),
+        )
         text(x + 0.1, 3.6, "\n".join(lines) or "—", f"box:{p}:excluded", sbox, 7, ha="left")
-        text(x, 1.2, f"{sub.loc['analysed', 'label']}\nn = {sub.loc['analysed', 'shown']}",
-             f"box:{p}:analysed", box, 8)
+        text(
+            x,
+            1.2,
+            f"{sub.loc['analysed', 'label']}\nn = {sub.loc['analysed', 'shown']}",
+            f"box:{p}:analysed",
+            box,
+            8,
+        )
         arrow(x, 5.1, x, 1.7)
     fig.suptitle(_t("flow_title", lang))
     from .disclosure import note as disclosure_note
@@ -1421,26 +1720,28 @@ def _wrap(s: str, width: int) -> str:
 # Domain monitoring over time and multi-rater agreement
 # --------------------------------------------------------------------------------------
 
-_TEXT.update({
-    "trend_title": {
-        "nl": "Leefgebieden door de tijd: gemiddelde score per meting ({rater})",
-        "en": "Domains over time: mean score per measurement ({rater})",
-    },
-    "measurement": {"nl": "Meting (0 = intake)", "en": "Measurement (0 = intake)"},
-    "small_points": {
-        "nl": "{k} punt(en) met minder dan {t} inwoners niet getoond.",
-        "en": "{k} point(s) with fewer than {t} residents not shown.",
-    },
-    "agree_title": {
-        "nl": "Overeenstemming tussen beoordelaars per leefgebied (meting {m})",
-        "en": "Agreement between raters per domain (measurement {m})",
-    },
-    "agree_x": {
-        "nl": "Gemiddeld verschil met 95%-overeenstemmingsgrenzen",
-        "en": "Mean difference with 95% limits of agreement",
-    },
-    "kappa": {"nl": "gewogen κ", "en": "weighted κ"},
-})
+_TEXT.update(
+    {
+        "trend_title": {
+            "nl": "Leefgebieden door de tijd: gemiddelde score per meting ({rater})",
+            "en": "Domains over time: mean score per measurement ({rater})",
+        },
+        "measurement": {"nl": "Meting (0 = intake)", "en": "Measurement (0 = intake)"},
+        "small_points": {
+            "nl": "{k} punt(en) met minder dan {t} inwoners niet getoond.",
+            "en": "{k} point(s) with fewer than {t} residents not shown.",
+        },
+        "agree_title": {
+            "nl": "Overeenstemming tussen beoordelaars per leefgebied (meting {m})",
+            "en": "Agreement between raters per domain (measurement {m})",
+        },
+        "agree_x": {
+            "nl": "Gemiddeld verschil met 95%-overeenstemmingsgrenzen",
+            "en": "Mean difference with 95% limits of agreement",
+        },
+        "kappa": {"nl": "gewogen κ", "en": "weighted κ"},
+    }
+)
 
 
 def domain_trends_data(data: PilotData, *, rater: str = "resident") -> pd.DataFrame:
@@ -1467,19 +1768,23 @@ def domain_trends_data(data: PilotData, *, rater: str = "resident") -> pd.DataFr
     ds = ds.assign(arm=ds["trajectory_id"].map(arms))
     ds = ds[ds["arm"].notna()]
     # one score per trajectory, domain and measurement (the mean if a rater scored twice)
-    per = ds.groupby(["arm", "domain", "measurement", "trajectory_id"], observed=True)["score"].mean()
+    per = ds.groupby(["arm", "domain", "measurement", "trajectory_id"], observed=True)[
+        "score"
+    ].mean()
     per = per.reset_index()
     if inst.direction == "lower_is_better":
         per["problem"] = per["score"] >= inst.problem_threshold
     else:
         per["problem"] = per["score"] <= inst.problem_threshold
     g = per.groupby(["arm", "domain", "measurement"], observed=True)
-    out = pd.DataFrame({
-        "n": g.size(),
-        "mean": g["score"].mean(),
-        "sd": g["score"].std(),
-        "share_problem": g["problem"].mean(),
-    }).reset_index()
+    out = pd.DataFrame(
+        {
+            "n": g.size(),
+            "mean": g["score"].mean(),
+            "sd": g["score"].std(),
+            "share_problem": g["problem"].mean(),
+        }
+    ).reset_index()
     out["arm"] = out["arm"].astype(str)
     out["domain"] = out["domain"].astype(str)
     out["measurement"] = out["measurement"].astype("int64")
@@ -1524,8 +1829,15 @@ def domain_trends(
     colors = _arm_colors(arms)
     ncols = max(1, min(int(ncols), len(doms)))
     nrows = int(np.ceil(len(doms) / ncols)) if doms else 1
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols + 0.6, 2.1 * nrows + 1.2),
-                             sharex=True, sharey=True, layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(2.6 * ncols + 0.6, 2.1 * nrows + 1.2),
+        sharex=True,
+        sharey=True,
+        layout="constrained",
+        squeeze=False,
+    )
     small = int((df["n"] < thr).sum()) if not df.empty else 0
     ms = sorted(df["measurement"].unique()) if not df.empty else [0]
     lo, hi = inst.scale_min, inst.scale_max
@@ -1541,8 +1853,16 @@ def domain_trends(
         for a in arms:
             sub = df[(df["domain"] == d) & (df["arm"] == a)]
             y = sub["mean"].where(sub["n"] >= thr).to_numpy(float)
-            ax.plot(sub["measurement"].to_numpy(float), y, "o-", color=colors[a], ms=3.5, lw=1.4,
-                    gid=f"trend:{a}:{d}", label=arm_label(a, lang) if k == 0 else None)
+            ax.plot(
+                sub["measurement"].to_numpy(float),
+                y,
+                "o-",
+                color=colors[a],
+                ms=3.5,
+                lw=1.4,
+                gid=f"trend:{a}:{d}",
+                label=arm_label(a, lang) if k == 0 else None,
+            )
         ax.set_title(_wrap(labels.get(d, d), 26), fontsize=8.5)
         ax.set_ylim(lo, hi)
         ax.set_xticks(ms)
@@ -1631,10 +1951,14 @@ def agreement_data(
         sd = float(np.std(d, ddof=1)) if len(d) > 1 else float("nan")
         bias = float(d.mean()) if len(d) else float("nan")
         return {
-            "n_pairs": len(p), "n_trajectories": int(p["trajectory_id"].nunique()),
+            "n_pairs": len(p),
+            "n_trajectories": int(p["trajectory_id"].nunique()),
             "mean_a": float(p["a"].mean()) if len(p) else float("nan"),
             "mean_b": float(p["b"].mean()) if len(p) else float("nan"),
-            "bias": bias, "sd_diff": sd, "loa_low": bias - 1.96 * sd, "loa_high": bias + 1.96 * sd,
+            "bias": bias,
+            "sd_diff": sd,
+            "loa_low": bias - 1.96 * sd,
+            "loa_high": bias + 1.96 * sd,
             "exact": float((d == 0).mean()) if len(d) else float("nan"),
             "within_1": float((np.abs(d) <= 1).mean()) if len(d) else float("nan"),
             "kappa_w": weighted_kappa(p["a"], p["b"]),
@@ -1654,8 +1978,10 @@ def agreement_data(
 def agreement(
     data: PilotData,
     *,
-    pairs: Sequence[tuple[str, str]] = (("resident", "professional"),
-                                        ("resident", "informal_carer")),
+    pairs: Sequence[tuple[str, str]] = (
+        ("resident", "professional"),
+        ("resident", "informal_carer"),
+    ),
     measurement: int | None = 0,
     lang: Lang = "nl",
     min_count: int | None = None,
@@ -1683,8 +2009,14 @@ def agreement(
     seen = set().union(*[set(t["domain"]) for t in tabs]) if tabs else set()
     doms = [d for d in doms if d in seen] + sorted(seen - set(doms) - {"all"}) + ["all"]
     y_of = {d: i for i, d in enumerate(doms)}
-    fig, axes = plt.subplots(1, max(len(tabs), 1), figsize=(5.4 * max(len(tabs), 1), 0.34 * len(doms) + 2),
-                             sharey=True, layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        max(len(tabs), 1),
+        figsize=(5.4 * max(len(tabs), 1), 0.34 * len(doms) + 2),
+        sharey=True,
+        layout="constrained",
+        squeeze=False,
+    )
     notes: list[str] = []
     span = data.instrument.scale_max - data.instrument.scale_min
     for ax, t in zip(axes[0], tabs, strict=False):
@@ -1692,28 +2024,53 @@ def agreement(
         ok = t["n_trajectories"] >= thr
         if (~ok).any():
             notes.append(
-                (f"{rl[a]} – {rl[b]}: " + ("niet getoond (minder dan {t} inwoners): " if lang == "nl"
-                                           else "not shown (fewer than {t} residents): ").format(t=thr)
-                 + ", ".join(labels.get(d, "alle" if lang == "nl" else "all") if d != "all"
-                             else ("alle" if lang == "nl" else "all") for d in t.loc[~ok, "domain"]))
+                (
+                    f"{rl[a]} – {rl[b]}: "
+                    + (
+                        "niet getoond (minder dan {t} inwoners): "
+                        if lang == "nl"
+                        else "not shown (fewer than {t} residents): "
+                    ).format(t=thr)
+                    + ", ".join(
+                        labels.get(d, "alle" if lang == "nl" else "all")
+                        if d != "all"
+                        else ("alle" if lang == "nl" else "all")
+                        for d in t.loc[~ok, "domain"]
+                    )
+                )
                 + "."
             )
         s = t[ok]
         y = s["domain"].map(y_of).to_numpy(float)
         ax.axvline(0, color="#444444", lw=0.8, ls="--")
-        ax.hlines(y, s["loa_low"], s["loa_high"], color=OKABE_ITO["sky_blue"], lw=3,
-                  gid=f"loa:{a}:{b}")
-        ax.scatter(s["bias"], y, marker="D", s=30, color=OKABE_ITO["blue"], zorder=3,
-                   gid=f"bias:{a}:{b}")
+        ax.hlines(
+            y, s["loa_low"], s["loa_high"], color=OKABE_ITO["sky_blue"], lw=3, gid=f"loa:{a}:{b}"
+        )
+        ax.scatter(
+            s["bias"], y, marker="D", s=30, color=OKABE_ITO["blue"], zorder=3, gid=f"bias:{a}:{b}"
+        )
         for yi, k in zip(y, s["kappa_w"], strict=True):
-            ax.annotate(f"{_num(k, lang)}", (1.0, yi), xycoords=("axes fraction", "data"),
-                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
+            ax.annotate(
+                f"{_num(k, lang)}",
+                (1.0, yi),
+                xycoords=("axes fraction", "data"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+            )
         ax.set_xlim(-span / 2, span / 2)
         ax.set_title(f"{rl[a]} − {rl[b]}  ({_t('kappa', lang)} →)", fontsize=10)
         ax.set_xlabel(_t("agree_x", lang), fontsize=8)
-    axes[0, 0].set_yticks(range(len(doms)),
-                          [labels.get(d, d) if d != "all" else ("Alle leefgebieden" if lang == "nl"
-                                                                else "All domains") for d in doms])
+    axes[0, 0].set_yticks(
+        range(len(doms)),
+        [
+            labels.get(d, d)
+            if d != "all"
+            else ("Alle leefgebieden" if lang == "nl" else "All domains")
+            for d in doms
+        ],
+    )
     axes[0, 0].invert_yaxis()
     fig.suptitle(_t("agree_title", lang, m="—" if measurement is None else measurement))
     return _finish(fig, notes)

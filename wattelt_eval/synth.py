@@ -101,7 +101,13 @@ TRUTH_OUTCOMES: tuple[str, ...] = (
 )
 
 _REF_DATE = np.datetime64("2024-01-01", "D")
-_GROUPS = ("household_help", "support_at_home", "aids_and_services", "residential_and_shelter", "general")
+_GROUPS = (
+    "household_help",
+    "support_at_home",
+    "aids_and_services",
+    "residential_and_shelter",
+    "general",
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -220,7 +226,9 @@ def _resolve_effects(effects: str | dict[str, float] | None) -> dict[str, float]
             return dict(NULL_EFFECTS)
         raise ValueError(f"effects must be 'default', 'null' or a dict, not {effects!r}")
     if not isinstance(effects, dict):
-        raise ValueError(f"effects must be 'default', 'null' or a dict, not {type(effects).__name__}")
+        raise ValueError(
+            f"effects must be 'default', 'null' or a dict, not {type(effects).__name__}"
+        )
     unknown = sorted(set(effects) - set(DEFAULT_EFFECTS))
     if unknown:
         raise ValueError(
@@ -279,7 +287,9 @@ def _window_days(start: np.ndarray, end: np.ndarray, window: int) -> np.ndarray:
     return np.clip(np.minimum(end, window - 1) - np.maximum(start, 0) + 1, 0, None)
 
 
-def _str_take(values: list[str] | tuple[str, ...], idx: np.ndarray) -> pd.api.extensions.ExtensionArray:
+def _str_take(
+    values: list[str] | tuple[str, ...], idx: np.ndarray
+) -> pd.api.extensions.ExtensionArray:
     """Pandas ``string`` array of ``values[idx]`` (``idx < 0`` gives missing)."""
     idx = np.asarray(idx, dtype=np.int64)
     mask = idx < 0
@@ -306,35 +316,113 @@ _SUFFIX = {p: [f"-{p}{k:02d}" for k in range(100)] for p in ("C", "G", "V")}
 # Each entry: category, product code, unit, frequency, volume choices, volume probs,
 # unit price (euro), probability open-ended, min/max duration (days) when not open.
 _PROVISIONS: dict[str, dict[str, Any]] = {
-    "hh": dict(cat="01", product="01A01", unit="hour", freq="per_week",
-               vol=(1.0, 1.5, 2.0, 2.5, 3.0), volp=(0.25, 0.3, 0.25, 0.12, 0.08), price=31.00,
-               open_p=0.55, dur=(180, 720)),
-    "bg": dict(cat="02", product="02A05", unit="hour", freq="per_week",
-               vol=(1.0, 1.5, 2.0, 3.0, 4.0), volp=(0.25, 0.25, 0.25, 0.15, 0.10), price=68.00,
-               open_p=0.35, dur=(120, 540)),
-    "db": dict(cat="07", product="07A01", unit="day_part", freq="per_week",
-               vol=(1.0, 2.0, 3.0), volp=(0.35, 0.45, 0.20), price=52.00,
-               open_p=0.45, dur=(180, 720)),
-    "pv": dict(cat="03", product="03A01", unit="hour", freq="per_week",
-               vol=(1.0, 2.0, 3.0, 5.0), volp=(0.3, 0.35, 0.25, 0.10), price=58.00,
-               open_p=0.50, dur=(90, 540)),
-    "bw": dict(cat="15", product="15A02", unit="day", freq="per_week",
-               vol=(7.0,), volp=(1.0,), price=118.00, open_p=1.0, dur=(365, 365)),
+    "hh": dict(
+        cat="01",
+        product="01A01",
+        unit="hour",
+        freq="per_week",
+        vol=(1.0, 1.5, 2.0, 2.5, 3.0),
+        volp=(0.25, 0.3, 0.25, 0.12, 0.08),
+        price=31.00,
+        open_p=0.55,
+        dur=(180, 720),
+    ),
+    "bg": dict(
+        cat="02",
+        product="02A05",
+        unit="hour",
+        freq="per_week",
+        vol=(1.0, 1.5, 2.0, 3.0, 4.0),
+        volp=(0.25, 0.25, 0.25, 0.15, 0.10),
+        price=68.00,
+        open_p=0.35,
+        dur=(120, 540),
+    ),
+    "db": dict(
+        cat="07",
+        product="07A01",
+        unit="day_part",
+        freq="per_week",
+        vol=(1.0, 2.0, 3.0),
+        volp=(0.35, 0.45, 0.20),
+        price=52.00,
+        open_p=0.45,
+        dur=(180, 720),
+    ),
+    "pv": dict(
+        cat="03",
+        product="03A01",
+        unit="hour",
+        freq="per_week",
+        vol=(1.0, 2.0, 3.0, 5.0),
+        volp=(0.3, 0.35, 0.25, 0.10),
+        price=58.00,
+        open_p=0.50,
+        dur=(90, 540),
+    ),
+    "bw": dict(
+        cat="15",
+        product="15A02",
+        unit="day",
+        freq="per_week",
+        vol=(7.0,),
+        volp=(1.0,),
+        price=118.00,
+        open_p=1.0,
+        dur=(365, 365),
+    ),
 }
 # Aids and services: a mix (probabilities), one of them per trajectory needing aids.
 _AIDS: tuple[dict[str, Any], ...] = (
-    dict(cat="14", product="14A01", unit="piece", freq="total", p=0.50, price=(150.0, 1100.0), kind="once"),
-    dict(cat="13", product="13A02", unit="piece", freq="total", p=0.10, price=(2500.0, 6000.0), kind="once"),
-    dict(cat="11", product="11A03", unit="piece", freq="per_month", p=0.20, price=(32.0, 48.0), kind="lease"),
-    dict(cat="08", product="08A01", unit="euro", freq="per_month", p=0.20, price=(30.0, 60.0), kind="lease"),
+    dict(
+        cat="14",
+        product="14A01",
+        unit="piece",
+        freq="total",
+        p=0.50,
+        price=(150.0, 1100.0),
+        kind="once",
+    ),
+    dict(
+        cat="13",
+        product="13A02",
+        unit="piece",
+        freq="total",
+        p=0.10,
+        price=(2500.0, 6000.0),
+        kind="once",
+    ),
+    dict(
+        cat="11",
+        product="11A03",
+        unit="piece",
+        freq="per_month",
+        p=0.20,
+        price=(32.0, 48.0),
+        kind="lease",
+    ),
+    dict(
+        cat="08",
+        product="08A01",
+        unit="euro",
+        freq="per_month",
+        p=0.20,
+        price=(30.0, 60.0),
+        kind="lease",
+    ),
 )
 _TAILORED = dict(cat="06", product="06A01", unit="hour", freq="per_week", price=64.00)
 _GENERAL = dict(cat="00", unit="euro", freq="total")
 
 
 def _provision_cost_in_window(
-    volume: np.ndarray, price: np.ndarray, freq: str, start: np.ndarray, end: np.ndarray,
-    open_ended: np.ndarray, window: int,
+    volume: np.ndarray,
+    price: np.ndarray,
+    freq: str,
+    start: np.ndarray,
+    end: np.ndarray,
+    open_ended: np.ndarray,
+    window: int,
 ) -> np.ndarray:
     """Cost inside the window as DESIGN.md section 4 defines it (vectorised)."""
     end_eff = np.where(open_ended, window - 1, end)
@@ -366,7 +454,10 @@ _SPECIALIST_ORGS = (
     "dagbesteding_h",
 )
 _MISSING_STORY = 0.15  # share of contacts without a recorded story_told
-_EXTRA_RETELL = (0.15, 0.12)  # resident retells even though the plan was there (generalist, specialist)
+_EXTRA_RETELL = (
+    0.15,
+    0.12,
+)  # resident retells even though the plan was there (generalist, specialist)
 
 
 def _draw_residents(
@@ -407,7 +498,13 @@ def _draw_residents(
     teams_pilot = np.asarray(cfg.team_pilot)
     u_team = rng.random(n)
     if cfg.design == "concurrent":
-        lp = -0.35 + 0.6 * two_plus + 0.4 * (age >= 75) + 0.35 * single_parent - 0.25 * (household == 1)
+        lp = (
+            -0.35
+            + 0.6 * two_plus
+            + 0.4 * (age >= 75)
+            + 0.35 * single_parent
+            - 0.25 * (household == 1)
+        )
         demand = rng.random(n) < _expit(lp)
         period = np.full(n, -1)
         # team uniform among the teams of this municipality in this arm
@@ -431,9 +528,21 @@ def _draw_residents(
     observed = (cfg.extraction_date - start).astype(np.int64)  # days from start to extraction
     ended = duration <= observed
     return dict(
-        start_day=start_day, start=start, tau=tau, muni=muni, age=age, sex=sex,
-        household=household, severity=severity, problem=problem, n_prob=n_prob,
-        demand=demand, period=period, team=team, duration=duration, observed=observed,
+        start_day=start_day,
+        start=start,
+        tau=tau,
+        muni=muni,
+        age=age,
+        sex=sex,
+        household=household,
+        severity=severity,
+        problem=problem,
+        n_prob=n_prob,
+        demand=demand,
+        period=period,
+        team=team,
+        duration=duration,
+        observed=observed,
         ended=ended,
     )
 
@@ -442,15 +551,37 @@ def _draw_common(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     """The common random numbers shared by both worlds."""
     u = rng.random
     return dict(
-        u_kr=u(n), u_kp=u(n), u_goal=u((n, _GMAX)), w_goal=u((n, _GMAX)), z_goal=u((n, _GMAX)),
-        u_joint=u((n, _GMAX)), u_prof_fate=u((n, 3)), z_prof=u((n, 3)),
-        u_s=u(n), u_share1=u(n), x1=u(n), u_share=u((n, _SMAX)), x_spec=u((n, _SMAX)),
-        org_key=u((n, _N_SPECIALIST_ORGS)), u_f=u(n),
-        a1=u(n), r_frac=np.sort(u((n, _SMAX)), axis=1), f_frac=np.sort(u((n, _FMAX + _SMAX)), axis=1),
+        u_kr=u(n),
+        u_kp=u(n),
+        u_goal=u((n, _GMAX)),
+        w_goal=u((n, _GMAX)),
+        z_goal=u((n, _GMAX)),
+        u_joint=u((n, _GMAX)),
+        u_prof_fate=u((n, 3)),
+        z_prof=u((n, 3)),
+        u_s=u(n),
+        u_share1=u(n),
+        x1=u(n),
+        u_share=u((n, _SMAX)),
+        x_spec=u((n, _SMAX)),
+        org_key=u((n, _N_SPECIALIST_ORGS)),
+        u_f=u(n),
+        a1=u(n),
+        r_frac=np.sort(u((n, _SMAX)), axis=1),
+        f_frac=np.sort(u((n, _FMAX + _SMAX)), axis=1),
         rec=u((n, 1 + 1 + 2 * _SMAX + 1 + _FMAX + _SMAX + 1)),
         mins=rng.lognormal(0.0, 0.25, (n, 1 + 1 + 2 * _SMAX + 1 + _FMAX + _SMAX + 1)),
-        u_prov=u((n, 6)), u_vol=u((n, 6)), u_open=u((n, 6)), u_dur=u((n, 6)), u_lag=u((n, 6)),
-        u_aid=u(n), u_aid_price=u(n), u_tail=u(n), u_tail_vol=u(n), u_gen=u(n), u_gen2=u(n),
+        u_prov=u((n, 6)),
+        u_vol=u((n, 6)),
+        u_open=u((n, 6)),
+        u_dur=u((n, 6)),
+        u_lag=u((n, 6)),
+        u_aid=u(n),
+        u_aid_price=u(n),
+        u_tail=u(n),
+        u_tail_vol=u(n),
+        u_gen=u(n),
+        u_gen2=u(n),
         u_gen_amt=u(n),
     )
 
@@ -469,8 +600,14 @@ _CTYPES = schema.CONTACT_TYPE
 
 
 def _world(
-    t: int, res: dict[str, np.ndarray], com: dict[str, np.ndarray], te: dict[str, np.ndarray],
-    eff: dict[str, float], cfg: _DesignConfig, rates: dict[str, float], window: int,
+    t: int,
+    res: dict[str, np.ndarray],
+    com: dict[str, np.ndarray],
+    te: dict[str, np.ndarray],
+    eff: dict[str, float],
+    cfg: _DesignConfig,
+    rates: dict[str, float],
+    window: int,
 ) -> dict[str, np.ndarray]:
     """One potential world (t = 1 demand-driven, 0 supply-driven), as compact arrays.
 
@@ -490,8 +627,14 @@ def _world(
     lam_p = 0.9 * np.exp(-eff["own_goals"] * v)
     k_p = _tpois(com["u_kp"], lam_p, 3)
     p_ret = _expit(
-        -0.3 - 0.12 * (n_prob - 1.7) - 0.25 * sev + 0.004 * (age - 60) + te["retention"]
-        - 0.1 * muni1 + cfg.retention_trend * tau + eff["goal_retention"] * v
+        -0.3
+        - 0.12 * (n_prob - 1.7)
+        - 0.25 * sev
+        + 0.004 * (age - 60)
+        + te["retention"]
+        - 0.1 * muni1
+        + cfg.retention_trend * tau
+        + eff["goal_retention"] * v
     )
     slot = np.arange(_GMAX)[None, :]
     valid = slot < k_r[:, None]
@@ -551,8 +694,14 @@ def _world(
     telling = active & np.where(recorded, told, inferred)
     n_tellings = telling.sum(axis=1)
     w.update(
-        s=s, contact_active=active, contact_day=day, plan_av=plan_av, told=told,
-        recorded=recorded, n_follow=n_follow, review=review,
+        s=s,
+        contact_active=active,
+        contact_day=day,
+        plan_av=plan_av,
+        told=told,
+        recorded=recorded,
+        n_follow=n_follow,
+        review=review,
     )
 
     # ---- staff time -------------------------------------------------------------------------
@@ -613,16 +762,32 @@ def _world(
             price = np.round((lo + (hi - lo) * com["u_aid_price"]) * price_idx, 2)
             once = np.array([x["kind"] == "once" for x in _AIDS])[a]
             open_ended = ~once & (com["u_open"][:, i] < 0.6)
-            end = np.where(once, start, start + 180 + np.floor(540 * com["u_dur"][:, i]).astype(np.int64))
+            end = np.where(
+                once, start, start + 180 + np.floor(540 * com["u_dur"][:, i]).astype(np.int64)
+            )
             volume = np.ones(n)
             cost = np.zeros(n)
             for ai, spec in enumerate(_AIDS):
                 sel = a == ai
                 cost[sel] = _provision_cost_in_window(
-                    volume[sel], price[sel], spec["freq"], start[sel], end[sel], open_ended[sel], window
+                    volume[sel],
+                    price[sel],
+                    spec["freq"],
+                    start[sel],
+                    end[sel],
+                    open_ended[sel],
+                    window,
                 )
-            prov[key] = dict(have=have, start=start, end=end, open=open_ended, volume=volume,
-                             price=price, kind=a, cost=cost)
+            prov[key] = dict(
+                have=have,
+                start=start,
+                end=end,
+                open=open_ended,
+                volume=volume,
+                price=price,
+                kind=a,
+                cost=cost,
+            )
             group_cost["aids_and_services"] += np.where(have, cost, 0.0)  # all _AIDS are 05-14
         else:
             spec = _PROVISIONS[key]
@@ -632,9 +797,18 @@ def _world(
             open_ended = com["u_open"][:, i] < spec["open_p"]
             d_lo, d_hi = spec["dur"]
             end = start + d_lo + np.floor((d_hi - d_lo) * com["u_dur"][:, i]).astype(np.int64) - 1
-            cost = _provision_cost_in_window(volume, price, spec["freq"], start, end, open_ended, window)
-            prov[key] = dict(have=have, start=start, end=end, open=open_ended, volume=volume,
-                             price=np.broadcast_to(price, (n,)).astype(float), cost=cost)
+            cost = _provision_cost_in_window(
+                volume, price, spec["freq"], start, end, open_ended, window
+            )
+            prov[key] = dict(
+                have=have,
+                start=start,
+                end=end,
+                open=open_ended,
+                volume=volume,
+                price=np.broadcast_to(price, (n,)).astype(float),
+                cost=cost,
+            )
             group_cost[schema.CATEGORY_TO_CBS_GROUP[spec["cat"]]] += np.where(have, cost, 0.0)
         cost_prov += np.where(have, cost, 0.0)
         any_prov |= have
@@ -643,10 +817,23 @@ def _world(
     t_price = np.round(_TAILORED["price"] * price_idx, 2)
     t_start = lag[:, 0]
     t_cost = _provision_cost_in_window(
-        t_vol, np.broadcast_to(t_price, (n,)), "per_week", t_start, t_start, np.ones(n, bool), window
+        t_vol,
+        np.broadcast_to(t_price, (n,)),
+        "per_week",
+        t_start,
+        t_start,
+        np.ones(n, bool),
+        window,
     )
-    prov["tailored"] = dict(have=tailored, start=t_start, end=t_start, open=np.ones(n, bool),
-                            volume=t_vol, price=np.broadcast_to(t_price, (n,)).astype(float), cost=t_cost)
+    prov["tailored"] = dict(
+        have=tailored,
+        start=t_start,
+        end=t_start,
+        open=np.ones(n, bool),
+        volume=t_vol,
+        price=np.broadcast_to(t_price, (n,)).astype(float),
+        cost=t_cost,
+    )
     cost_prov += np.where(tailored, t_cost, 0.0)
     group_cost["support_at_home"] += np.where(tailored, t_cost, 0.0)
     any_prov |= tailored
@@ -655,9 +842,18 @@ def _world(
     g_amount = np.round(100.0 + 300.0 * com["u_gen_amt"], 0)
     g_start = lag[:, 1]
     g_end = g_start + 89
-    g_cost = _provision_cost_in_window(g_amount, np.ones(n), "total", g_start, g_end, np.zeros(n, bool), window)
-    prov["general"] = dict(have=gen, start=g_start, end=g_end, open=np.zeros(n, bool),
-                           volume=np.ones(n), price=g_amount, cost=g_cost)
+    g_cost = _provision_cost_in_window(
+        g_amount, np.ones(n), "total", g_start, g_end, np.zeros(n, bool), window
+    )
+    prov["general"] = dict(
+        have=gen,
+        start=g_start,
+        end=g_end,
+        open=np.zeros(n, bool),
+        volume=np.ones(n),
+        price=g_amount,
+        cost=g_cost,
+    )
     cost_prov += np.where(gen, g_cost, 0.0)
     group_cost["general"] += np.where(gen, g_cost, 0.0)
     w["prov"] = prov  # type: ignore[assignment]
@@ -705,7 +901,9 @@ def _potential_frame(wd: dict, ws: dict, res: dict) -> dict[str, np.ndarray]:
 # ---------------------------------------------------------------------------------------
 
 
-def _effect_summary(po: pd.DataFrame, mask: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+def _effect_summary(
+    po: pd.DataFrame, mask: np.ndarray | None = None
+) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     sub = po if mask is None else po[mask]
     n = len(sub)
@@ -765,14 +963,26 @@ def _select(t: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(tt, a, b)
 
 
-_RES_PHRASES = ("weer zelf regelen", "meer rust en overzicht", "minder zorgen",
-                "vaker onder de mensen", "stap voor stap vooruit", "weer plezier hebben")
+_RES_PHRASES = (
+    "weer zelf regelen",
+    "meer rust en overzicht",
+    "minder zorgen",
+    "vaker onder de mensen",
+    "stap voor stap vooruit",
+    "weer plezier hebben",
+)
 _PRO_PHRASES = ("stabiliseren", "inzet ondersteuning", "situatie monitoren", "toeleiden naar hulp")
 
 
 def _expand(
-    rng: np.random.Generator, res: dict, wd: dict, ws: dict, cfg: _DesignConfig,
-    instrument, tids: pa.Array, eff: dict[str, float],
+    rng: np.random.Generator,
+    res: dict,
+    wd: dict,
+    ws: dict,
+    cfg: _DesignConfig,
+    instrument,
+    tids: pa.Array,
+    eff: dict[str, float],
 ) -> dict[str, pd.DataFrame]:
     """The realised world's rows (tables in canonical form, index not yet set)."""
     n = len(res["age"])
@@ -796,8 +1006,10 @@ def _expand(
     k_in = np.cumsum(active, axis=1)[ti, slot] - 1  # running number within trajectory
     n_teams = len(cfg.teams)
     n_muni = len(cfg.municipalities)
-    org_names = [f"servicebureau_{m.lower()}" for m in cfg.municipalities] + list(cfg.teams) + list(
-        _SPECIALIST_ORGS
+    org_names = (
+        [f"servicebureau_{m.lower()}" for m in cfg.municipalities]
+        + list(cfg.teams)
+        + list(_SPECIALIST_ORGS)
     )
     spec_org = np.argsort(wd["org_key"], axis=1)[:, :_SMAX]  # distinct specialist organisations
     org = np.empty((n, _N_SLOTS), dtype=np.int64)
@@ -817,7 +1029,9 @@ def _expand(
     ctype[_SLOT_FINAL] = _CTYPES.index("evaluation")
     c_org = org[ti, slot]
     prof_no = np.floor(rng.random(len(ti)) * 3).astype(np.int64)  # 3 professionals per organisation
-    prof_no = np.where(slot == _SLOT_DESK, np.floor(rng.random(len(ti)) * 4).astype(np.int64), prof_no)
+    prof_no = np.where(
+        slot == _SLOT_DESK, np.floor(rng.random(len(ti)) * 4).astype(np.int64), prof_no
+    )
     c_date = start[ti] + day[ti, slot].astype("timedelta64[D]")
     c_told = np.where(recorded[ti, slot], told[ti, slot].astype(np.int8), -1)
     tid_rows = pc.take(tids, pa.array(ti))
@@ -886,11 +1100,15 @@ def _expand(
     end_pos = np.minimum(end_pos, lastc)
     status_end = np.full(end_pos.shape, schema.STATUS.index("active"))
     final_present = ended[:, None]
-    kept_status = np.where(wg < 0.72, schema.STATUS.index("partly_achieved"), schema.STATUS.index("not_achieved"))
+    kept_status = np.where(
+        wg < 0.72, schema.STATUS.index("partly_achieved"), schema.STATUS.index("not_achieved")
+    )
     status_end = np.where(kept & final_present, kept_status, status_end)
     status_end = np.where(achieved, schema.STATUS.index("achieved"), status_end)
     status_end = np.where(dropped, schema.STATUS.index("dropped"), status_end)
-    author_r = np.where(wd["u_joint"] < 0.3, schema.AUTHOR.index("jointly"), schema.AUTHOR.index("resident"))
+    author_r = np.where(
+        wd["u_joint"] < 0.3, schema.AUTHOR.index("jointly"), schema.AUTHOR.index("resident")
+    )
     # resident goals' domains: a problem domain where there is one
     n_dom = res["problem"].shape[1]
     dom_key = rng.random((n, _GMAX, n_dom)) + res["problem"][:, None, :]
@@ -909,7 +1127,9 @@ def _expand(
     L_traj.append(ri)
     L_start.append(end_pos[ri, rj] + 1)
     L_end.append(last[ri])
-    L_status.append(np.where(ended[ri], schema.STATUS.index("partly_achieved"), schema.STATUS.index("active")))
+    L_status.append(
+        np.where(ended[ri], schema.STATUS.index("partly_achieved"), schema.STATUS.index("active"))
+    )
     L_author.append(np.full(len(ri), schema.AUTHOR.index("professional")))
     L_dom.append(dom_r[ri, rj])
     L_kind.append(np.ones(len(ri), np.int64))
@@ -917,13 +1137,18 @@ def _expand(
     pi, pj = np.nonzero(pvalid)
     pf = wd["u_prof_fate"][pi, pj]
     p_ach = pf < 0.3
-    p_end = np.where(p_ach, 1 + np.floor(wd["z_prof"][pi, pj] * last[pi]).astype(np.int64), last[pi])
+    p_end = np.where(
+        p_ach, 1 + np.floor(wd["z_prof"][pi, pj] * last[pi]).astype(np.int64), last[pi]
+    )
     L_traj.append(pi)
     L_start.append(np.zeros(len(pi), np.int64))
     L_end.append(np.minimum(p_end, last[pi]))
     L_status.append(
-        np.where(p_ach, schema.STATUS.index("achieved"),
-                 np.where(ended[pi], schema.STATUS.index("not_achieved"), schema.STATUS.index("active")))
+        np.where(
+            p_ach,
+            schema.STATUS.index("achieved"),
+            np.where(ended[pi], schema.STATUS.index("not_achieved"), schema.STATUS.index("active")),
+        )
     )
     L_author.append(np.full(len(pi), schema.AUTHOR.index("professional")))
     L_dom.append(np.floor(rng.random(len(pi)) * n_dom).astype(np.int64))
@@ -937,7 +1162,9 @@ def _expand(
     L_traj.append(ai)
     L_start.append(last[ai])
     L_end.append(last[ai])
-    L_status.append(np.where(ended[ai], schema.STATUS.index("partly_achieved"), schema.STATUS.index("active")))
+    L_status.append(
+        np.where(ended[ai], schema.STATUS.index("partly_achieved"), schema.STATUS.index("active"))
+    )
     L_author.append(np.full(len(ai), schema.AUTHOR.index("jointly")))
     L_dom.append(np.floor(rng.random(len(ai)) * n_dom).astype(np.int64))
     L_kind.append(np.full(len(ai), 3, np.int64))
@@ -977,7 +1204,9 @@ def _expand(
     dom_codes = instrument.domain_codes
     dom_labels = [d.label_nl.lower() for d in instrument.domains]
     g_dom = ldom[g_lin]
-    resident_like = np.isin(lau[g_lin], [schema.AUTHOR.index("resident"), schema.AUTHOR.index("jointly")])
+    resident_like = np.isin(
+        lau[g_lin], [schema.AUTHOR.index("resident"), schema.AUTHOR.index("jointly")]
+    )
     phr = np.where(
         resident_like,
         np.floor(rng.random(len(g_lin)) * len(_RES_PHRASES)).astype(np.int64),
@@ -992,9 +1221,15 @@ def _expand(
     att = np.full(len(g_lin), -9, np.int64)
     st = g_status
     u_att = rng.random(len(g_lin))
-    att = np.where(is_last & (st == schema.STATUS.index("achieved")), np.where(u_att < 0.5, 1, 2), att)
-    att = np.where(is_last & (st == schema.STATUS.index("partly_achieved")), np.where(u_att < 0.7, 0, -1), att)
-    att = np.where(is_last & (st == schema.STATUS.index("not_achieved")), np.where(u_att < 0.5, -1, -2), att)
+    att = np.where(
+        is_last & (st == schema.STATUS.index("achieved")), np.where(u_att < 0.5, 1, 2), att
+    )
+    att = np.where(
+        is_last & (st == schema.STATUS.index("partly_achieved")), np.where(u_att < 0.7, 0, -1), att
+    )
+    att = np.where(
+        is_last & (st == schema.STATUS.index("not_achieved")), np.where(u_att < 0.5, -1, -2), att
+    )
     goals = pd.DataFrame(
         {
             "goal_id": pd.arrays.ArrowStringArray(g_id),
@@ -1014,14 +1249,26 @@ def _expand(
     # ---------------- provisions
     prov_d, prov_s = wd["prov"], ws["prov"]
     P_traj, P_cat, P_prod, P_start, P_end, P_open, P_vol, P_unit, P_freq, P_price, P_amount = (
-        [], [], [], [], [], [], [], [], [], [], []
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
     )
     cat_codes = list(schema.IWMO_CATEGORIES)
     for key in ("hh", "bg", "db", "pv", "aid", "bw", "tailored", "general"):
         pd_, ps_ = prov_d[key], prov_s[key]
         have = np.where(t, pd_["have"], ps_["have"])
         idx = np.flatnonzero(have)
-        src = {f: np.where(t, pd_[f], ps_[f])[idx] for f in ("start", "end", "open", "volume", "price")}
+        src = {
+            f: np.where(t, pd_[f], ps_[f])[idx] for f in ("start", "end", "open", "volume", "price")
+        }
         m = len(idx)
         P_traj.append(idx)
         P_start.append(src["start"])
@@ -1066,9 +1313,11 @@ def _expand(
     p_start, p_end, p_open = cat(P_start), cat(P_end), cat(P_open).astype(bool)
     k_prov = np.arange(len(pt)) - np.searchsorted(pt, pt)
     p_tid = pc.take(tids, pa.array(pt))
-    products = [x["product"] for x in _AIDS] + [v["product"] for v in _PROVISIONS.values()] + [
-        _TAILORED["product"]
-    ]
+    products = (
+        [x["product"] for x in _AIDS]
+        + [v["product"] for v in _PROVISIONS.values()]
+        + [_TAILORED["product"]]
+    )
     end_date = start[pt] + p_end.astype("timedelta64[D]")
     provisions = pd.DataFrame(
         {
@@ -1094,7 +1343,9 @@ def _expand(
     lo_n, hi_n = np.floor(thr) + 1, np.floor(smax)
     problem = res["problem"]
     u0 = rng.random(problem.shape)
-    base = np.where(problem, lo_p + np.floor(u0 * (hi_p - lo_p + 1)), lo_n + np.floor(u0 * (hi_n - lo_n + 1)))
+    base = np.where(
+        problem, lo_p + np.floor(u0 * (hi_p - lo_p + 1)), lo_n + np.floor(u0 * (hi_n - lo_n + 1))
+    )
     follow = np.minimum(dur, observed)
     n_meas = 2 + (follow >= 180) + (follow >= 360)
     carer = rng.random(n) < 0.25
@@ -1111,7 +1362,9 @@ def _expand(
     n_meas_r = n_meas[d_traj]
     frac = mm / (n_meas_r - 1)
     is_prob = problem[d_traj, dd]
-    gain = frac * scale * (np.where(is_prob, 1.6, 0.2) + (t[d_traj] & is_prob) * eff["domain_change"])
+    gain = (
+        frac * scale * (np.where(is_prob, 1.6, 0.2) + (t[d_traj] & is_prob) * eff["domain_change"])
+    )
     # rater x (later measurement?) noise sd and offset; the resident's intake score is
     # exactly the drawn base, so the problem count at intake holds by construction
     later = (mm > 0).astype(np.int64)
@@ -1120,7 +1373,9 @@ def _expand(
     z = rng.standard_normal(len(d_traj))
     raw = base[d_traj, dd] + gain + z * sd[rr, later] + offset[rr]
     score = np.clip(np.round(raw), smin, smax)
-    m_day = np.floor(assess_day[d_traj] + frac * (follow[d_traj] - assess_day[d_traj])).astype(np.int64)
+    m_day = np.floor(assess_day[d_traj] + frac * (follow[d_traj] - assess_day[d_traj])).astype(
+        np.int64
+    )
     d_tid = pc.take(tids, pa.array(d_traj))
     tables["domain_scores"] = pd.DataFrame(
         {
@@ -1137,15 +1392,22 @@ def _expand(
     # ---------------- trajectories
     any_ach = (achieved & valid).any(axis=1)
     u_end = rng.random(n)
-    reasons = np.array([schema.END_REASON.index(r) for r in (
-        "no_support_needed", "referred", "moved", "withdrawn", "deceased", "other")])
+    reasons = np.array(
+        [
+            schema.END_REASON.index(r)
+            for r in ("no_support_needed", "referred", "moved", "withdrawn", "deceased", "other")
+        ]
+    )
     cum = np.cumsum([0.28, 0.22, 0.1, 0.2, 0.08, 0.12])
     other_reason = reasons[np.minimum(np.searchsorted(cum, u_end * cum[-1], side="right"), 5)]
     other_reason = np.where(
         (other_reason == schema.END_REASON.index("deceased")) & (res["age"] < 65),
-        schema.END_REASON.index("moved"), other_reason,
+        schema.END_REASON.index("moved"),
+        other_reason,
     )
-    reason = np.where(any_ach & (u_end < 0.75), schema.END_REASON.index("goals_achieved"), other_reason)
+    reason = np.where(
+        any_ach & (u_end < 0.75), schema.END_REASON.index("goals_achieved"), other_reason
+    )
     reason = np.where(ended, reason, schema.END_REASON.index("ongoing"))
     t_end = start + dur.astype("timedelta64[D]")
     start_year = start.astype("datetime64[Y]").astype(np.int64) + 1970
@@ -1174,8 +1436,16 @@ def _expand(
 
 
 def _block(
-    seed: int, b: int, first: int, m: int, cfg: _DesignConfig, eff: dict[str, float],
-    team_effects: _TeamEffects, instrument, rates: dict[str, float], window: int,
+    seed: int,
+    b: int,
+    first: int,
+    m: int,
+    cfg: _DesignConfig,
+    eff: dict[str, float],
+    team_effects: _TeamEffects,
+    instrument,
+    rates: dict[str, float],
+    window: int,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, b)))
     res = _draw_residents(rng, m, cfg, len(instrument.domains))
@@ -1183,14 +1453,21 @@ def _block(
     com = _draw_common(rng, m)
     wd = _world(1, res, com, te, eff, cfg, rates, window)
     ws = _world(0, res, com, te, eff, cfg, rates, window)
-    wd.update({k: com[k] for k in ("org_key", "u_joint", "w_goal", "z_goal", "u_prof_fate", "z_prof")})
+    wd.update(
+        {k: com[k] for k in ("org_key", "u_joint", "w_goal", "z_goal", "u_prof_fate", "z_prof")}
+    )
     wd["recorded"] = ws["recorded"]
     tids = pa.array([f"T{i:07d}" for i in range(first + 1, first + m + 1)], type=pa.string())
     tables = _expand(rng, res, wd, ws, cfg, instrument, tids, eff)
     po = _potential_frame(wd, ws, res)
     t = res["demand"]
-    po_df = pd.DataFrame({"trajectory_id": pd.arrays.ArrowStringArray(tids),
-                          "arm": _str_take(schema.ARM, np.where(t, 0, 1)), **po})
+    po_df = pd.DataFrame(
+        {
+            "trajectory_id": pd.arrays.ArrowStringArray(tids),
+            "arm": _str_take(schema.ARM, np.where(t, 0, 1)),
+            **po,
+        }
+    )
     for o in TRUTH_OUTCOMES:
         po_df[f"{o}_obs"] = np.where(t, po_df[f"{o}_d"], po_df[f"{o}_s"])
     return tables, po_df
@@ -1223,8 +1500,13 @@ def _study(seed: int, design: str, instrument: str, n: int) -> StudySettings:
 
 
 def _truth(
-    po: pd.DataFrame, eff: dict[str, float], design: str, instrument: str, superpopulation: int | None,
-    cfg: _DesignConfig, team_effects: _TeamEffects,
+    po: pd.DataFrame,
+    eff: dict[str, float],
+    design: str,
+    instrument: str,
+    superpopulation: int | None,
+    cfg: _DesignConfig,
+    team_effects: _TeamEffects,
 ) -> dict[str, Any]:
     treated = (po["arm"] == "demand_driven").to_numpy()
     truth: dict[str, Any] = {
@@ -1250,7 +1532,9 @@ def _truth(
         "potential_outcomes": po,
     }
     if superpopulation:
-        sp, sp_t = _superpopulation(design, tuple(sorted(eff.items())), instrument, int(superpopulation))
+        sp, sp_t = _superpopulation(
+            design, tuple(sorted(eff.items())), instrument, int(superpopulation)
+        )
         truth["superpopulation"] = sp
         truth["superpopulation_treated"] = sp_t
         truth["superpopulation_n"] = int(superpopulation)
@@ -1261,7 +1545,11 @@ def _truth(
 def _finish_tables(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
     out = {}
     for name in schema.TABLES:
-        df = pd.concat([p[name] for p in parts], ignore_index=True) if len(parts) > 1 else parts[0][name]
+        df = (
+            pd.concat([p[name] for p in parts], ignore_index=True)
+            if len(parts) > 1
+            else parts[0][name]
+        )
         df = df.reset_index(drop=True)
         df.index = pd.RangeIndex(2, len(df) + 2)
         out[name] = schema.coerce_table(name, df)
@@ -1329,8 +1617,18 @@ def generate(
     parts, pos = [], []
     for b, first in enumerate(range(0, n, BLOCK_SIZE)):
         m = min(BLOCK_SIZE, n - first)
-        tables, po = _block(int(seed), b, first, m, cfg, eff, team_effects, inst, study.rates,
-                            study.cost_window_days)
+        tables, po = _block(
+            int(seed),
+            b,
+            first,
+            m,
+            cfg,
+            eff,
+            team_effects,
+            inst,
+            study.rates,
+            study.cost_window_days,
+        )
         parts.append(tables)
         pos.append(po)
     tables = _finish_tables(parts)
@@ -1396,18 +1694,29 @@ def write(
     if format != "parquet" or n_trajectories <= BLOCK_SIZE:
         from .io import write_package
 
-        data = generate(n_trajectories, seed, effects, design, instrument,
-                        superpopulation if truth else None)
+        data = generate(
+            n_trajectories, seed, effects, design, instrument, superpopulation if truth else None
+        )
         path = write_package(data, out, format=format)
         if truth:
-            _write_truth(data.truth, (out if out.suffix.lower() != ".xlsx" else out.parent) / "truth", format)
+            _write_truth(
+                data.truth, (out if out.suffix.lower() != ".xlsx" else out.parent) / "truth", format
+            )
         return path
-    return _write_parquet_stream(out, n_trajectories, seed, effects, design, instrument, truth, superpopulation)
+    return _write_parquet_stream(
+        out, n_trajectories, seed, effects, design, instrument, truth, superpopulation
+    )
 
 
 def _write_parquet_stream(
-    out: Path, n_trajectories: int, seed: int, effects: Any, design: str, instrument: str,
-    truth: bool, superpopulation: int | None,
+    out: Path,
+    n_trajectories: int,
+    seed: int,
+    effects: Any,
+    design: str,
+    instrument: str,
+    truth: bool,
+    superpopulation: int | None,
 ) -> Path:
     import pyarrow.parquet as pq
 
@@ -1425,8 +1734,18 @@ def _write_parquet_stream(
     try:
         for b, first in enumerate(range(0, n, BLOCK_SIZE)):
             m = min(BLOCK_SIZE, n - first)
-            tables, po = _block(int(seed), b, first, m, cfg, eff, team_effects, inst, study.rates,
-                                study.cost_window_days)
+            tables, po = _block(
+                int(seed),
+                b,
+                first,
+                m,
+                cfg,
+                eff,
+                team_effects,
+                inst,
+                study.rates,
+                study.cost_window_days,
+            )
             for name in schema.TABLES:
                 df = schema.coerce_table(name, tables[name])
                 tab = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
@@ -1440,8 +1759,11 @@ def _write_parquet_stream(
             w.close()
     if truth:
         po_all = pd.concat(pos, ignore_index=True)
-        _write_truth(_truth(po_all, eff, design, instrument, superpopulation, cfg, team_effects),
-                     out / "truth", "parquet")
+        _write_truth(
+            _truth(po_all, eff, design, instrument, superpopulation, cfg, team_effects),
+            out / "truth",
+            "parquet",
+        )
     return out
 
 
@@ -1598,7 +1920,9 @@ def calibration(po: pd.DataFrame) -> pd.DataFrame:
     rows.append(("cost_more_share_demand", more))
     for g in ("household_help", "support_at_home", "aids_and_services"):
         obs = np.where(po["arm"] == "demand_driven", po[f"cost_{g}_d"], po[f"cost_{g}_s"])
-        rows.append((f"annual_cost_{g}", float(obs[obs > 0].mean()) if (obs > 0).any() else float("nan")))
+        rows.append(
+            (f"annual_cost_{g}", float(obs[obs > 0].mean()) if (obs > 0).any() else float("nan"))
+        )
     two = po["n_problem_domains_t0"] >= 2
     ratio = po.loc[two, "cost_total_obs"].mean() / po.loc[~two, "cost_total_obs"].mean()
     out = pd.DataFrame(rows, columns=["quantity", "value"])
@@ -1629,15 +1953,24 @@ def add_cli(subparsers: Any) -> None:
     p.add_argument("--out", help="map (of .xlsx) / folder (or .xlsx)")
     p.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv")
     p.add_argument("--design", choices=DESIGNS, default="concurrent")
-    p.add_argument("--effects", default="default",
-                   help="'default', 'null' of JSON, bv. '{\"goal_retention\": 0}'")
+    p.add_argument(
+        "--effects",
+        default="default",
+        help="'default', 'null' of JSON, bv. '{\"goal_retention\": 0}'",
+    )
     p.add_argument("--instrument", default="wat_telt")
     p.add_argument("--no-truth", action="store_true", help="schrijf geen truth/ / no truth/ folder")
-    p.add_argument("--demo", action="store_true",
-                   help="schrijf een kopie van de ingebouwde demo-pilot / write a copy of the bundled demo pilot")
-    p.add_argument("--demo-rebuild", action="store_true",
-                   help="bouw de ingebouwde demo-pilot opnieuw (vaste seed, in het pakket) / "
-                        "rebuild the bundled demo pilot from its fixed seed (inside the package)")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="schrijf een kopie van de ingebouwde demo-pilot / write a copy of the bundled demo pilot",
+    )
+    p.add_argument(
+        "--demo-rebuild",
+        action="store_true",
+        help="bouw de ingebouwde demo-pilot opnieuw (vaste seed, in het pakket) / "
+        "rebuild the bundled demo pilot from its fixed seed (inside the package)",
+    )
     p.add_argument("--lang", choices=("nl", "en"), default="nl")
 
 
@@ -1650,11 +1983,15 @@ def run_cli(args: argparse.Namespace) -> int:
             try:
                 effects = json.loads(effects)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"--effects is geen geldige JSON / is not valid JSON: {exc}") from exc
+                raise ValueError(
+                    f"--effects is geen geldige JSON / is not valid JSON: {exc}"
+                ) from exc
         if getattr(args, "demo_rebuild", False):
             if args.demo:
-                raise ValueError("geef --demo of --demo-rebuild, niet allebei / "
-                                 "give --demo or --demo-rebuild, not both")
+                raise ValueError(
+                    "geef --demo of --demo-rebuild, niet allebei / "
+                    "give --demo or --demo-rebuild, not both"
+                )
             path = build_demo(args.out)
             data = None
         elif args.out is None:
@@ -1663,8 +2000,16 @@ def run_cli(args: argparse.Namespace) -> int:
             path = write_demo(args.out, format=args.format)
             data = _demo_cached()
         else:
-            path = write(args.out, args.n, args.seed, effects, args.design, args.format,
-                         args.instrument, truth=not args.no_truth)
+            path = write(
+                args.out,
+                args.n,
+                args.seed,
+                effects,
+                args.design,
+                args.format,
+                args.instrument,
+                truth=not args.no_truth,
+            )
             data = None
     except ValueError as exc:
         print(f"wattelt-eval synth: {exc}", file=sys.stderr)
@@ -1674,10 +2019,15 @@ def run_cli(args: argparse.Namespace) -> int:
     truth_file = (path.parent if path.suffix == ".xlsx" else path) / "truth" / "truth.json"
     if data is not None or truth_file.exists():
         tr = data.truth if data is not None else json.loads(truth_file.read_text(encoding="utf-8"))
-        head = "Ware effecten (steekproef, vraag- min aanbodgestuurd)" if nl else \
-            "True effects (sample, demand- minus supply-driven)"
+        head = (
+            "Ware effecten (steekproef, vraag- min aanbodgestuurd)"
+            if nl
+            else "True effects (sample, demand- minus supply-driven)"
+        )
         print(head + ":")
         for o in ("goal_retention", "n_retells", "cost_total", "any_provision"):
             s = tr["sample"][o]
-            print(f"  {o:15s} {s['mean_demand']:12.3f} {s['mean_supply']:12.3f} {s['difference']:+12.3f}")
+            print(
+                f"  {o:15s} {s['mean_demand']:12.3f} {s['mean_supply']:12.3f} {s['difference']:+12.3f}"
+            )
     return 0

@@ -172,8 +172,10 @@ def data_dictionary() -> str:
         "| --- | --- | --- | --- |",
     ]
     for t in TABLES.values():
-        L.append(f"| `{t.name}` | {'ja / yes' if t.required else 'nee / no'} | "
-                 f"{_md_escape(t.description_nl)} | {_md_escape(t.description_en)} |")
+        L.append(
+            f"| `{t.name}` | {'ja / yes' if t.required else 'nee / no'} | "
+            f"{_md_escape(t.description_nl)} | {_md_escape(t.description_en)} |"
+        )
     for t in TABLES.values():
         L += [
             "",
@@ -201,8 +203,12 @@ def data_dictionary() -> str:
             )
     L += ["", "## Codelijsten / code lists", ""]
     for _, c in _enum_columns():
-        users = [f"{tt.name}.{cc.name}" for tt in TABLES.values() for cc in tt.columns
-                 if cc.type == "enum" and cc.enum == c.enum]
+        users = [
+            f"{tt.name}.{cc.name}"
+            for tt in TABLES.values()
+            for cc in tt.columns
+            if cc.type == "enum" and cc.enum == c.enum
+        ]
         L += [
             f"### §{c.name}",
             "",
@@ -237,8 +243,10 @@ def data_dictionary() -> str:
     ]
     for f in STUDY_FIELDS:
         default = "" if f.default is None else _toml_default(f.default)
-        L.append(f"| `{f.key}` | {f.type} | {('`' + default + '`') if default else '—'} | "
-                 f"{_md_escape(f.description_nl)} | {_md_escape(f.description_en)} |")
+        L.append(
+            f"| `{f.key}` | {f.type} | {('`' + default + '`') if default else '—'} | "
+            f"{_md_escape(f.description_nl)} | {_md_escape(f.description_en)} |"
+        )
     L += [
         "",
         "## Instrumenten / instruments",
@@ -255,13 +263,17 @@ def data_dictionary() -> str:
             "",
             f"Schaal / scale {_num(ins.scale_min)}–{_num(ins.scale_max)}; probleem / problem: score ≤ "
             f"{_num(ins.problem_threshold)}"
-            + ("; indicatief / indicative" if ins.indicative else "") + ".",
+            + ("; indicatief / indicative" if ins.indicative else "")
+            + ".",
             "",
         ]
         if ins.note_nl or ins.note_en:
             L += [f"{ins.note_nl} *{ins.note_en}*".strip(), ""]
         L += ["| domain | Nederlands | English |", "| --- | --- | --- |"]
-        L += [f"| `{d.code}` | {_md_escape(d.label_nl)} | {_md_escape(d.label_en)} |" for d in ins.domains]
+        L += [
+            f"| `{d.code}` | {_md_escape(d.label_nl)} | {_md_escape(d.label_en)} |"
+            for d in ins.domains
+        ]
         L.append("")
     return "\n".join(L).rstrip() + "\n"
 
@@ -282,34 +294,79 @@ def _list_columns() -> list[tuple[str, tuple[str, ...]]]:
 
 def _explanation_rows() -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = [
-        ("Invulsjabloon pilotdatapakket (wattelt_eval)", "Template for a pilot data package (wattelt_eval)"),
+        (
+            "Invulsjabloon pilotdatapakket (wattelt_eval)",
+            "Template for a pilot data package (wattelt_eval)",
+        ),
         ("", ""),
-        ("1. Vul per werkblad één rij per record in; laat de kopregel (rij 1) staan.",
-         "1. Fill in one row per record on each sheet; keep the header (row 1)."),
-        ("2. Codes kiest u uit de keuzelijst; Nederlandse woorden uit het datawoordenboek mogen ook.",
-         "2. Pick codes from the drop-down list; the Dutch words of the data dictionary are accepted too."),
-        ("3. Datums als 2025-03-14 of 14-03-2025; bedragen in euro; ja/nee-kolommen: ja of nee.",
-         "3. Dates like 2025-03-14 or 14-03-2025; amounts in euros; yes/no columns: ja or nee."),
-        ("4. Vul het werkblad 'study' in (instrument, prijspeiljaar, ...).",
-         "4. Fill in the 'study' sheet (instrument, price year, ...)."),
-        ("5. Controleer: wattelt-eval validate pilot.xlsx  (Engels: --lang en).",
-         "5. Check: wattelt-eval validate pilot.xlsx  (English: --lang en)."),
-        ("6. Nooit een BSN, naam, adres of geboortedatum invullen: gebruik pseudoniemen.",
-         "6. Never enter a BSN, name, address or birth date: use pseudonyms."),
-        ("Werkbladen 'uitleg' en 'lijsten' worden bij het inlezen overgeslagen.",
-         "The sheets 'uitleg' and 'lijsten' are skipped when the workbook is read."),
+        (
+            "1. Vul per werkblad één rij per record in; laat de kopregel (rij 1) staan.",
+            "1. Fill in one row per record on each sheet; keep the header (row 1).",
+        ),
+        (
+            "2. Codes kiest u uit de keuzelijst; Nederlandse woorden uit het datawoordenboek mogen ook.",
+            "2. Pick codes from the drop-down list; the Dutch words of the data dictionary are accepted too.",
+        ),
+        (
+            "3. Datums als 2025-03-14 of 14-03-2025; bedragen in euro; ja/nee-kolommen: ja of nee.",
+            "3. Dates like 2025-03-14 or 14-03-2025; amounts in euros; yes/no columns: ja or nee.",
+        ),
+        (
+            "4. Vul het werkblad 'study' in (instrument, prijspeiljaar, ...).",
+            "4. Fill in the 'study' sheet (instrument, price year, ...).",
+        ),
+        (
+            "5. Controleer: wattelt-eval validate pilot.xlsx  (Engels: --lang en).",
+            "5. Check: wattelt-eval validate pilot.xlsx  (English: --lang en).",
+        ),
+        (
+            "6. Nooit een BSN, naam, adres of geboortedatum invullen: gebruik pseudoniemen.",
+            "6. Never enter a BSN, name, address or birth date: use pseudonyms.",
+        ),
+        (
+            "Werkbladen 'uitleg' en 'lijsten' worden bij het inlezen overgeslagen.",
+            "The sheets 'uitleg' and 'lijsten' are skipped when the workbook is read.",
+        ),
         ("", ""),
-        ("tabel / table", "kolom / column", "type", "verplicht / required", "omschrijving", "description",
-         "toegestaan / allowed", "voorbeeld / example"),
+        (
+            "tabel / table",
+            "kolom / column",
+            "type",
+            "verplicht / required",
+            "omschrijving",
+            "description",
+            "toegestaan / allowed",
+            "voorbeeld / example",
+        ),
     ]
     for t in TABLES.values():
-        rows.append((t.name, "", "", "ja / yes" if t.required else "nee / no", t.description_nl,
-                     t.description_en, "", ""))
+        rows.append(
+            (
+                t.name,
+                "",
+                "",
+                "ja / yes" if t.required else "nee / no",
+                t.description_nl,
+                t.description_en,
+                "",
+                "",
+            )
+        )
         for c in t.columns:
             tnl, ten = _TYPE_LABELS[c.type]
             allowed = ", ".join(c.enum) if c.type == "enum" else _allowed(c)
-            rows.append((t.name, c.name, f"{tnl} / {ten}", "ja / yes" if c.required else "nee / no",
-                         c.description_nl, c.description_en, allowed, c.example))
+            rows.append(
+                (
+                    t.name,
+                    c.name,
+                    f"{tnl} / {ten}",
+                    "ja / yes" if c.required else "nee / no",
+                    c.description_nl,
+                    c.description_en,
+                    allowed,
+                    c.example,
+                )
+            )
     return rows
 
 

@@ -72,7 +72,11 @@ MAX_VALUE_CHARS = 60
 
 # rule -> (severity, Dutch text, English text). ``{value}`` is the cell value as written.
 RULES: dict[str, tuple[str, str, str]] = {
-    "missing_path": ("error", "deze map of dit bestand bestaat niet", "this folder or file does not exist"),
+    "missing_path": (
+        "error",
+        "deze map of dit bestand bestaat niet",
+        "this folder or file does not exist",
+    ),
     "not_a_package": (
         "error",
         "dit is geen datapakket",
@@ -101,11 +105,27 @@ RULES: dict[str, tuple[str, str, str]] = {
         "de studie-instellingen ontbreken; de standaardinstellingen worden gebruikt",
         "the study settings are missing; the defaults are used",
     ),
-    "study_unreadable": ("error", "de studie-instellingen kunnen niet gelezen worden", "the study settings cannot be read"),
-    "study_unknown_key": ("warning", "onbekende instelling '{value}' wordt genegeerd", "unknown setting '{value}' is ignored"),
+    "study_unreadable": (
+        "error",
+        "de studie-instellingen kunnen niet gelezen worden",
+        "the study settings cannot be read",
+    ),
+    "study_unknown_key": (
+        "warning",
+        "onbekende instelling '{value}' wordt genegeerd",
+        "unknown setting '{value}' is ignored",
+    ),
     "study_type": ("error", "'{value}' heeft het verkeerde type", "'{value}' has the wrong type"),
-    "study_value": ("error", "'{value}' is geen toegestane waarde", "'{value}' is not an allowed value"),
-    "unknown_instrument": ("error", "instrument '{value}' is onbekend", "instrument '{value}' is unknown"),
+    "study_value": (
+        "error",
+        "'{value}' is geen toegestane waarde",
+        "'{value}' is not an allowed value",
+    ),
+    "unknown_instrument": (
+        "error",
+        "instrument '{value}' is onbekend",
+        "instrument '{value}' is unknown",
+    ),
     "missing_column": ("error", "de verplichte kolom ontbreekt", "the required column is missing"),
     "duplicate_column": ("error", "deze kolom komt twee keer voor", "this column occurs twice"),
     "unknown_column": (
@@ -120,7 +140,11 @@ RULES: dict[str, tuple[str, str, str]] = {
         "'{value}' is dubbelzinnig (dag/maand of maand/dag?)",
         "'{value}' is ambiguous (day/month or month/day?)",
     ),
-    "impossible_date": ("error", "'{value}' is een datum die niet bestaat", "'{value}' is a date that does not exist"),
+    "impossible_date": (
+        "error",
+        "'{value}' is een datum die niet bestaat",
+        "'{value}' is a date that does not exist",
+    ),
     "invalid_number": ("error", "'{value}' is geen getal", "'{value}' is not a number"),
     "ambiguous_number": (
         "error",
@@ -129,9 +153,21 @@ RULES: dict[str, tuple[str, str, str]] = {
     ),
     "not_integer": ("error", "'{value}' is geen geheel getal", "'{value}' is not a whole number"),
     "invalid_bool": ("error", "'{value}' is geen ja/nee-waarde", "'{value}' is not a yes/no value"),
-    "invalid_enum": ("error", "'{value}' is geen toegestane waarde", "'{value}' is not an allowed value"),
-    "pattern": ("error", "'{value}' heeft niet de juiste vorm", "'{value}' does not have the right form"),
-    "out_of_range": ("error", "'{value}' ligt buiten het toegestane bereik", "'{value}' is outside the allowed range"),
+    "invalid_enum": (
+        "error",
+        "'{value}' is geen toegestane waarde",
+        "'{value}' is not an allowed value",
+    ),
+    "pattern": (
+        "error",
+        "'{value}' heeft niet de juiste vorm",
+        "'{value}' does not have the right form",
+    ),
+    "out_of_range": (
+        "error",
+        "'{value}' ligt buiten het toegestane bereik",
+        "'{value}' is outside the allowed range",
+    ),
     "bsn": (
         "error",
         "bevat een getal dat op een BSN lijkt (9 cijfers die de elfproef doorstaan); "
@@ -151,7 +187,11 @@ RULES: dict[str, tuple[str, str, str]] = {
         "duplicate score: same trajectory, measurement, domain and rater",
     ),
     "unknown_reference": ("error", "'{value}' bestaat niet", "'{value}' does not exist"),
-    "end_before_start": ("error", "de einddatum '{value}' ligt vóór de startdatum", "the end date '{value}' is before the start date"),
+    "end_before_start": (
+        "error",
+        "de einddatum '{value}' ligt vóór de startdatum",
+        "the end date '{value}' is before the start date",
+    ),
     "contact_outside_trajectory": (
         "error",
         "het contact op '{value}' valt buiten de looptijd van het traject",
@@ -172,8 +212,16 @@ RULES: dict[str, tuple[str, str, str]] = {
         "'{value}' hoort bij een ander traject",
         "'{value}' belongs to another trajectory",
     ),
-    "score_out_of_scale": ("error", "score '{value}' ligt buiten de schaal van het instrument", "score '{value}' is outside the instrument's scale"),
-    "unknown_domain": ("error", "'{value}' is geen leefgebied van het instrument", "'{value}' is not a domain of the instrument"),
+    "score_out_of_scale": (
+        "error",
+        "score '{value}' ligt buiten de schaal van het instrument",
+        "score '{value}' is outside the instrument's scale",
+    ),
+    "unknown_domain": (
+        "error",
+        "'{value}' is geen leefgebied van het instrument",
+        "'{value}' is not a domain of the instrument",
+    ),
     "instrument_mismatch": (
         "error",
         "instrument '{value}' is niet het instrument van de studie",
@@ -189,9 +237,21 @@ RULES: dict[str, tuple[str, str, str]] = {
         "er is een unit_price maar geen volume (en geen amount)",
         "there is a unit_price but no volume (and no amount)",
     ),
-    "no_contacts": ("warning", "traject '{value}' heeft geen contacten", "trajectory '{value}' has no contacts"),
-    "no_goals": ("warning", "traject '{value}' heeft geen doelen", "trajectory '{value}' has no goals"),
-    "no_scores": ("warning", "traject '{value}' heeft geen scores op leefgebieden", "trajectory '{value}' has no domain scores"),
+    "no_contacts": (
+        "warning",
+        "traject '{value}' heeft geen contacten",
+        "trajectory '{value}' has no contacts",
+    ),
+    "no_goals": (
+        "warning",
+        "traject '{value}' heeft geen doelen",
+        "trajectory '{value}' has no goals",
+    ),
+    "no_scores": (
+        "warning",
+        "traject '{value}' heeft geen scores op leefgebieden",
+        "trajectory '{value}' has no domain scores",
+    ),
 }
 
 _EXPECTED_LABEL = {"nl": "verwacht", "en": "expected"}
@@ -247,10 +307,22 @@ class _Problems:
         )
 
     def frame(self) -> pd.DataFrame:
-        cols = ["file", "row", "column", "value", "rule", "severity", "expected_nl",
-                "expected_en", "detail_nl", "detail_en"]
+        cols = [
+            "file",
+            "row",
+            "column",
+            "value",
+            "rule",
+            "severity",
+            "expected_nl",
+            "expected_en",
+            "detail_nl",
+            "detail_en",
+        ]
         if not self.parts:
-            return pd.DataFrame({c: pd.Series([], dtype="Int64" if c == "row" else object) for c in cols})
+            return pd.DataFrame(
+                {c: pd.Series([], dtype="Int64" if c == "row" else object) for c in cols}
+            )
         return pd.concat(self.parts, ignore_index=True)
 
 
@@ -287,8 +359,14 @@ def _render(internal: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     rl, cl, el = _ROW_LABEL[lang], _COLUMN_LABEL[lang], _EXPECTED_LABEL[lang]
     messages = []
     for f, r, c, v, rule, e, d in zip(
-        internal["file"], internal["row"], internal["column"], internal["value"],
-        internal["rule"], exp, det, strict=True,
+        internal["file"],
+        internal["row"],
+        internal["column"],
+        internal["value"],
+        internal["rule"],
+        exp,
+        det,
+        strict=True,
     ):
         loc = f
         if r is not pd.NA and r == r:
@@ -375,7 +453,11 @@ def _per_unique(s: pd.Series, fn: Any, as_string: bool = False) -> pd.Series:
     arrow ``take``, without a Python loop over rows).
     """
     codes, uniq = pd.factorize(s)
-    res = fn(pd.Series(np.asarray(uniq, dtype=object), dtype="string")) if len(uniq) else pd.Series([], dtype=object)
+    res = (
+        fn(pd.Series(np.asarray(uniq, dtype=object), dtype="string"))
+        if len(uniq)
+        else pd.Series([], dtype=object)
+    )
     arr = np.asarray(res.to_numpy(dtype=object, na_value=None), dtype=object)
     if as_string:
         taken = pa.array(arr, type=pa.string()).take(pa.array(codes, mask=codes < 0))
@@ -397,7 +479,9 @@ def _isin(s: pd.Series, values: Any) -> np.ndarray:
     codes, uniq = pd.factorize(s)
     if not len(uniq):
         return np.zeros(len(s), dtype=bool)
-    hit = pd.Index(np.asarray(uniq, dtype=object), dtype=object).isin(np.asarray(values, dtype=object))
+    hit = pd.Index(np.asarray(uniq, dtype=object), dtype=object).isin(
+        np.asarray(values, dtype=object)
+    )
     return (codes >= 0) & hit[np.maximum(codes, 0)]
 
 
@@ -473,10 +557,17 @@ def _parse_date_text(t: pd.Series) -> tuple[pd.Series, list[_Bad]]:
         in_years = matched & (y.fillna(0).to_numpy() >= 1900) & (y.fillna(0).to_numpy() <= 2100)
         # only rows with all three parts: pandas cannot coerce a frame mixing missing parts
         # and an impossible date (31-02-2025 next to 'x' used to raise)
-        dt = pd.Series(np.full(len(sub), np.datetime64("NaT"), dtype="datetime64[ns]"), index=sub.index)
+        dt = pd.Series(
+            np.full(len(sub), np.datetime64("NaT"), dtype="datetime64[ns]"), index=sub.index
+        )
         if in_years.any():
-            comp = pd.DataFrame({"year": y[in_years].astype("int64"), "month": mo[in_years].astype("int64"),
-                                 "day": d[in_years].astype("int64")})
+            comp = pd.DataFrame(
+                {
+                    "year": y[in_years].astype("int64"),
+                    "month": mo[in_years].astype("int64"),
+                    "day": d[in_years].astype("int64"),
+                }
+            )
             dt[in_years] = pd.to_datetime(comp, errors="coerce").astype("datetime64[ns]").to_numpy()
         vals = out.to_numpy(copy=True)
         vals[idx] = dt.to_numpy()
@@ -487,9 +578,20 @@ def _parse_date_text(t: pd.Series) -> tuple[pd.Series, list[_Bad]]:
         out_years = matched & ~in_years
         for mask_sub, rule, exp in (
             (no_match, "invalid_date", _DATE_EXPECTED),
-            (slash, "ambiguous_date", ("14-03-2025 (dag-maand-jaar) of 2025-03-14", "14-03-2025 (day-month-year) or 2025-03-14")),
+            (
+                slash,
+                "ambiguous_date",
+                (
+                    "14-03-2025 (dag-maand-jaar) of 2025-03-14",
+                    "14-03-2025 (day-month-year) or 2025-03-14",
+                ),
+            ),
             (impossible, "impossible_date", ("een datum die bestaat", "a date that exists")),
-            (out_years, "out_of_range", ("een datum tussen 1900 en 2100", "a date between 1900 and 2100")),
+            (
+                out_years,
+                "out_of_range",
+                ("een datum tussen 1900 en 2100", "a date between 1900 and 2100"),
+            ),
         ):
             if mask_sub.any():
                 full = np.zeros(n, dtype=bool)
@@ -500,8 +602,11 @@ def _parse_date_text(t: pd.Series) -> tuple[pd.Series, list[_Bad]]:
 
 def _arrow_strings(t: pd.Series) -> pa.Array:
     """A string Series as one pyarrow string array (nulls for missing)."""
-    a = pa.array(t.array) if hasattr(t.array, "__arrow_array__") else pa.array(
-        t.to_numpy(dtype=object, na_value=None), type=pa.string())
+    a = (
+        pa.array(t.array)
+        if hasattr(t.array, "__arrow_array__")
+        else pa.array(t.to_numpy(dtype=object, na_value=None), type=pa.string())
+    )
     if isinstance(a, pa.ChunkedArray):
         a = a.combine_chunks()
     return a.cast(pa.string()) if a.type != pa.string() else a
@@ -529,7 +634,9 @@ def parse_numbers(raw: pd.Series, decimal: str = ".") -> tuple[pd.Series, list[_
         clean = t.str.replace(r"[€\s\u00a0]", "", regex=True)
         arr = _arrow_strings(clean)
     try:  # fast path: arrow parses the whole column at C speed when every value is a plain number
-        vals = np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64").copy()
+        vals = np.asarray(
+            pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64"
+        ).copy()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         out = pd.to_numeric(clean, errors="coerce").astype("Float64").astype("float64")
         vals = out.to_numpy(copy=True)
@@ -541,7 +648,11 @@ def parse_numbers(raw: pd.Series, decimal: str = ".") -> tuple[pd.Series, list[_
     if rest.any():
         idx = np.flatnonzero(rest)
         sub = clean.iloc[idx]
-        dutch = sub.str.fullmatch(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+").fillna(False).to_numpy(dtype=bool)
+        dutch = (
+            sub.str.fullmatch(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
+            .fillna(False)
+            .to_numpy(dtype=bool)
+        )
         if decimal != ",":
             amb_c = sub.str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+").fillna(False).to_numpy(dtype=bool)
             dutch &= ~amb_c
@@ -549,10 +660,18 @@ def parse_numbers(raw: pd.Series, decimal: str = ".") -> tuple[pd.Series, list[_
         eng = sub.str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+\.\d+").fillna(False).to_numpy(dtype=bool)
         if dutch.any():
             conv = sub[dutch].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-            vals[idx[dutch]] = pd.to_numeric(conv, errors="coerce").astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+            vals[idx[dutch]] = (
+                pd.to_numeric(conv, errors="coerce")
+                .astype("Float64")
+                .to_numpy(dtype="float64", na_value=np.nan)
+            )
         if eng.any():
             conv = sub[eng].str.replace(",", "", regex=False)
-            vals[idx[eng]] = pd.to_numeric(conv, errors="coerce").astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+            vals[idx[eng]] = (
+                pd.to_numeric(conv, errors="coerce")
+                .astype("Float64")
+                .to_numpy(dtype="float64", na_value=np.nan)
+            )
     vals[amb] = np.nan
     bad = present & np.isnan(vals) & ~amb
     if bad.any():
@@ -583,8 +702,12 @@ def parse_ints(raw: pd.Series, decimal: str = ".") -> tuple[pd.Series, list[_Bad
     return vals.astype("Float64").astype("Int64"), bads
 
 
-_BOOL_MAP = {**{k: True for k in schema.BOOL_TRUE}, **{k: False for k in schema.BOOL_FALSE},
-             "1.0": True, "0.0": False}
+_BOOL_MAP = {
+    **{k: True for k in schema.BOOL_TRUE},
+    **{k: False for k in schema.BOOL_FALSE},
+    "1.0": True,
+    "0.0": False,
+}
 
 
 def parse_bools(raw: pd.Series) -> tuple[pd.Series, list[_Bad]]:
@@ -595,10 +718,23 @@ def parse_bools(raw: pd.Series) -> tuple[pd.Series, list[_Bad]]:
     mapped = _per_unique(t, lambda u: u.str.lower().map(_BOOL_MAP))
     present = t.notna().to_numpy()
     ok = mapped.notna().to_numpy()
-    out = pd.Series(pd.array(np.where(ok, mapped.to_numpy(dtype=object, na_value=None), None), dtype="boolean"),
-                    index=raw.index)
+    out = pd.Series(
+        pd.array(np.where(ok, mapped.to_numpy(dtype=object, na_value=None), None), dtype="boolean"),
+        index=raw.index,
+    )
     bad = present & ~ok
-    bads = [_Bad(bad, "invalid_bool", "ja of nee (ook: true/false, 1/0)", "yes or no (also: true/false, ja/nee, 1/0)")] if bad.any() else []
+    bads = (
+        [
+            _Bad(
+                bad,
+                "invalid_bool",
+                "ja of nee (ook: true/false, 1/0)",
+                "yes or no (also: true/false, ja/nee, 1/0)",
+            )
+        ]
+        if bad.any()
+        else []
+    )
     return out, bads
 
 
@@ -638,7 +774,10 @@ def _enum_expected(col: Column) -> tuple[str, str]:
             f"een code uit de lijst ({codes[0]} t/m {codes[-1]}); zie het datawoordenboek",
             f"a code from the list ({codes[0]} to {codes[-1]}); see the data dictionary",
         )
-    nl = ", ".join(f"{c} ({col.labels_nl[c]})" if c in col.labels_nl and col.labels_nl[c] != c else c for c in codes)
+    nl = ", ".join(
+        f"{c} ({col.labels_nl[c]})" if c in col.labels_nl and col.labels_nl[c] != c else c
+        for c in codes
+    )
     return nl, ", ".join(codes)
 
 
@@ -716,7 +855,11 @@ def parse_column(raw: pd.Series, col: Column, decimal: str = ".") -> tuple[pd.Se
         out, bads = parse_strings(raw, col)
     if col.min is not None or col.max is not None:
         if col.type in ("int", "float"):
-            arr = out.astype("float64").to_numpy(na_value=np.nan) if col.type == "int" else out.to_numpy()
+            arr = (
+                out.astype("float64").to_numpy(na_value=np.nan)
+                if col.type == "int"
+                else out.to_numpy()
+            )
             low = col.min if col.min is not None else -np.inf
             high = col.max if col.max is not None else np.inf
             outside = ~np.isnan(arr) & ((arr < low) | (arr > high))
@@ -726,7 +869,10 @@ def parse_column(raw: pd.Series, col: Column, decimal: str = ".") -> tuple[pd.Se
                 elif col.min is None:
                     exp = (f"≤ {_fmt_num(high)}", f"≤ {_fmt_num(high)}")
                 else:
-                    exp = (f"tussen {_fmt_num(low)} en {_fmt_num(high)}", f"between {_fmt_num(low)} and {_fmt_num(high)}")
+                    exp = (
+                        f"tussen {_fmt_num(low)} en {_fmt_num(high)}",
+                        f"between {_fmt_num(low)} and {_fmt_num(high)}",
+                    )
                 bads.append(_Bad(outside, "out_of_range", *exp))
                 out = out.mask(outside)
     return out, bads
@@ -768,13 +914,19 @@ def _bsn_mask(raw: pd.Series, candidates: np.ndarray | None = None) -> np.ndarra
         return _bsn_numeric(raw.to_numpy(dtype="float64", na_value=np.nan))
     out = np.zeros(n, dtype=bool)
     if raw.dtype == object:  # Excel: native numbers too
-        isnum = raw.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).to_numpy(dtype=bool)
+        isnum = raw.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).to_numpy(
+            dtype=bool
+        )
         if isnum.any():
             out[isnum] = _bsn_numeric(raw[isnum].astype("float64").to_numpy())
     t = _text(raw)
     arr = _arrow_strings(t)
-    cand = np.asarray(pc.fill_null(pc.greater_equal(pc.utf8_length(arr), 9), False)
-                      .to_numpy(zero_copy_only=False), dtype=bool)
+    cand = np.asarray(
+        pc.fill_null(pc.greater_equal(pc.utf8_length(arr), 9), False).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=bool,
+    )
     if candidates is not None:
         cand &= candidates
     if not cand.any():
@@ -784,13 +936,15 @@ def _bsn_mask(raw: pd.Series, candidates: np.ndarray | None = None) -> np.ndarra
     # runs it): only values holding nine digits, or 3-3-3 / 4-2-3 groups, can hold a BSN;
     # scan_bsn decides, once per distinct value
     sub = arr.take(pa.array(sel)) if len(sel) < len(arr) else arr
-    maybe = np.asarray(pc.match_substring_regex(sub, _BSN_PREFILTER).to_numpy(zero_copy_only=False),
-                       dtype=bool)
+    maybe = np.asarray(
+        pc.match_substring_regex(sub, _BSN_PREFILTER).to_numpy(zero_copy_only=False), dtype=bool
+    )
     if not maybe.any():
         return out
     sel = sel[maybe]
-    codes, uniq = pd.factorize(np.asarray(sub.filter(pa.array(maybe)).to_numpy(zero_copy_only=False),
-                                          dtype=object))
+    codes, uniq = pd.factorize(
+        np.asarray(sub.filter(pa.array(maybe)).to_numpy(zero_copy_only=False), dtype=object)
+    )
     uniq_s = pd.Series(np.asarray(uniq, dtype=object), dtype="string")
     hit_u = np.zeros(len(uniq), dtype=bool)
     hits = scan_bsn(pd.DataFrame({"v": uniq_s}))
@@ -821,8 +975,17 @@ def _study_checks(raw: RawPackage, P: _Problems) -> tuple[StudySettings, Instrum
     src = raw.study_source
     if raw.study is None:
         if raw.kind != "missing":
-            P.add("missing_study", src, None, "", "",
-                  ("study.toml, of een werkblad 'study' in de werkmap", "study.toml, or a sheet 'study' in the workbook"))
+            P.add(
+                "missing_study",
+                src,
+                None,
+                "",
+                "",
+                (
+                    "study.toml, of een werkblad 'study' in de werkmap",
+                    "study.toml, or a sheet 'study' in the workbook",
+                ),
+            )
         d: dict[str, Any] = {}
     else:
         d = raw.study
@@ -836,25 +999,58 @@ def _study_checks(raw: RawPackage, P: _Problems) -> tuple[StudySettings, Instrum
             dotted = f"{section}.{key}"
             f = known.get(dotted)
             if f is None:
-                if section == "rates" and isinstance(value, (int, float)) and not isinstance(value, bool):
+                if (
+                    section == "rates"
+                    and isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                ):
                     clean.setdefault(section, {})[key] = value
                     continue
                 sugg = difflib.get_close_matches(dotted, list(known), n=1, cutoff=0.6)
-                P.add("study_unknown_key", src, None, dotted, dotted, ("", ""),
-                      (_DID_YOU_MEAN["nl"].format(sugg[0]), _DID_YOU_MEAN["en"].format(sugg[0])) if sugg else ("", ""))
+                P.add(
+                    "study_unknown_key",
+                    src,
+                    None,
+                    dotted,
+                    dotted,
+                    ("", ""),
+                    (_DID_YOU_MEAN["nl"].format(sugg[0]), _DID_YOU_MEAN["en"].format(sugg[0]))
+                    if sugg
+                    else ("", ""),
+                )
                 continue
             ok, value = _study_value_ok(f.type, value)
             if not ok:
-                types = {"str": ("tekst", "text"), "int": ("een geheel getal", "a whole number"),
-                         "float": ("een getal", "a number"), "list[str]": ("een lijst met kolomnamen", "a list of column names")}
+                types = {
+                    "str": ("tekst", "text"),
+                    "int": ("een geheel getal", "a whole number"),
+                    "float": ("een getal", "a number"),
+                    "list[str]": ("een lijst met kolomnamen", "a list of column names"),
+                }
                 P.add("study_type", src, None, dotted, value, types.get(f.type, (f.type, f.type)))
                 continue
-            allowed = {"study.language": ("nl", "en"), "disclosure.rule": ("min10", "cbs")}.get(dotted)
+            allowed = {"study.language": ("nl", "en"), "disclosure.rule": ("min10", "cbs")}.get(
+                dotted
+            )
             if allowed and value not in allowed:
-                P.add("study_value", src, None, dotted, value, (" of ".join(allowed), " or ".join(allowed)))
+                P.add(
+                    "study_value",
+                    src,
+                    None,
+                    dotted,
+                    value,
+                    (" of ".join(allowed), " or ".join(allowed)),
+                )
                 continue
             if dotted in ("study.cost_window_days", "disclosure.threshold") and value <= 0:
-                P.add("study_value", src, None, dotted, value, ("een getal groter dan 0", "a number above 0"))
+                P.add(
+                    "study_value",
+                    src,
+                    None,
+                    dotted,
+                    value,
+                    ("een getal groter dan 0", "a number above 0"),
+                )
                 continue
             clean.setdefault(section, {})[key] = value
     settings = StudySettings.from_dict(clean)
@@ -865,10 +1061,18 @@ def _study_checks(raw: RawPackage, P: _Problems) -> tuple[StudySettings, Instrum
         )
     except Exception as exc:  # noqa: BLE001 - reported as a problem
         instrument = None
-        P.add("unknown_instrument", src, None, "study.instrument", settings.instrument,
-              (f"een van {', '.join(BUILTIN)}, of het pad naar een instrumentbestand (TOML)",
-               f"one of {', '.join(BUILTIN)}, or the path to an instrument file (TOML)"),
-              (str(exc), str(exc)))
+        P.add(
+            "unknown_instrument",
+            src,
+            None,
+            "study.instrument",
+            settings.instrument,
+            (
+                f"een van {', '.join(BUILTIN)}, of het pad naar een instrumentbestand (TOML)",
+                f"one of {', '.join(BUILTIN)}, or the path to an instrument file (TOML)",
+            ),
+            (str(exc), str(exc)),
+        )
     return settings, instrument
 
 
@@ -908,23 +1112,49 @@ def _column_checks(
     f = rt.source
     df = rt.frame
     for dup in rt.duplicate_columns:
-        P.add("duplicate_column", f, 1, dup, rt.header.get(dup, dup),
-              ("elke kolomnaam één keer", "each column name once"))
+        P.add(
+            "duplicate_column",
+            f,
+            1,
+            dup,
+            rt.header.get(dup, dup),
+            ("elke kolomnaam één keer", "each column name once"),
+        )
     names = set(table.column_names)
     unknown = [c for c in df.columns if c not in names and c not in extra_allowed]
     missing = [c.name for c in table.columns if c.required and c.name not in df.columns]
     for c in unknown:
-        sugg = difflib.get_close_matches(c, [m for m in table.column_names if m not in df.columns], n=1, cutoff=0.6)
-        P.add("unknown_column", f, 1, c, rt.header.get(c, c),
-              (", ".join(table.column_names), ", ".join(table.column_names)),
-              (_DID_YOU_MEAN["nl"].format(sugg[0]), _DID_YOU_MEAN["en"].format(sugg[0])) if sugg else ("", ""))
+        sugg = difflib.get_close_matches(
+            c, [m for m in table.column_names if m not in df.columns], n=1, cutoff=0.6
+        )
+        P.add(
+            "unknown_column",
+            f,
+            1,
+            c,
+            rt.header.get(c, c),
+            (", ".join(table.column_names), ", ".join(table.column_names)),
+            (_DID_YOU_MEAN["nl"].format(sugg[0]), _DID_YOU_MEAN["en"].format(sugg[0]))
+            if sugg
+            else ("", ""),
+        )
     for c in missing:
         sugg = difflib.get_close_matches(c, unknown, n=1, cutoff=0.6)
         detail = ("", "")
         if sugg:
-            detail = (f"Kolom '{sugg[0]}' lijkt erop: hernoem die naar '{c}'.",
-                      f"Column '{sugg[0]}' looks like it: rename it to '{c}'.")
-        P.add("missing_column", f, 1, c, "", (f"een kolom met de naam {c}", f"a column named {c}"), detail)
+            detail = (
+                f"Kolom '{sugg[0]}' lijkt erop: hernoem die naar '{c}'.",
+                f"Column '{sugg[0]}' looks like it: rename it to '{c}'.",
+            )
+        P.add(
+            "missing_column",
+            f,
+            1,
+            c,
+            "",
+            (f"een kolom met de naam {c}", f"a column named {c}"),
+            detail,
+        )
     parsed = pd.DataFrame(index=df.index)
     present: set[str] = set()
     bad_masks: dict[str, np.ndarray] = {}
@@ -942,16 +1172,35 @@ def _column_checks(
         for b in bads:
             if shown is None:
                 shown = _text(raw).to_numpy(dtype=object, na_value="")
-            P.add(b.rule, f, rows[b.mask], col.name, shown[b.mask],
-                  (b.expected_nl, b.expected_en), (b.detail_nl, b.detail_en))
+            P.add(
+                b.rule,
+                f,
+                rows[b.mask],
+                col.name,
+                shown[b.mask],
+                (b.expected_nl, b.expected_en),
+                (b.detail_nl, b.detail_en),
+            )
             any_bad |= b.mask
         bad_masks[col.name] = any_bad
         if col.required:
             empty = raw.isna().to_numpy()
             if empty.any():
-                P.add("missing_value", f, rows[empty], col.name, "",
-                      (f"een waarde (verplicht), zoals {col.example}" if col.example else "een waarde (verplicht)",
-                       f"a value (required), like {col.example}" if col.example else "a value (required)"))
+                P.add(
+                    "missing_value",
+                    f,
+                    rows[empty],
+                    col.name,
+                    "",
+                    (
+                        f"een waarde (verplicht), zoals {col.example}"
+                        if col.example
+                        else "een waarde (verplicht)",
+                        f"a value (required), like {col.example}"
+                        if col.example
+                        else "a value (required)",
+                    ),
+                )
     extras = [c for c in df.columns if c not in names]
     for c in extras:
         parsed[c] = df[c]
@@ -959,10 +1208,18 @@ def _column_checks(
 
 
 def _add_bsn(P: _Problems, source: str, rows: np.ndarray, column: str) -> None:
-    P.add("bsn", source, rows, column, MASK,
-          ("een pseudoniem in plaats van een BSN", "a pseudonym instead of a BSN"),
-          ("Verwijder het nummer of vervang het door een pseudoniem (wattelt-eval pseudonymise).",
-           "Remove the number or replace it with a pseudonym (wattelt-eval pseudonymise)."))
+    P.add(
+        "bsn",
+        source,
+        rows,
+        column,
+        MASK,
+        ("een pseudoniem in plaats van een BSN", "a pseudonym instead of a BSN"),
+        (
+            "Verwijder het nummer of vervang het door een pseudoniem (wattelt-eval pseudonymise).",
+            "Remove the number or replace it with a pseudonym (wattelt-eval pseudonymise).",
+        ),
+    )
 
 
 _CONTACT_KIND = {
@@ -989,8 +1246,11 @@ def _bsn_checks(
             # a valid date/yes-no/code cannot hold a BSN; a valid number only as an
             # integral 8-9 digit value (the digits after a decimal point are no BSN)
             if col.type in ("int", "float") and parsed is not None and c in parsed.columns:
-                numeric = _bsn_numeric(pd.to_numeric(parsed[c], errors="coerce")
-                                       .to_numpy(dtype="float64", na_value=np.nan))
+                numeric = _bsn_numeric(
+                    pd.to_numeric(parsed[c], errors="coerce").to_numpy(
+                        dtype="float64", na_value=np.nan
+                    )
+                )
             cand = bad_masks.get(c)
             if cand is None or not cand.any():
                 if numeric is not None and numeric.any():
@@ -1005,10 +1265,18 @@ def _bsn_checks(
     # (the kind is shown, never the matched text)
     free = [c for c in df.columns if c in table.column_names and table.column(c).free_text]
     for pos, c, kind in _contact_hits(df, free):
-        P.add("contact_details", rt.source, rows[pos], c, _CONTACT_KIND[kind],
-              ("tekst zonder e-mailadres, telefoonnummer of postcode met huisnummer",
-               "text without e-mail address, phone number or postcode with house number"),
-              ("Verwijder het gegeven uit de tekst.", "Remove it from the text."))
+        P.add(
+            "contact_details",
+            rt.source,
+            rows[pos],
+            c,
+            _CONTACT_KIND[kind],
+            (
+                "tekst zonder e-mailadres, telefoonnummer of postcode met huisnummer",
+                "text without e-mail address, phone number or postcode with house number",
+            ),
+            ("Verwijder het gegeven uit de tekst.", "Remove it from the text."),
+        )
 
 
 #: A necessary condition for every pattern of :data:`wattelt_eval.bsn.CONTACT_PATTERNS`
@@ -1028,8 +1296,12 @@ def _contact_hits(df: pd.DataFrame, columns: list[str]) -> list[tuple[int, str, 
     kinds = ("email", "phone", "postcode_house_number")
     for c in columns:
         s = df[c]
-        if (pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
-                or pd.api.types.is_timedelta64_dtype(s) or pd.api.types.is_numeric_dtype(s)):
+        if (
+            pd.api.types.is_bool_dtype(s)
+            or pd.api.types.is_datetime64_any_dtype(s)
+            or pd.api.types.is_timedelta64_dtype(s)
+            or pd.api.types.is_numeric_dtype(s)
+        ):
             continue  # as scan_contact_details: nothing to scan
         codes, uniq = pd.factorize(s.astype("string"))
         if not len(uniq):
@@ -1114,11 +1386,21 @@ def _cross_checks(
                 s = t[col.name]
                 dup = (s.duplicated(keep="first") & s.notna()).to_numpy(dtype=bool)
                 if dup.any():
-                    first = s[dup].map(_first_map(s)).astype("Int64").astype(str).to_numpy(dtype=object)
-                    P.add("duplicate_id", sources[name], _rows(t, dup), col.name, s[dup].to_numpy(dtype=object),
-                          ("een unieke waarde", "a unique value"),
-                          (np.array([f"Eerder in rij {r}." for r in first], dtype=object),
-                           np.array([f"Already in row {r}." for r in first], dtype=object)))
+                    first = (
+                        s[dup].map(_first_map(s)).astype("Int64").astype(str).to_numpy(dtype=object)
+                    )
+                    P.add(
+                        "duplicate_id",
+                        sources[name],
+                        _rows(t, dup),
+                        col.name,
+                        s[dup].to_numpy(dtype=object),
+                        ("een unieke waarde", "a unique value"),
+                        (
+                            np.array([f"Eerder in rij {r}." for r in first], dtype=object),
+                            np.array([f"Already in row {r}." for r in first], dtype=object),
+                        ),
+                    )
         key = TABLES[name].unique_together
         if key and has(name, *key):
             sub = t[list(key)]
@@ -1126,18 +1408,40 @@ def _cross_checks(
             dup = _duplicated_rows(sub) & complete.to_numpy(dtype=bool)
             if dup.any():
                 first_rows = (
-                    sub[complete].reset_index().groupby(list(key), dropna=True, sort=False)["row"].transform("min")
+                    sub[complete]
+                    .reset_index()
+                    .groupby(list(key), dropna=True, sort=False)["row"]
+                    .transform("min")
                 )
                 first_rows.index = sub[complete].index
-                fr = first_rows.reindex(sub.index)[dup].astype("Int64").astype(str).to_numpy(dtype=object)
-                P.add("duplicate_key", sources[name], _rows(t, dup), key[-2], t[key[-2]][dup].to_numpy(dtype=object),
-                      ("één score per traject, meting, leefgebied en beoordelaar",
-                       "one score per trajectory, measurement, domain and rater"),
-                      (np.array([f"Zelfde als rij {r}." for r in fr], dtype=object),
-                       np.array([f"Same as row {r}." for r in fr], dtype=object)))
+                fr = (
+                    first_rows.reindex(sub.index)[dup]
+                    .astype("Int64")
+                    .astype(str)
+                    .to_numpy(dtype=object)
+                )
+                P.add(
+                    "duplicate_key",
+                    sources[name],
+                    _rows(t, dup),
+                    key[-2],
+                    t[key[-2]][dup].to_numpy(dtype=object),
+                    (
+                        "één score per traject, meting, leefgebied en beoordelaar",
+                        "one score per trajectory, measurement, domain and rater",
+                    ),
+                    (
+                        np.array([f"Zelfde als rij {r}." for r in fr], dtype=object),
+                        np.array([f"Same as row {r}." for r in fr], dtype=object),
+                    ),
+                )
 
     # ---- references to trajectories
-    traj_ids = pd.Index(T["trajectories"]["trajectory_id"].dropna().unique()) if has("trajectories", "trajectory_id") else None
+    traj_ids = (
+        pd.Index(T["trajectories"]["trajectory_id"].dropna().unique())
+        if has("trajectories", "trajectory_id")
+        else None
+    )
     if traj_ids is not None:
         for name, t in T.items():
             if name == "trajectories" or "trajectory_id" not in present[name]:
@@ -1145,9 +1449,17 @@ def _cross_checks(
             s = t["trajectory_id"]
             unknown = s.notna().to_numpy(dtype=bool) & ~_isin(s, traj_ids)
             if unknown.any():
-                P.add("unknown_reference", sources[name], _rows(t, unknown), "trajectory_id",
-                      s[unknown].to_numpy(dtype=object),
-                      (f"een trajectory_id uit {sources['trajectories']}", f"a trajectory_id from {sources['trajectories']}"))
+                P.add(
+                    "unknown_reference",
+                    sources[name],
+                    _rows(t, unknown),
+                    "trajectory_id",
+                    s[unknown].to_numpy(dtype=object),
+                    (
+                        f"een trajectory_id uit {sources['trajectories']}",
+                        f"a trajectory_id from {sources['trajectories']}",
+                    ),
+                )
 
     # ---- end before start
     for name in ("trajectories", "provisions"):
@@ -1156,13 +1468,24 @@ def _cross_checks(
             bad = (t["end_date"] < t["start_date"]).fillna(False).to_numpy(dtype=bool)
             if bad.any():
                 starts = t["start_date"][bad].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-                P.add("end_before_start", sources[name], _rows(t, bad), "end_date",
-                      t["end_date"][bad].dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
-                      (np.array([f"op of na de startdatum {s}" for s in starts], dtype=object),
-                       np.array([f"on or after the start date {s}" for s in starts], dtype=object)))
+                P.add(
+                    "end_before_start",
+                    sources[name],
+                    _rows(t, bad),
+                    "end_date",
+                    t["end_date"][bad].dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+                    (
+                        np.array([f"op of na de startdatum {s}" for s in starts], dtype=object),
+                        np.array([f"on or after the start date {s}" for s in starts], dtype=object),
+                    ),
+                )
 
     # ---- contacts inside their trajectory
-    if traj_ids is not None and has("contacts", "trajectory_id", "date") and has("trajectories", "start_date"):
+    if (
+        traj_ids is not None
+        and has("contacts", "trajectory_id", "date")
+        and has("trajectories", "start_date")
+    ):
         tr = T["trajectories"]
         tr = tr[~tr["trajectory_id"].duplicated(keep="first") & tr["trajectory_id"].notna()]
         tr = tr.set_index("trajectory_id")
@@ -1179,11 +1502,22 @@ def _cross_checks(
         if bad.any():
             s_txt = start[bad].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
             e_txt = end[bad].dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
-            nl = [f"een datum vanaf {a}" + (f" tot en met {b}" if b else "") for a, b in zip(s_txt, e_txt, strict=True)]
-            en = [f"a date from {a}" + (f" up to {b}" if b else "") for a, b in zip(s_txt, e_txt, strict=True)]
-            P.add("contact_outside_trajectory", sources["contacts"], _rows(c, bad), "date",
-                  d[bad].dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
-                  (np.array(nl, dtype=object), np.array(en, dtype=object)))
+            nl = [
+                f"een datum vanaf {a}" + (f" tot en met {b}" if b else "")
+                for a, b in zip(s_txt, e_txt, strict=True)
+            ]
+            en = [
+                f"a date from {a}" + (f" up to {b}" if b else "")
+                for a, b in zip(s_txt, e_txt, strict=True)
+            ]
+            P.add(
+                "contact_outside_trajectory",
+                sources["contacts"],
+                _rows(c, bad),
+                "date",
+                d[bad].dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+                (np.array(nl, dtype=object), np.array(en, dtype=object)),
+            )
 
     # ---- goals: derived_from
     if has("goals", "goal_id", "derived_from"):
@@ -1199,35 +1533,68 @@ def _cross_checks(
             if has(name, "domain"):
                 t = T[name]
                 s = t["domain"]
-                mapped = _per_unique(s, lambda u, lk=lookup: _norm_series(u).map(lk), as_string=True)
+                mapped = _per_unique(
+                    s, lambda u, lk=lookup: _norm_series(u).map(lk), as_string=True
+                )
                 bad = (s.notna() & mapped.isna()).to_numpy(dtype=bool)
                 t["domain"] = mapped.astype("string")
                 if bad.any():
                     nl, en = _suggest(s[bad], instrument.domain_codes)
                     codes = ", ".join(instrument.domain_codes)
-                    P.add("unknown_domain", sources[name], _rows(t, bad), "domain", s[bad].to_numpy(dtype=object),
-                          (f"een code van {instrument.code}: {codes}", f"a code of {instrument.code}: {codes}"),
-                          (nl, en))
+                    P.add(
+                        "unknown_domain",
+                        sources[name],
+                        _rows(t, bad),
+                        "domain",
+                        s[bad].to_numpy(dtype=object),
+                        (
+                            f"een code van {instrument.code}: {codes}",
+                            f"a code of {instrument.code}: {codes}",
+                        ),
+                        (nl, en),
+                    )
         if has("domain_scores", "score"):
             t = T["domain_scores"]
             sc = t["score"].to_numpy(dtype="float64", na_value=np.nan)
             bad = ~np.isnan(sc) & ((sc < instrument.scale_min) | (sc > instrument.scale_max))
             if bad.any():
                 rng = f"{_fmt_num(instrument.scale_min)}–{_fmt_num(instrument.scale_max)}"
-                P.add("score_out_of_scale", sources["domain_scores"], _rows(t, bad), "score",
-                      t["score"][bad].map(_fmt_num).to_numpy(dtype=object),
-                      (f"een score van {rng} ({instrument.code})", f"a score from {rng} ({instrument.code})"))
+                P.add(
+                    "score_out_of_scale",
+                    sources["domain_scores"],
+                    _rows(t, bad),
+                    "score",
+                    t["score"][bad].map(_fmt_num).to_numpy(dtype=object),
+                    (
+                        f"een score van {rng} ({instrument.code})",
+                        f"a score from {rng} ({instrument.code})",
+                    ),
+                )
         if has("domain_scores", "instrument"):
             t = T["domain_scores"]
             s = t["instrument"]
-            codes, uniq = pd.factorize(s)  # one instrument code in millions of rows: compare it once
+            codes, uniq = pd.factorize(
+                s
+            )  # one instrument code in millions of rows: compare it once
             u = pd.Series(np.asarray(uniq, dtype=object), dtype="string")
             u_bad = (u.str.strip().str.lower() != instrument.code.lower()).to_numpy(dtype=bool)
-            bad = (codes >= 0) & u_bad[np.maximum(codes, 0)] if len(u) else np.zeros(len(s), dtype=bool)
+            bad = (
+                (codes >= 0) & u_bad[np.maximum(codes, 0)]
+                if len(u)
+                else np.zeros(len(s), dtype=bool)
+            )
             if bad.any():
-                P.add("instrument_mismatch", sources["domain_scores"], _rows(t, bad), "instrument",
-                      s[bad].to_numpy(dtype=object),
-                      (f"{instrument.code} (uit de studie-instellingen) of leeg", f"{instrument.code} (from the study settings) or empty"))
+                P.add(
+                    "instrument_mismatch",
+                    sources["domain_scores"],
+                    _rows(t, bad),
+                    "instrument",
+                    s[bad].to_numpy(dtype=object),
+                    (
+                        f"{instrument.code} (uit de studie-instellingen) of leeg",
+                        f"{instrument.code} (from the study settings) or empty",
+                    ),
+                )
 
     # ---- provisions: a price or an amount
     if "provisions" in T:
@@ -1244,28 +1611,64 @@ def _cross_checks(
         neither = (amount & price & ok_rows).to_numpy(dtype=bool) & ~invalid
         if "amount" in present["provisions"] or "unit_price" in present["provisions"]:
             if neither.any():
-                P.add("no_price_or_amount", f, _rows(t, neither), "amount", "",
-                      ("een bedrag (amount), of volume en unit_price", "an amount, or volume and unit_price"))
+                P.add(
+                    "no_price_or_amount",
+                    f,
+                    _rows(t, neither),
+                    "amount",
+                    "",
+                    (
+                        "een bedrag (amount), of volume en unit_price",
+                        "an amount, or volume and unit_price",
+                    ),
+                )
             novol = (amount & ~price & vol).to_numpy(dtype=bool) & ~invalid
             if novol.any():
-                P.add("missing_volume", f, _rows(t, novol), "volume", "",
-                      ("een volume bij de unit_price", "a volume with the unit_price"))
+                P.add(
+                    "missing_volume",
+                    f,
+                    _rows(t, novol),
+                    "volume",
+                    "",
+                    ("een volume bij de unit_price", "a volume with the unit_price"),
+                )
         elif len(t):
-            P.add("missing_column", f, 1, "amount", "",
-                  ("een kolom amount, of de kolommen volume en unit_price", "a column amount, or the columns volume and unit_price"))
+            P.add(
+                "missing_column",
+                f,
+                1,
+                "amount",
+                "",
+                (
+                    "een kolom amount, of de kolommen volume en unit_price",
+                    "a column amount, or the columns volume and unit_price",
+                ),
+            )
 
     # ---- warnings per trajectory
     if traj_ids is not None:
         tr = T["trajectories"]
         ids = tr["trajectory_id"]
-        for name, rule in (("contacts", "no_contacts"), ("goals", "no_goals"), ("domain_scores", "no_scores")):
+        for name, rule in (
+            ("contacts", "no_contacts"),
+            ("goals", "no_goals"),
+            ("domain_scores", "no_scores"),
+        ):
             if name not in T or "trajectory_id" not in present[name]:
                 continue
-            without = ids.notna().to_numpy(dtype=bool) & ~_isin(ids, pd.unique(T[name]["trajectory_id"].dropna()))
+            without = ids.notna().to_numpy(dtype=bool) & ~_isin(
+                ids, pd.unique(T[name]["trajectory_id"].dropna())
+            )
             if without.any():
-                P.add(rule, sources["trajectories"], _rows(tr, without), "trajectory_id",
-                      ids[without].to_numpy(dtype=object), ("", ""),
-                      (f"Geen rijen in {sources[name]}.", f"No rows in {sources[name]}."))
+                P.add(
+                    rule,
+                    sources["trajectories"],
+                    _rows(tr, without),
+                    "trajectory_id",
+                    ids[without].to_numpy(dtype=object),
+                    ("", ""),
+                    (f"Geen rijen in {sources[name]}.", f"No rows in {sources[name]}."),
+                )
 
 
 def _derived_from_checks(g: pd.DataFrame, present: set[str], source: str, P: _Problems) -> None:
@@ -1277,16 +1680,28 @@ def _derived_from_checks(g: pd.DataFrame, present: set[str], source: str, P: _Pr
     has_parent = parent.notna().to_numpy(dtype=bool)
     if isinstance(parent.dtype, pd.StringDtype) and isinstance(ids.dtype, pd.StringDtype):
         # pyarrow's hash lookup: position of each parent among the first goal_ids, -1 if absent
-        found = pc.index_in(_arrow_strings(parent), value_set=pa.array(ids_obj[firsts], type=pa.string()))
+        found = pc.index_in(
+            _arrow_strings(parent), value_set=pa.array(ids_obj[firsts], type=pa.string())
+        )
         where = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     else:
-        where = pd.Index(ids_obj[firsts], dtype=object).get_indexer(parent.to_numpy(dtype=object, na_value=None))
+        where = pd.Index(ids_obj[firsts], dtype=object).get_indexer(
+            parent.to_numpy(dtype=object, na_value=None)
+        )
     known = (where >= 0) & has_parent
     unknown = has_parent & ~known
     if unknown.any():
-        P.add("unknown_reference", source, _rows(g, unknown), "derived_from", parent[unknown].to_numpy(dtype=object),
-              ("een goal_id uit dezelfde tabel, of leeg voor een nieuw doel",
-               "a goal_id from the same table, or empty for a new goal"))
+        P.add(
+            "unknown_reference",
+            source,
+            _rows(g, unknown),
+            "derived_from",
+            parent[unknown].to_numpy(dtype=object),
+            (
+                "een goal_id uit dezelfde tabel, of leeg voor een nieuw doel",
+                "a goal_id from the same table, or empty for a new goal",
+            ),
+        )
     ppos = np.full(len(g), -1, dtype=np.int64)
     if known.any():
         ppos[known] = first_pos[where[known]]
@@ -1295,11 +1710,20 @@ def _derived_from_checks(g: pd.DataFrame, present: set[str], source: str, P: _Pr
         tid = g["trajectory_id"].to_numpy(dtype=object, na_value=None)
         sel = np.flatnonzero(ppos >= 0)
         other = np.zeros(len(g), dtype=bool)
-        other[sel] = pd.Series(tid[sel]).ne(pd.Series(tid[ppos[sel]])).to_numpy() & pd.notna(tid[sel]) & pd.notna(tid[ppos[sel]])
+        other[sel] = (
+            pd.Series(tid[sel]).ne(pd.Series(tid[ppos[sel]])).to_numpy()
+            & pd.notna(tid[sel])
+            & pd.notna(tid[ppos[sel]])
+        )
         if other.any():
-            P.add("derived_from_other_trajectory", source, _rows(g, other), "derived_from",
-                  parent[other].to_numpy(dtype=object),
-                  ("een doel uit hetzelfde traject", "a goal of the same trajectory"))
+            P.add(
+                "derived_from_other_trajectory",
+                source,
+                _rows(g, other),
+                "derived_from",
+                parent[other].to_numpy(dtype=object),
+                ("een doel uit hetzelfde traject", "a goal of the same trajectory"),
+            )
             ppos[other] = -1
     # later stage
     if "stage" in present:
@@ -1308,10 +1732,17 @@ def _derived_from_checks(g: pd.DataFrame, present: set[str], source: str, P: _Pr
         later = np.zeros(len(g), dtype=bool)
         later[sel] = order[ppos[sel]] > order[sel]
         if later.any():
-            P.add("derived_from_later_stage", source, _rows(g, later), "derived_from",
-                  parent[later].to_numpy(dtype=object),
-                  ("een doel uit dezelfde of een eerdere fase (intake < plan < specialist_plan < review < final)",
-                   "a goal of the same or an earlier stage (intake < plan < specialist_plan < review < final)"))
+            P.add(
+                "derived_from_later_stage",
+                source,
+                _rows(g, later),
+                "derived_from",
+                parent[later].to_numpy(dtype=object),
+                (
+                    "een doel uit dezelfde of een eerdere fase (intake < plan < specialist_plan < review < final)",
+                    "a goal of the same or an earlier stage (intake < plan < specialist_plan < review < final)",
+                ),
+            )
             ppos[later] = -1
     # cycles: pointer doubling; after >= n steps a node still pointing somewhere reaches a cycle,
     # and the nodes reached that way are exactly the nodes on cycles.
@@ -1328,8 +1759,17 @@ def _derived_from_checks(g: pd.DataFrame, present: set[str], source: str, P: _Pr
         on_cycle[reach[reach < n]] = True
         cyc = on_cycle[:n]
         if cyc.any():
-            P.add("derived_from_cycle", source, _rows(g, cyc), "derived_from", parent[cyc].to_numpy(dtype=object),
-                  ("een eerder doel (of leeg voor een nieuw doel)", "an earlier goal (or empty for a new goal)"))
+            P.add(
+                "derived_from_cycle",
+                source,
+                _rows(g, cyc),
+                "derived_from",
+                parent[cyc].to_numpy(dtype=object),
+                (
+                    "een eerder doel (of leeg voor een nieuw doel)",
+                    "an earlier goal (or empty for a new goal)",
+                ),
+            )
 
 
 def _check(raw: RawPackage) -> _Checked:
@@ -1342,18 +1782,24 @@ def _check(raw: RawPackage) -> _Checked:
             from .io import TABLE_ALIASES
 
             stem = Path(iss.value).stem if iss.rule == "unknown_file" else iss.value
-            sugg = difflib.get_close_matches(stem.lower(), names + list(TABLE_ALIASES), n=1, cutoff=0.6)
+            sugg = difflib.get_close_matches(
+                stem.lower(), names + list(TABLE_ALIASES), n=1, cutoff=0.6
+            )
             expected = (", ".join(names), ", ".join(names))
             if sugg:
                 detail = (_DID_YOU_MEAN["nl"].format(sugg[0]), _DID_YOU_MEAN["en"].format(sugg[0]))
         elif iss.rule == "duplicate_table":
-            detail = (f"{iss.detail.get('other')} wordt gebruikt; verwijder of hernoem dit bestand.",
-                      f"{iss.detail.get('other')} is used; remove or rename this file.")
+            detail = (
+                f"{iss.detail.get('other')} wordt gebruikt; verwijder of hernoem dit bestand.",
+                f"{iss.detail.get('other')} is used; remove or rename this file.",
+            )
         elif iss.rule in ("unreadable_file", "study_unreadable"):
             detail = _unreadable_detail(str(iss.detail.get("error", "")))
         elif iss.rule in ("missing_path", "not_a_package"):
-            expected = ("een map met CSV- of parquetbestanden, of één .xlsx-werkmap",
-                        "a folder of CSV or parquet files, or one .xlsx workbook")
+            expected = (
+                "een map met CSV- of parquetbestanden, of één .xlsx-werkmap",
+                "a folder of CSV or parquet files, or one .xlsx workbook",
+            )
         P.add(iss.rule, iss.file, iss.row, iss.column, iss.value, expected, detail)
     study, instrument = _study_checks(raw, P)
     tables: dict[str, pd.DataFrame] = {}
@@ -1366,8 +1812,14 @@ def _check(raw: RawPackage) -> _Checked:
         if rt is None:
             if table.required and raw.kind not in ("missing",):
                 where = (f"{name}.csv (of werkblad '{name}')", f"{name}.csv (or sheet '{name}')")
-                P.add("missing_table", f"{name}.csv" if raw.kind != "xlsx" else f"{raw.path.name} [{name}]",
-                      None, "", "", where)
+                P.add(
+                    "missing_table",
+                    f"{name}.csv" if raw.kind != "xlsx" else f"{raw.path.name} [{name}]",
+                    None,
+                    "",
+                    "",
+                    where,
+                )
             continue
         extra_allowed = set(study.extra_covariates) if name == "trajectories" else set()
         parsed, pres, ext, bad_masks = _column_checks(rt, table, extra_allowed, P)
@@ -1376,11 +1828,27 @@ def _check(raw: RawPackage) -> _Checked:
         bad[name] = bad_masks
         if name == "trajectories":
             if len(rt.frame) == 0:
-                P.add("empty_table", rt.source, None, "", "", ("minstens één traject", "at least one trajectory"))
+                P.add(
+                    "empty_table",
+                    rt.source,
+                    None,
+                    "",
+                    "",
+                    ("minstens één traject", "at least one trajectory"),
+                )
             for c in study.extra_covariates:
                 if c not in rt.frame.columns:
-                    P.add("missing_column", rt.source, 1, c, "",
-                          (f"kolom {c} (genoemd in study.extra_covariates)", f"column {c} (named in study.extra_covariates)"))
+                    P.add(
+                        "missing_column",
+                        rt.source,
+                        1,
+                        c,
+                        "",
+                        (
+                            f"kolom {c} (genoemd in study.extra_covariates)",
+                            f"column {c} (named in study.extra_covariates)",
+                        ),
+                    )
     _cross_checks(tables, present, sources, instrument, P, bad)
     problems = _drop_shadowed_by_bsn(P.frame())
     problems = _sort(problems, sources)
@@ -1396,9 +1864,9 @@ def _unreadable_detail(error: str) -> tuple[str, str]:
         want, line, saw = m.groups()
         return (
             f"Regel {line} heeft {saw} velden, de kopregel {want}. Staat er een scheidingsteken "
-            "(, of ;) in een waarde? Zet die waarde dan tussen aanhalingstekens (\"...\").",
+            '(, of ;) in een waarde? Zet die waarde dan tussen aanhalingstekens ("...").',
             f"Line {line} has {saw} fields, the header {want}. Is there a separator (, or ;) "
-            "inside a value? Then put that value in double quotes (\"...\").",
+            'inside a value? Then put that value in double quotes ("...").',
         )
     error = error.strip()
     return error, error
@@ -1409,7 +1877,9 @@ def _drop_shadowed_by_bsn(df: pd.DataFrame) -> pd.DataFrame:
     is_bsn = df["rule"] == "bsn"
     if not is_bsn.any():
         return df
-    key = df["file"].astype(str) + "\x00" + df["row"].astype(str) + "\x00" + df["column"].astype(str)
+    key = (
+        df["file"].astype(str) + "\x00" + df["row"].astype(str) + "\x00" + df["column"].astype(str)
+    )
     bsn_keys = set(key[is_bsn])
     return df[is_bsn | ~key.isin(bsn_keys)].reset_index(drop=True)
 
@@ -1523,7 +1993,11 @@ def _build(checked: _Checked, warnings: pd.DataFrame) -> PilotData:
 
 def _extra_column(raw: pd.Series, decimal: str) -> pd.Series:
     """Extra (non-schema) column: numbers when every filled cell is a number, else text."""
-    if pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw) or pd.api.types.is_datetime64_any_dtype(raw):
+    if (
+        pd.api.types.is_numeric_dtype(raw)
+        or pd.api.types.is_bool_dtype(raw)
+        or pd.api.types.is_datetime64_any_dtype(raw)
+    ):
         return raw
     vals, bads = parse_numbers(raw, decimal)
     if not bads and vals.notna().any():
@@ -1545,7 +2019,9 @@ def _blank_row_log(raw: RawPackage) -> pd.DataFrame:
             "record_id": [pd.NA] * n,
             "trajectory_id": [pd.NA] * n,
             "reason": ["blank_row"] * n,
-            "message_nl": [f"{raw.tables[t].source}, rij {r}: lege rij, overgeslagen" for t, r in rows],
+            "message_nl": [
+                f"{raw.tables[t].source}, rij {r}: lege rij, overgeslagen" for t, r in rows
+            ],
             "message_en": [f"{raw.tables[t].source}, row {r}: blank row, skipped" for t, r in rows],
         }
     )
@@ -1574,7 +2050,9 @@ def pandera_schema(table: str) -> Any:
             checks.append(pa.Check.le(c.max))
         if c.pattern:
             checks.append(pa.Check.str_matches(f"^(?:{c.pattern})$"))
-        cols[c.name] = pa.Column(c.dtype, checks=checks, nullable=not c.required, unique=c.unique, required=True)
+        cols[c.name] = pa.Column(
+            c.dtype, checks=checks, nullable=not c.required, unique=c.unique, required=True
+        )
     return pa.DataFrameSchema(cols, strict=False, index=pa.Index(int, name="row"))
 
 
@@ -1605,11 +2083,22 @@ def add_cli(subparsers: Any) -> None:
         "any error, 0 with warnings only.",
     )
     p.add_argument("path", help="folder or .xlsx workbook")
-    p.add_argument("--lang", choices=["nl", "en"], default="nl", help="message language (default nl)")
-    p.add_argument("--format", choices=["text", "json"], default="text", dest="output_format",
-                   help="text (default) or json (every problem, machine-readable)")
-    p.add_argument("--limit", type=int, default=50,
-                   help="text output: at most this many lines per file, column and rule (0 = all; default 50)")
+    p.add_argument(
+        "--lang", choices=["nl", "en"], default="nl", help="message language (default nl)"
+    )
+    p.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        dest="output_format",
+        help="text (default) or json (every problem, machine-readable)",
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=50,
+        help="text output: at most this many lines per file, column and rule (0 = all; default 50)",
+    )
 
 
 def format_problems(problems: pd.DataFrame, source: str, lang: Lang = "nl", limit: int = 50) -> str:
@@ -1617,8 +2106,10 @@ def format_problems(problems: pd.DataFrame, source: str, lang: Lang = "nl", limi
     n_err = int((problems["severity"] == "error").sum())
     n_warn = int((problems["severity"] == "warning").sum())
     if lang == "nl":
-        head = (f"Controle van {source}: {n_err} {'fout' if n_err == 1 else 'fouten'}, "
-                f"{n_warn} {'waarschuwing' if n_warn == 1 else 'waarschuwingen'}.")
+        head = (
+            f"Controle van {source}: {n_err} {'fout' if n_err == 1 else 'fouten'}, "
+            f"{n_warn} {'waarschuwing' if n_warn == 1 else 'waarschuwingen'}."
+        )
         sev = {"error": "FOUT", "warning": "LET OP"}
         more = "… en nog {n} vergelijkbare meldingen in {f}, kolom {c} ({r})"
         ok = "Geen problemen gevonden."
@@ -1632,11 +2123,24 @@ def format_problems(problems: pd.DataFrame, source: str, lang: Lang = "nl", limi
         lines.append(ok)
         return "\n".join(lines)
     lines.append("")
-    shown = problems.assign(_k=problems.groupby(["file", "column", "rule"], dropna=False, sort=False).cumcount())
-    for f, r, c, k, s, m in zip(shown["file"], shown["rule"], shown["column"], shown["_k"],
-                                shown["severity"], shown["message"], strict=True):
+    shown = problems.assign(
+        _k=problems.groupby(["file", "column", "rule"], dropna=False, sort=False).cumcount()
+    )
+    for f, r, c, k, s, m in zip(
+        shown["file"],
+        shown["rule"],
+        shown["column"],
+        shown["_k"],
+        shown["severity"],
+        shown["message"],
+        strict=True,
+    ):
         if limit and k == limit:
-            total = int(((problems["file"] == f) & (problems["column"] == c) & (problems["rule"] == r)).sum())
+            total = int(
+                (
+                    (problems["file"] == f) & (problems["column"] == c) & (problems["rule"] == r)
+                ).sum()
+            )
             lines.append("  " + more.format(n=total - limit, f=f, c=c, r=r))
         if limit and k >= limit:
             continue
@@ -1649,8 +2153,14 @@ def run_cli(args: argparse.Namespace) -> int:
     problems = validate(args.path, lang=args.lang)
     if args.output_format == "json":
         records = [
-            {k: (None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else (int(v) if k == "row" else v))
-             for k, v in rec.items()}
+            {
+                k: (
+                    None
+                    if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)))
+                    else (int(v) if k == "row" else v)
+                )
+                for k, v in rec.items()
+            }
             for rec in problems.astype(object).to_dict(orient="records")
         ]
         json.dump(records, sys.stdout, ensure_ascii=False, indent=1)

@@ -216,8 +216,10 @@ def ipw(y, a, v, design: Design, kind, trials, ps_fixed: bool = False) -> Estima
 
     # Hajek means from sums per distinct propensity pattern: sum_i W v 1[a=arm] y / e(z_i)
     U, inv = _unique_rows(Z)
-    sums = {arm: (_indicator(inv, v * (a == arm) * y, len(U)),
-                  _indicator(inv, v * (a == arm), len(U))) for arm in (0, 1)}
+    sums = {
+        arm: (_indicator(inv, v * (a == arm) * y, len(U)), _indicator(inv, v * (a == arm), len(U)))
+        for arm in (0, 1)
+    }
 
     def boot(W: np.ndarray | BootWeights) -> np.ndarray:
         W = BootWeights.wrap(W)
@@ -227,14 +229,16 @@ def ipw(y, a, v, design: Design, kind, trials, ps_fixed: bool = False) -> Estima
         for arm in (0, 1):
             inv_e = 1.0 / (eb if arm == 1 else 1.0 - eb)
             sy, s1 = sums[arm]
-            out.append(np.einsum("bu,bu->b", inv_e, W.rsum(sy))
-                       / np.einsum("bu,bu->b", inv_e, W.rsum(s1)))
+            out.append(
+                np.einsum("bu,bu->b", inv_e, W.rsum(sy)) / np.einsum("bu,bu->b", inv_e, W.rsum(s1))
+            )
         return np.column_stack(out)
 
     diag = weight_diagnostics(a, e, v)
     diag["propensity_converged"] = ps.converged
-    return Estimate(np.array(mus), np.column_stack(phis), boot, ["propensity: logistic"],
-                    ps.converged, diag)
+    return Estimate(
+        np.array(mus), np.column_stack(phis), boot, ["propensity: logistic"], ps.converged, diag
+    )
 
 
 def aipw(y, a, v, design: Design, kind, trials, ps_fixed: bool = False) -> Estimate:
@@ -261,9 +265,16 @@ def aipw(y, a, v, design: Design, kind, trials, ps_fixed: bool = False) -> Estim
     for arm, Xa in ((0, design.X0), (1, design.X1)):
         U, inv = _unique_rows(Xa, Z)
         ind = (a == arm).astype(float)
-        groups.append((arm, U[:, : Xa.shape[1]], U[:, Xa.shape[1]:],
-                       _indicator(inv, v, len(U)), _indicator(inv, v * ind * y, len(U)),
-                       _indicator(inv, v * ind, len(U))))
+        groups.append(
+            (
+                arm,
+                U[:, : Xa.shape[1]],
+                U[:, Xa.shape[1] :],
+                _indicator(inv, v, len(U)),
+                _indicator(inv, v * ind * y, len(U)),
+                _indicator(inv, v * ind, len(U)),
+            )
+        )
 
     def boot(W: np.ndarray | BootWeights) -> np.ndarray:
         W = BootWeights.wrap(W)
@@ -276,15 +287,22 @@ def aipw(y, a, v, design: Design, kind, trials, ps_fixed: bool = False) -> Estim
             eb = special.expit(UZ @ g.T).T
             inv_e = 1.0 / (eb if arm == 1 else 1.0 - eb)
             tot = np.einsum("bu,bu->b", m, W.rsum(s1)) + np.einsum(
-                "bu,bu->b", inv_e, W.rsum(sy) - m * W.rsum(sind))
+                "bu,bu->b", inv_e, W.rsum(sy) - m * W.rsum(sind)
+            )
             out.append(tot / den)
         return np.column_stack(out)
 
     diag = weight_diagnostics(a, e, v)
     diag.update(om.diag)
     diag["propensity_converged"] = ps.converged
-    return Estimate(np.array(mus), np.column_stack(phis), boot,
-                    om.names + ["propensity: logistic"], om.converged and ps.converged, diag)
+    return Estimate(
+        np.array(mus),
+        np.column_stack(phis),
+        boot,
+        om.names + ["propensity: logistic"],
+        om.converged and ps.converged,
+        diag,
+    )
 
 
 ESTIMATORS = {"unadjusted": gcomp, "regression": gcomp, "ipw": ipw, "aipw": aipw}

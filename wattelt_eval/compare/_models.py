@@ -125,8 +125,11 @@ def fit_glm(
             info["scale"] = float(res.scale)
             info["pearson_chi2"] = float(res.pearson_chi2)
             info["df_resid"] = float(res.df_resid)
-    msgs = [str(w.message) for w in caught if "converge" in str(w.message).lower()
-            or "perfect" in str(w.message).lower()]
+    msgs = [
+        str(w.message)
+        for w in caught
+        if "converge" in str(w.message).lower() or "perfect" in str(w.message).lower()
+    ]
     if msgs:
         converged = False
         info["warnings"] = msgs
@@ -203,18 +206,19 @@ def _rhs(covariates: str | list[str] | None, data: pd.DataFrame) -> str:
     parts = []
     for c in covariates:
         s = data[c]
-        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object or pd.api.types.is_string_dtype(
-            s
-        ) or pd.api.types.is_bool_dtype(s):
+        if (
+            isinstance(s.dtype, pd.CategoricalDtype)
+            or s.dtype == object
+            or pd.api.types.is_string_dtype(s)
+            or pd.api.types.is_bool_dtype(s)
+        ):
             parts.append(f'C(Q("{c}"))')
         else:
             parts.append(f'Q("{c}")')
     return " + ".join(parts)
 
 
-def build_design(
-    data: pd.DataFrame, arm_name: str, covariates: str | list[str] | None
-) -> Design:
+def build_design(data: pd.DataFrame, arm_name: str, covariates: str | list[str] | None) -> Design:
     """Outcome design ``arm + covariates`` (formula terms may interact with the arm)
     and propensity design ``covariates`` without terms that mention the arm."""
     rhs = _rhs(covariates, data)
@@ -222,13 +226,15 @@ def build_design(
     # patsy reads pandas string/object columns value by value; as categoricals (levels
     # sorted, as patsy would) they are coded at once. Unused levels give all-zero columns,
     # which the caller drops.
-    texts = [c for c in covariate_columns(covariates, data)
-             if pd.api.types.is_string_dtype(data[c])]
+    texts = [
+        c for c in covariate_columns(covariates, data) if pd.api.types.is_string_dtype(data[c])
+    ]
     if texts:
         data = data.copy()
         for c in texts:
-            data[c] = pd.Categorical(data[c].astype(str),
-                                     categories=sorted(data[c].astype(str).unique()))
+            data[c] = pd.Categorical(
+                data[c].astype(str), categories=sorted(data[c].astype(str).unique())
+            )
     X = patsy.dmatrix(formula, data, return_type="dataframe", NA_action="raise")
     info = X.design_info
     d1 = data.copy()

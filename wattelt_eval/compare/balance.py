@@ -32,8 +32,10 @@ LABELS = {
     "title": {"nl": "Balans van de achtergrondkenmerken", "en": "Covariate balance"},
     "unweighted": {"nl": "ongewogen", "en": "unweighted"},
     "weighted": {"nl": "gewogen", "en": "weighted"},
-    "xlab": {"nl": "|gestandaardiseerd verschil in gemiddelden|",
-             "en": "|standardised mean difference|"},
+    "xlab": {
+        "nl": "|gestandaardiseerd verschil in gemiddelden|",
+        "en": "|standardised mean difference|",
+    },
 }
 
 
@@ -84,7 +86,9 @@ class BalanceResult:
             for arm, lab in (("t", self.treated), ("c", self.control)):
                 if r.type == "numeric":
                     if r.variable in self.nonnormal:
-                        txt = f"{r[f'median_{arm}']:.1f} [{r[f'q1_{arm}']:.1f}, {r[f'q3_{arm}']:.1f}]"
+                        txt = (
+                            f"{r[f'median_{arm}']:.1f} [{r[f'q1_{arm}']:.1f}, {r[f'q3_{arm}']:.1f}]"
+                        )
                     else:
                         txt = f"{r[f'mean_{arm}']:.1f} ({r[f'sd_{arm}']:.1f})"
                 elif r.level == "":
@@ -93,7 +97,8 @@ class BalanceResult:
                     txt = f"{r[f'count_{arm}']:.0f} ({100 * r[f'pct_{arm}']:.1f}%)"
                 row[str(lab)] = txt
             row[LABELS["missing"][lang]] = (
-                f"{int(r.n_missing_t)}/{int(r.n_missing_c)}" if r.level == "" or r.type == "numeric"
+                f"{int(r.n_missing_t)}/{int(r.n_missing_c)}"
+                if r.level == "" or r.type == "numeric"
                 else ""
             )
             row[LABELS["smd"][lang]] = f"{r.smd:.3f}"
@@ -208,8 +213,10 @@ def balance(
         if np.any(~np.isfinite(w)) or np.any(w < 0):
             raise ValueError("weights must be finite and non-negative.")
     arms = {"t": a == 1, "c": a == 0}
-    ess = {str(lab): float(w[m].sum() ** 2 / (w[m] ** 2).sum())
-           for lab, m in ((t_lab, arms["t"]), (c_lab, arms["c"]))}
+    ess = {
+        str(lab): float(w[m].sum() ** 2 / (w[m] ** 2).sum())
+        for lab, m in ((t_lab, arms["t"]), (c_lab, arms["c"]))
+    }
     rows: list[dict[str, Any]] = []
     for var in covariates:
         s = df[var]
@@ -227,7 +234,8 @@ def balance(
                 r[f"mean_w_{k}"], r[f"sd_w_{k}"] = _wstats(xv, wv)
                 r[f"median_{k}"], r[f"q1_{k}"], r[f"q3_{k}"] = np.quantile(xv, [0.5, 0.25, 0.75])
                 r[f"median_w_{k}"], r[f"q1_w_{k}"], r[f"q3_w_{k}"] = _wquantiles(
-                    xv, wv, [0.5, 0.25, 0.75])
+                    xv, wv, [0.5, 0.25, 0.75]
+                )
             r["smd"] = _smd_num(r["mean_t"], r["mean_c"], r["sd_t"], r["sd_c"])
             r["smd_weighted"] = _smd_num(r["mean_w_t"], r["mean_w_c"], r["sd_t"], r["sd_c"])
             rows.append(r)
@@ -240,8 +248,9 @@ def balance(
             v_arm = vals[mm].to_numpy()
             wv = w[mm]
             P[k] = np.array([(v_arm == lev).mean() if len(v_arm) else np.nan for lev in levels])
-            P[f"w_{k}"] = np.array([wv[v_arm == lev].sum() / wv.sum() if len(v_arm) else np.nan
-                                    for lev in levels])
+            P[f"w_{k}"] = np.array(
+                [wv[v_arm == lev].sum() / wv.sum() if len(v_arm) else np.nan for lev in levels]
+            )
             P[f"count_{k}"] = np.array([(v_arm == lev).sum() for lev in levels])
         header = dict(base, level="", type="categorical")
         header["smd"] = _smd_cat(P["t"], P["c"], P["t"], P["c"])
@@ -285,7 +294,9 @@ def love_plot(
     ax.scatter(np.minimum(un, 5), y, color="#E69F00", marker="o", label=LABELS["unweighted"][lang])
     if bal.weighted:
         wt = np.abs(t.smd_weighted.to_numpy(dtype=float))
-        ax.scatter(np.minimum(wt, 5), y, color="#0072B2", marker="D", label=LABELS["weighted"][lang])
+        ax.scatter(
+            np.minimum(wt, 5), y, color="#0072B2", marker="D", label=LABELS["weighted"][lang]
+        )
         for yi, u, v in zip(y, un, wt, strict=True):
             ax.plot([min(u, 5), min(v, 5)], [yi, yi], color="#999999", lw=0.8, zorder=0)
     ax.axvline(threshold, color="#000000", ls="--", lw=0.8)

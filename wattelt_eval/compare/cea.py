@@ -33,8 +33,10 @@ from .result import TableView
 
 TEXT = {
     "title": {"nl": "Kosteneffectiviteit", "en": "Cost-effectiveness"},
-    "icer": {"nl": "ICER (extra kosten per eenheid effect)",
-             "en": "ICER (incremental cost per unit of effect)"},
+    "icer": {
+        "nl": "ICER (extra kosten per eenheid effect)",
+        "en": "ICER (incremental cost per unit of effect)",
+    },
 }
 DEFAULT_WTP = (0, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000)
 
@@ -104,12 +106,16 @@ class CEAResult(TableView):
     def summary(self, lang: str | None = None) -> str:
         lang = lang or self.lang
         t = self.table.copy()
-        lines = [f"{TEXT['title'][lang]}: {self.cost_outcome} / {self.effect_outcome}",
-                 self.method, self.design, "",
-                 t[["term", "wtp", "estimate", "ci_low", "ci_high"]].to_string(index=False), ""]
+        lines = [
+            f"{TEXT['title'][lang]}: {self.cost_outcome} / {self.effect_outcome}",
+            self.method,
+            self.design,
+            "",
+            t[["term", "wtp", "estimate", "ci_low", "ci_high"]].to_string(index=False),
+            "",
+        ]
         lines += [f"{k}: {v:.1%}" for k, v in self.quadrants.items()]
         return "\n".join(lines)
-
 
     def plot(self, ax=None, lang: str | None = None):
         """Cost-effect plane (left) and acceptability curve (right); returns the figure."""
@@ -125,14 +131,20 @@ class CEAResult(TableView):
         ax[0].scatter([self.d_effect], [self.d_cost], color="#D55E00", zorder=3)
         ax[0].axhline(0, color="grey", lw=0.8)
         ax[0].axvline(0, color="grey", lw=0.8)
-        ax[0].set_xlabel({"nl": "verschil in effect", "en": "difference in effect"}[lang]
-                         + f" ({self.effect_outcome})")
+        ax[0].set_xlabel(
+            {"nl": "verschil in effect", "en": "difference in effect"}[lang]
+            + f" ({self.effect_outcome})"
+        )
         ax[0].set_ylabel({"nl": "verschil in kosten", "en": "difference in cost"}[lang])
         c = self.ceac
         ax[1].plot(c.wtp, c.p_cost_effective, marker="o", color="#009E73")
         ax[1].set_ylim(0, 1)
-        ax[1].set_xlabel({"nl": "betalingsbereidheid per eenheid effect",
-                          "en": "willingness to pay per unit of effect"}[lang])
+        ax[1].set_xlabel(
+            {
+                "nl": "betalingsbereidheid per eenheid effect",
+                "en": "willingness to pay per unit of effect",
+            }[lang]
+        )
         ax[1].set_ylabel({"nl": "kans kosteneffectief", "en": "probability cost-effective"}[lang])
         fig.tight_layout()
         return fig
@@ -143,7 +155,8 @@ def _estimator(table, outcome, arm, covariates, method, kind, cluster, treated, 
     cov = None if method == "unadjusted" else covariates
     design = build_design(prep.df, prep.arm_name, cov)
     design.X, design.X0, design.X1, design.Z = _drop_empty_columns(
-        design.X, design.X0, design.X1, design.Z)
+        design.X, design.X0, design.X1, design.Z
+    )
     trials = prep.v if prep.trials_col else None
     est = _core.ESTIMATORS[method](prep.y, prep.a, prep.v, design, prep.kind, trials)
     return prep, est
@@ -205,23 +218,35 @@ def cea(
     for c in (cost, effect, arm):
         if c not in table.columns:
             raise ValueError(f"Column {c!r} not in the table. / Kolom {c!r} ontbreekt.")
-    needed = [cost, effect, arm] + covariate_columns(covariates, table) + (
-        [cluster] if cluster else [])
+    needed = (
+        [cost, effect, arm] + covariate_columns(covariates, table) + ([cluster] if cluster else [])
+    )
     keep = table[needed].notna().all(axis=1)
     if effect in KNOWN_TRIALS and KNOWN_TRIALS[effect] in table.columns:
         tr = table[KNOWN_TRIALS[effect]]
         keep &= tr.notna() & (tr.fillna(0) > 0)
     sub = table.loc[keep]
     n_dropped = int((~keep).sum())
-    kw = dict(arm=arm, covariates=covariates, method=method, cluster=cluster,
-              treated=treated, alpha=alpha, lang=lang, n_boot=n_boot, seed=seed)
+    kw = dict(
+        arm=arm,
+        covariates=covariates,
+        method=method,
+        cluster=cluster,
+        treated=treated,
+        alpha=alpha,
+        lang=lang,
+        n_boot=n_boot,
+        seed=seed,
+    )
     res_c = compare(sub, cost, kind=kind_cost, **kw)
     res_e = compare(sub, effect, kind=kind_effect, **kw)
     sign = 1.0 if higher_is_better else -1.0
-    prep_c, est_c = _estimator(sub, cost, arm, covariates, method, kind_cost, cluster, treated,
-                               lang)
-    prep_e, est_e = _estimator(sub, effect, arm, covariates, method, kind_effect, cluster,
-                               treated, lang)
+    prep_c, est_c = _estimator(
+        sub, cost, arm, covariates, method, kind_cost, cluster, treated, lang
+    )
+    prep_e, est_e = _estimator(
+        sub, effect, arm, covariates, method, kind_effect, cluster, treated, lang
+    )
     if len(prep_c.df) != len(prep_e.df):  # pragma: no cover - rows aligned above
         raise RuntimeError("cost and effect rows differ")
     a = prep_c.a
@@ -248,8 +273,15 @@ def cea(
     def add(term, est, draws=None, w=np.nan, lo=np.nan, hi=np.nan):
         if draws is not None:
             lo, hi = np.quantile(draws, q)
-        rows.append({"term": term, "wtp": w, "estimate": float(est), "ci_low": float(lo),
-                     "ci_high": float(hi)})
+        rows.append(
+            {
+                "term": term,
+                "wtp": w,
+                "estimate": float(est),
+                "ci_low": float(lo),
+                "ci_high": float(hi),
+            }
+        )
 
     add("d_cost", pc, d_cost)
     add("d_effect", pe, d_eff)
@@ -266,18 +298,36 @@ def cea(
     tab = pd.DataFrame(rows)
     tab.insert(0, "effect_outcome", effect)
     tab.insert(0, "cost_outcome", cost)
-    boot_lab = ("cluster bootstrap (teams resampled within arm)" if clusters.pure
-                else "cluster bootstrap" if cluster else "bootstrap (rows resampled within arm)")
-    meth = (f"{METHOD_TEXT[method]['en']}; cost model {res_c.model}, effect model "
-            f"{res_e.model}; joint {boot_lab}, {len(d_cost)} replicates (one-step), "
-            f"percentile {1 - alpha:.0%} intervals; NMB = wtp x d_effect - d_cost")
+    boot_lab = (
+        "cluster bootstrap (teams resampled within arm)"
+        if clusters.pure
+        else "cluster bootstrap"
+        if cluster
+        else "bootstrap (rows resampled within arm)"
+    )
+    meth = (
+        f"{METHOD_TEXT[method]['en']}; cost model {res_c.model}, effect model "
+        f"{res_e.model}; joint {boot_lab}, {len(d_cost)} replicates (one-step), "
+        f"percentile {1 - alpha:.0%} intervals; NMB = wtp x d_effect - d_cost"
+    )
     if not higher_is_better:
         meth += f"; effect = reduction in {effect} (control - intervention)"
     return CEAResult(
-        cost, effect, tab, pd.DataFrame({"d_cost": d_cost, "d_effect": d_eff}), res_c, res_e,
-        meth, res_c.design,
-        {"n_used": len(prep_c.df), "n_dropped": n_dropped, "n_boot": n_boot,
-         "n_boot_failed": int((~ok).sum()), "icer_ci": same_sign,
-         "n_clusters": clusters.n_clusters if cluster else None},
+        cost,
+        effect,
+        tab,
+        pd.DataFrame({"d_cost": d_cost, "d_effect": d_eff}),
+        res_c,
+        res_e,
+        meth,
+        res_c.design,
+        {
+            "n_used": len(prep_c.df),
+            "n_dropped": n_dropped,
+            "n_boot": n_boot,
+            "n_boot_failed": int((~ok).sum()),
+            "icer_ci": same_sign,
+            "n_clusters": clusters.n_clusters if cluster else None,
+        },
         lang,
     )

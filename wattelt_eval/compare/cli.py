@@ -12,8 +12,16 @@ import pandas as pd
 
 from .estimate import HEADLINE, compare, compare_all
 
-STAT_COLUMNS = ["estimate", "se", "ci_low", "ci_high", "p_value", "p_holm", "n_control",
-                "n_treated"]
+STAT_COLUMNS = [
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_holm",
+    "n_control",
+    "n_treated",
+]
 
 
 def add_cli(subparsers: argparse._SubParsersAction) -> None:
@@ -28,24 +36,42 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
             "(folder or .xlsx)."
         ),
     )
-    p.add_argument("path", nargs="?", help="outcome table or data package / uitkomstentabel "
-                   "of datapakket")
-    p.add_argument("--demo", action="store_true", help="use the bundled demo pilot / gebruik de demo")
-    p.add_argument("--outcome", action="append", default=None,
-                   help="outcome column; repeat for several (default: the headline outcomes "
-                   "and any_provision, Holm-adjusted) / uitkomstkolom, herhaalbaar")
+    p.add_argument(
+        "path", nargs="?", help="outcome table or data package / uitkomstentabel of datapakket"
+    )
+    p.add_argument(
+        "--demo", action="store_true", help="use the bundled demo pilot / gebruik de demo"
+    )
+    p.add_argument(
+        "--outcome",
+        action="append",
+        default=None,
+        help="outcome column; repeat for several (default: the headline outcomes "
+        "and any_provision, Holm-adjusted) / uitkomstkolom, herhaalbaar",
+    )
     p.add_argument("--arm", default="arm", help="two-valued arm column / armkolom")
     p.add_argument("--treated", default=None, help="value of --arm that is the intervention")
-    p.add_argument("--method", default="unadjusted",
-                   choices=["unadjusted", "regression", "ipw", "aipw"], help="estimator / schatter")
-    p.add_argument("--covariates", default=None,
-                   help="formula right-hand side, e.g. 'age + C(household)' / covariaten")
-    p.add_argument("--kind", default="auto",
-                   choices=["auto", "continuous", "binary", "count", "proportion", "cost"])
+    p.add_argument(
+        "--method",
+        default="unadjusted",
+        choices=["unadjusted", "regression", "ipw", "aipw"],
+        help="estimator / schatter",
+    )
+    p.add_argument(
+        "--covariates",
+        default=None,
+        help="formula right-hand side, e.g. 'age + C(household)' / covariaten",
+    )
+    p.add_argument(
+        "--kind",
+        default="auto",
+        choices=["auto", "continuous", "binary", "count", "proportion", "cost"],
+    )
     p.add_argument("--cluster", default=None, help="cluster column, e.g. team / clusterkolom")
     p.add_argument("--by", default=None, help="effect modifier (one outcome) / effectmodificator")
-    p.add_argument("--ci", default="auto", choices=["auto", "sandwich", "cluster_t", "wild",
-                                                     "bootstrap"])
+    p.add_argument(
+        "--ci", default="auto", choices=["auto", "sandwich", "cluster_t", "wild", "bootstrap"]
+    )
     p.add_argument("--n-boot", type=int, default=2000, help="bootstrap replicates")
     p.add_argument("--seed", type=int, default=20250101, help="seed of the bootstrap")
     p.add_argument("--no-holm", action="store_true", help="no Holm adjustment (several outcomes)")
@@ -59,8 +85,11 @@ def _read_table(path: Path) -> pd.DataFrame:
     df = pd.read_csv(path, sep=None, engine="python")
     for c in df.columns:  # True/False columns with gaps come back as text
         if df[c].dtype == object and set(df[c].dropna().astype(str)) <= {"True", "False"}:
-            df[c] = df[c].map({"True": True, "False": False, True: True, False: False}).astype(
-                "boolean")
+            df[c] = (
+                df[c]
+                .map({"True": True, "False": False, True: True, False: False})
+                .astype("boolean")
+            )
     return df
 
 
@@ -93,17 +122,30 @@ def run_cli(args: argparse.Namespace) -> int:
     err = sys.stderr
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".parquet"):
-        print(f"wattelt-eval compare: {out} " + ("moet eindigen op .csv of .parquet" if nl
-                                                 else "must end in .csv or .parquet"), file=err)
+        print(
+            f"wattelt-eval compare: {out} "
+            + ("moet eindigen op .csv of .parquet" if nl else "must end in .csv or .parquet"),
+            file=err,
+        )
         return 2
     if bool(args.path) == bool(args.demo):
-        print("wattelt-eval compare: " + ("geef een PAD of --demo (niet allebei)" if nl
-                                          else "give a PATH or --demo (not both)"), file=err)
+        print(
+            "wattelt-eval compare: "
+            + (
+                "geef een PAD of --demo (niet allebei)"
+                if nl
+                else "give a PATH or --demo (not both)"
+            ),
+            file=err,
+        )
         return 2
     outcomes = args.outcome or list(HEADLINE)
     if args.by and len(outcomes) > 1:
-        print("wattelt-eval compare: --by " + ("werkt met één --outcome" if nl
-                                               else "needs exactly one --outcome"), file=err)
+        print(
+            "wattelt-eval compare: --by "
+            + ("werkt met één --outcome" if nl else "needs exactly one --outcome"),
+            file=err,
+        )
         return 2
     from ..outcomes import outcomes as outcome_table
 
@@ -114,8 +156,10 @@ def run_cli(args: argparse.Namespace) -> int:
     else:
         path = Path(args.path)
         if not path.exists():
-            print(f"wattelt-eval compare: {path} " + ("bestaat niet" if nl else "does not exist"),
-                  file=err)
+            print(
+                f"wattelt-eval compare: {path} " + ("bestaat niet" if nl else "does not exist"),
+                file=err,
+            )
             return 2
         if path.is_file() and path.suffix.lower() in (".csv", ".parquet"):
             table = _read_table(path)
@@ -130,9 +174,18 @@ def run_cli(args: argparse.Namespace) -> int:
                 if problems is not None and len(problems):
                     print(problems.to_string(index=False), file=err)
                 return 1
-    kw = dict(arm=args.arm, covariates=args.covariates, method=args.method, kind=args.kind,
-              cluster=args.cluster, n_boot=args.n_boot, seed=args.seed, treated=args.treated,
-              ci=args.ci, lang=args.lang)
+    kw = dict(
+        arm=args.arm,
+        covariates=args.covariates,
+        method=args.method,
+        kind=args.kind,
+        cluster=args.cluster,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        treated=args.treated,
+        ci=args.ci,
+        lang=args.lang,
+    )
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -143,8 +196,22 @@ def run_cli(args: argparse.Namespace) -> int:
                 text = res.summary()
             else:
                 tab = compare_all(table, outcomes, holm=not args.no_holm, **kw)
-                text = tab[["outcome", "term", "estimate", "ci_low", "ci_high", "p_value",
-                            "p_holm", "ci_method"]].round(4).to_string(index=False)
+                text = (
+                    tab[
+                        [
+                            "outcome",
+                            "term",
+                            "estimate",
+                            "ci_low",
+                            "ci_high",
+                            "p_value",
+                            "p_holm",
+                            "ci_method",
+                        ]
+                    ]
+                    .round(4)
+                    .to_string(index=False)
+                )
     except (ValueError, TypeError) as exc:
         print(f"wattelt-eval compare: {exc}", file=err)
         return 1
@@ -158,7 +225,9 @@ def run_cli(args: argparse.Namespace) -> int:
         tab.to_csv(out, index=False, lineterminator="\n")
     print(text)
     if tab["suppressed"].any():
-        print(("rijen onderdrukt (<10 per arm): " if nl else "rows suppressed (<10 per arm): ")
-              + str(int(tab["suppressed"].sum())))
+        print(
+            ("rijen onderdrukt (<10 per arm): " if nl else "rows suppressed (<10 per arm): ")
+            + str(int(tab["suppressed"].sum()))
+        )
     print(("geschreven naar " if nl else "written to ") + str(out))
     return 0

@@ -47,19 +47,33 @@ class DiDResult(TableView):
 
     @property
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([{
-            "outcome": self.outcome, "term": "did", "estimate": self.estimate, "se": self.se,
-            "ci_low": self.ci_low, "ci_high": self.ci_high, "p_value": self.p_value,
-            "df": self.df, "ci_method": self.ci_method, "n_used": self.diagnostics.get("n_used"),
-            "method": self.method, "design": self.design,
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "outcome": self.outcome,
+                    "term": "did",
+                    "estimate": self.estimate,
+                    "se": self.se,
+                    "ci_low": self.ci_low,
+                    "ci_high": self.ci_high,
+                    "p_value": self.p_value,
+                    "df": self.df,
+                    "ci_method": self.ci_method,
+                    "n_used": self.diagnostics.get("n_used"),
+                    "method": self.method,
+                    "design": self.design,
+                }
+            ]
+        )
 
     def summary(self, lang: str | None = None) -> str:
         lang = lang or self.lang
-        return (f"{TEXT['title'][lang]}: {self.outcome}\n{self.method}\n{self.design}\n"
-                f"{TEXT['did'][lang]}: {self.estimate:.4g} (95%: {self.ci_low:.4g} ; "
-                f"{self.ci_high:.4g}), p = {self.p_value:.3g} [{self.ci_method}]\n\n"
-                f"{self.cells.to_string(index=False)}")
+        return (
+            f"{TEXT['title'][lang]}: {self.outcome}\n{self.method}\n{self.design}\n"
+            f"{TEXT['did'][lang]}: {self.estimate:.4g} (95%: {self.ci_low:.4g} ; "
+            f"{self.ci_high:.4g}), p = {self.p_value:.3g} [{self.ci_method}]\n\n"
+            f"{self.cells.to_string(index=False)}"
+        )
 
 
 def did(
@@ -120,7 +134,9 @@ def did(
     y = y[keep]
     counts = df.groupby(["_g", "_p"]).size()
     if len(counts) < 4:
-        raise ValueError("Every arm x period cell needs rows. / Elke cel arm x periode heeft rijen nodig.")
+        raise ValueError(
+            "Every arm x period cell needs rows. / Elke cel arm x periode heeft rijen nodig."
+        )
     rhs = "_g + _p + _gp"
     if covariates:
         Xd = patsy.dmatrix(f"{rhs} + {_rhs(covariates, df)}", df, return_type="dataframe")
@@ -132,29 +148,49 @@ def did(
     fit = fit_glm(y, X, "gaussian")
     est = float(fit.beta[j])
     phi = fit.delta[:, j]
-    clusters = make_clusters(df[cluster].astype(str).to_numpy() if cluster else None,
-                             df["_g"].to_numpy())
+    clusters = make_clusters(
+        df[cluster].astype(str).to_numpy() if cluster else None, df["_g"].to_numpy()
+    )
     vr = if_variance(phi, clusters, X.shape[1])
     lo, hi, pval = _summarise_interval(est, vr.se, vr.df, alpha)
-    cells = (
-        df.assign(_y=y)
-        .groupby(["_g", "_p"])["_y"].agg(["count", "mean"]).reset_index()
-    )
+    cells = df.assign(_y=y).groupby(["_g", "_p"])["_y"].agg(["count", "mean"]).reset_index()
     cells[arm] = np.where(cells["_g"] == 1, str(t_lab), str(c_lab))
     cells[period] = np.where(cells["_p"] == 1, str(a_lab), str(b_lab))
     cells = cells[[arm, period, "count", "mean"]]
-    design_txt = (f"before/after ({b_lab} -> {a_lab}) x {t_lab} vs {c_lab}"
-                  + (f"; clustered by {cluster} ({clusters.n_clusters} clusters)" if cluster else "")
-                  + "; assumes parallel trends")
-    method_txt = ("OLS of the outcome on group x period"
-                  + (f" + {_rhs(covariates, df)}" if covariates else "")
-                  + "; the interaction coefficient is the DiD (linear probability model for 0/1 "
-                  "outcomes); " + {"HC1": "HC1 robust SE, normal",
-                                   "CR1": "cluster-robust CR1 SE, t(G-1)",
-                                   "cluster_arm_welch": "cluster-robust SE with per-group "
-                                   "few-cluster correction, t with Welch-Satterthwaite df"}[vr.label])
-    return DiDResult(outcome, est, vr.se, lo, hi, pval, vr.df, vr.label, cells, design_txt,
-                     method_txt,
-                     {"n_used": len(df), "n_dropped": n_dropped, "coefficients": fit.beta.tolist(),
-                      "n_clusters": clusters.n_clusters if cluster else None},
-                     lang)
+    design_txt = (
+        f"before/after ({b_lab} -> {a_lab}) x {t_lab} vs {c_lab}"
+        + (f"; clustered by {cluster} ({clusters.n_clusters} clusters)" if cluster else "")
+        + "; assumes parallel trends"
+    )
+    method_txt = (
+        "OLS of the outcome on group x period"
+        + (f" + {_rhs(covariates, df)}" if covariates else "")
+        + "; the interaction coefficient is the DiD (linear probability model for 0/1 "
+        "outcomes); "
+        + {
+            "HC1": "HC1 robust SE, normal",
+            "CR1": "cluster-robust CR1 SE, t(G-1)",
+            "cluster_arm_welch": "cluster-robust SE with per-group "
+            "few-cluster correction, t with Welch-Satterthwaite df",
+        }[vr.label]
+    )
+    return DiDResult(
+        outcome,
+        est,
+        vr.se,
+        lo,
+        hi,
+        pval,
+        vr.df,
+        vr.label,
+        cells,
+        design_txt,
+        method_txt,
+        {
+            "n_used": len(df),
+            "n_dropped": n_dropped,
+            "coefficients": fit.beta.tolist(),
+            "n_clusters": clusters.n_clusters if cluster else None,
+        },
+        lang,
+    )

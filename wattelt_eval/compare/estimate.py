@@ -138,9 +138,7 @@ def _arm_indicator(s: pd.Series, arm: str, treated: Any) -> tuple[np.ndarray, An
 class _Prepared:
     """The analysis rows after dropping and counting missing values."""
 
-    def __init__(
-        self, table, outcome, arm, covariates, kind, cluster, by, treated, trials, lang
-    ):
+    def __init__(self, table, outcome, arm, covariates, kind, cluster, by, treated, trials, lang):
         if not isinstance(table, pd.DataFrame):
             raise TypeError("table must be a pandas DataFrame (e.g. we.outcomes(data)).")
         needed = [outcome, arm] + [c for c in (cluster, by, trials) if c]
@@ -237,14 +235,25 @@ def _resolve_ci(ci: str, kind: str, clusters: Clusters) -> str:
     return "sandwich"
 
 
-def _run(prep: _Prepared, rows: np.ndarray, method: str, ci: str, n_boot: int,
-         rng: np.random.Generator, alpha: float, trim: float | None, ps_fixed: bool = False):
+def _run(
+    prep: _Prepared,
+    rows: np.ndarray,
+    method: str,
+    ci: str,
+    n_boot: int,
+    rng: np.random.Generator,
+    alpha: float,
+    trim: float | None,
+    ps_fixed: bool = False,
+):
     """Estimate on the rows ``rows`` (bool mask over prep.df); returns rows + IFs."""
     df = prep.df.loc[rows].reset_index(drop=True)
     y, a, v = prep.y[rows], prep.a[rows], prep.v[rows]
     cov = None if method == "unadjusted" else prep.covariates
     if method in ("ipw", "aipw") and not cov:
-        raise ValueError(f"method={method!r} needs covariates. / method={method!r} vereist covariaten.")
+        raise ValueError(
+            f"method={method!r} needs covariates. / method={method!r} vereist covariaten."
+        )
     design = build_design(df, prep.arm_name, cov)
     X, X0, X1, Z = _drop_empty_columns(design.X, design.X0, design.X1, design.Z)
     design.X, design.X0, design.X1, design.Z = X, X0, X1, Z
@@ -336,9 +345,16 @@ def _run(prep: _Prepared, rows: np.ndarray, method: str, ci: str, n_boot: int,
         if term == "ratio":
             stat, lo, hi = np.exp(stat), np.exp(lo), np.exp(hi)
         out_rows.append(
-            {"term": term, "estimate": float(stat), "se": float(se), "ci_low": float(lo),
-             "ci_high": float(hi), "p_value": p, "df": float(df_) if df_ is not None else np.nan,
-             "ci_method": label}
+            {
+                "term": term,
+                "estimate": float(stat),
+                "se": float(se),
+                "ci_low": float(lo),
+                "ci_high": float(hi),
+                "p_value": p,
+                "df": float(df_) if df_ is not None else np.nan,
+                "ci_method": label,
+            }
         )
     diag.update(
         {
@@ -466,7 +482,9 @@ def compare(
     rng = np.random.default_rng(seed)
     prep = _Prepared(table, outcome, arm, covariates, kind, cluster, by, treated, trials, lang)
     all_rows = np.ones(len(prep.df), dtype=bool)
-    rows_out, diag, n_arm, st, _ = _run(prep, all_rows, method, ci, n_boot, rng, alpha, trim, ps_fixed)
+    rows_out, diag, n_arm, st, _ = _run(
+        prep, all_rows, method, ci, n_boot, rng, alpha, trim, ps_fixed
+    )
     tidy = [dict(group="all", **r, n_control=n_arm[0], n_treated=n_arm[1]) for r in rows_out]
     sub_diag: dict[str, Any] = {}
     if by:
@@ -502,9 +520,19 @@ def compare(
                 if term == "ratio":
                     stat, lo, hi = np.exp(stat), np.exp(lo), np.exp(hi)
                 tidy.append(
-                    dict(group=f"{lev} vs {ref}", term=f"interaction_{term}", estimate=float(stat),
-                         se=vr.se, ci_low=float(lo), ci_high=float(hi), p_value=p, df=vr.df,
-                         ci_method=vr.label, n_control=np.nan, n_treated=np.nan)
+                    dict(
+                        group=f"{lev} vs {ref}",
+                        term=f"interaction_{term}",
+                        estimate=float(stat),
+                        se=vr.se,
+                        ci_low=float(lo),
+                        ci_high=float(hi),
+                        p_value=p,
+                        df=vr.df,
+                        ci_method=vr.label,
+                        n_control=np.nan,
+                        n_treated=np.nan,
+                    )
                 )
     tab = pd.DataFrame(tidy)
     tab.insert(0, "outcome", outcome)
@@ -559,12 +587,17 @@ def _design_text(prep: _Prepared, diag: dict[str, Any]) -> str:
         g = diag["n_clusters"]
         if diag["treatment_at_cluster_level"]:
             gc, gt = diag["n_clusters_per_arm"]
-            parts.append(f"clustered by {prep.cluster} ({g} clusters: {gt} treated, {gc} control; "
-                         "arm assigned per cluster)")
+            parts.append(
+                f"clustered by {prep.cluster} ({g} clusters: {gt} treated, {gc} control; "
+                "arm assigned per cluster)"
+            )
         else:
             parts.append(f"clustered by {prep.cluster} ({g} clusters)")
-    parts.append("observational: causal reading assumes no unmeasured confounding"
-                 if prep.covariates else "observational, no adjustment for case-mix")
+    parts.append(
+        "observational: causal reading assumes no unmeasured confounding"
+        if prep.covariates
+        else "observational, no adjustment for case-mix"
+    )
     return "; ".join(parts)
 
 

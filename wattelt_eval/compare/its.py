@@ -72,8 +72,9 @@ class ITSResult(TableView):
         t = self.table.copy()
         t["term"] = [TEXT[x][lang] for x in t.term]
         cols = ["term", "estimate", "ci_low", "ci_high", "p_value"]
-        return (f"{TEXT['title'][lang]}: {self.outcome}\n{self.method}\n{self.design}\n"
-                + t[cols].to_string(index=False))
+        return f"{TEXT['title'][lang]}: {self.outcome}\n{self.method}\n{self.design}\n" + t[
+            cols
+        ].to_string(index=False)
 
 
 def its(
@@ -131,8 +132,9 @@ def its(
             full = pd.period_range(agg.index.min(), agg.index.max(), freq=freq)
             gaps = full.difference(agg.index)
             if len(gaps):
-                raise ValueError(f"Periods without rows: {[str(x) for x in gaps[:5]]}. / "
-                                 "Perioden zonder rijen.")
+                raise ValueError(
+                    f"Periods without rows: {[str(x) for x in gaps[:5]]}. / Perioden zonder rijen."
+                )
             agg.index = agg.index.to_timestamp()
             d = agg.reset_index()
             times, y, counts = d["t"].to_numpy(), d["mean"].to_numpy(float), d["size"].to_numpy()
@@ -161,15 +163,27 @@ def its(
     q = stats.t.ppf(1 - alpha / 2, dfree)
     rows = []
     k_end = t[-1] - t0
-    for term, c in (("level_change", [0, 0, 1, 0]), ("slope_change", [0, 0, 0, 1]),
-                    ("effect_at_end", [0, 0, 1, k_end])):
+    for term, c in (
+        ("level_change", [0, 0, 1, 0]),
+        ("slope_change", [0, 0, 0, 1]),
+        ("effect_at_end", [0, 0, 1, k_end]),
+    ):
         c = np.array(c, dtype=float)
         est, se = float(c @ beta), float(np.sqrt(c @ cov @ c))
-        rows.append({"term": term, "estimate": est, "se": se, "ci_low": est - q * se,
-                     "ci_high": est + q * se, "p_value": float(2 * stats.t.sf(abs(est / se), dfree)),
-                     "df": dfree})
-    fitted = pd.DataFrame({"time": times, "observed": y, "fitted": X @ beta,
-                           "counterfactual": X[:, :2] @ beta[:2]})
+        rows.append(
+            {
+                "term": term,
+                "estimate": est,
+                "se": se,
+                "ci_low": est - q * se,
+                "ci_high": est + q * se,
+                "p_value": float(2 * stats.t.sf(abs(est / se), dfree)),
+                "df": dfree,
+            }
+        )
+    fitted = pd.DataFrame(
+        {"time": times, "observed": y, "fitted": X @ beta, "counterfactual": X[:, :2] @ beta[:2]}
+    )
     if counts is not None:
         fitted["n"] = counts
     # lag-1 autocorrelation of residuals as a diagnostic
@@ -180,12 +194,23 @@ def its(
     start = times[int(t0)]
     if isinstance(start, np.datetime64):
         start = pd.Timestamp(start).date()
-    design = (f"interrupted time series, one series of {n} periods ({int((1 - post).sum())} "
-              f"before, {int(post.sum())} from the interruption at {start}); "
-              "no comparison group: assumes the pre-interruption trend would have continued "
-              "and nothing else changed at the interruption")
-    method = ("segmented OLS regression y ~ time + post + time_since_interruption; "
-              f"Newey-West (Bartlett) HAC standard errors with {L} lags, t with n - 4 df")
-    return ITSResult(name, tab, fitted, L,
-                     {"coefficients": beta.tolist(), "resid_autocorr_lag1": r1, "n": n},
-                     lang, method, design)
+    design = (
+        f"interrupted time series, one series of {n} periods ({int((1 - post).sum())} "
+        f"before, {int(post.sum())} from the interruption at {start}); "
+        "no comparison group: assumes the pre-interruption trend would have continued "
+        "and nothing else changed at the interruption"
+    )
+    method = (
+        "segmented OLS regression y ~ time + post + time_since_interruption; "
+        f"Newey-West (Bartlett) HAC standard errors with {L} lags, t with n - 4 df"
+    )
+    return ITSResult(
+        name,
+        tab,
+        fitted,
+        L,
+        {"coefficients": beta.tolist(), "resid_autocorr_lag1": r1, "n": n},
+        lang,
+        method,
+        design,
+    )

@@ -23,12 +23,17 @@ from .result import TableView
 PowerKind = Literal["continuous", "binary", "proportion"]
 
 TEXT = {
-    "title": {"nl": "Power en minimaal detecteerbaar effect",
-              "en": "Power and minimum detectable effect"},
+    "title": {
+        "nl": "Power en minimaal detecteerbaar effect",
+        "en": "Power and minimum detectable effect",
+    },
     "solved": {"nl": "opgelost voor", "en": "solved for"},
 }
-SOLVE_LABEL = {"effect": "minimum detectable effect", "n_per_arm": "residents per arm",
-               "power": "power"}
+SOLVE_LABEL = {
+    "effect": "minimum detectable effect",
+    "n_per_arm": "residents per arm",
+    "power": "power",
+}
 
 
 def _power_std(es: float, n1: float, n0: float, alpha: float, df: float) -> float:
@@ -79,12 +84,28 @@ class PowerResult(TableView):
 
     def summary(self, lang: str | None = None) -> str:
         lang = lang or self.lang
-        cols = [c for c in ("effect", "effect_size", "p_treated", "n_per_arm", "n_clusters_per_arm",
-                            "cluster_size", "icc", "design_effect", "n_effective_per_arm", "df",
-                            "alpha", "power") if c in self.table.columns]
-        return (f"{TEXT['title'][lang]} ({TEXT['solved'][lang]} {SOLVE_LABEL[self.solved_for]})\n"
-                f"{self.method}\n{self.design}\n"
-                + self.table[cols].round(4).to_string(index=False))
+        cols = [
+            c
+            for c in (
+                "effect",
+                "effect_size",
+                "p_treated",
+                "n_per_arm",
+                "n_clusters_per_arm",
+                "cluster_size",
+                "icc",
+                "design_effect",
+                "n_effective_per_arm",
+                "df",
+                "alpha",
+                "power",
+            )
+            if c in self.table.columns
+        ]
+        return (
+            f"{TEXT['title'][lang]} ({TEXT['solved'][lang]} {SOLVE_LABEL[self.solved_for]})\n"
+            f"{self.method}\n{self.design}\n" + self.table[cols].round(4).to_string(index=False)
+        )
 
 
 def power(
@@ -144,11 +165,16 @@ def power(
     _check_literal("kind", kind, PowerKind)
     _check_literal("lang", lang, Literal["nl", "en"])
     problems = []
-    given = {"effect": effect is not None, "n_per_arm": n_per_arm is not None,
-             "power": power is not None}
+    given = {
+        "effect": effect is not None,
+        "n_per_arm": n_per_arm is not None,
+        "power": power is not None,
+    }
     if sum(given.values()) != 2:
-        problems.append("give exactly two of effect, n_per_arm and power (power=None to solve "
-                        "it) / geef precies twee van effect, n_per_arm en power")
+        problems.append(
+            "give exactly two of effect, n_per_arm and power (power=None to solve "
+            "it) / geef precies twee van effect, n_per_arm en power"
+        )
     solve = [k for k, v in given.items() if not v]
     if not 0 < alpha < 1:
         problems.append(f"alpha={alpha} must lie in (0, 1)")
@@ -168,8 +194,11 @@ def power(
         problems.append("kind='continuous' needs sd > 0")
     if kind in ("binary", "proportion") and (p_control is None or not 0 < p_control < 1):
         problems.append(f"kind={kind!r} needs p_control in (0, 1)")
-    if kind == "binary" and effect is not None and p_control is not None and not (
-        0 < p_control + effect < 1
+    if (
+        kind == "binary"
+        and effect is not None
+        and p_control is not None
+        and not (0 < p_control + effect < 1)
     ):
         problems.append("p_control + effect must lie in (0, 1)")
     if ratio <= 0:
@@ -232,7 +261,8 @@ def power(
                 raise ValueError(
                     "power(): the target power cannot be reached with this number of teams "
                     "(the design effect grows with team size); add teams. / Met dit aantal "
-                    "teams is de power niet haalbaar; neem meer teams.")
+                    "teams is de power niet haalbaar; neem meer teams."
+                )
             n = lo if f(lo) >= 0 else optimize.brentq(f, lo, hi, xtol=1e-6)
             row["effect"] = effect
             row["effect_size"] = es
@@ -260,31 +290,47 @@ def power(
             row["n_per_arm"] = n
             row["power"] = _power_std(abs(es), n1, n0, alpha, df)
         de, n1, n0, df, m = layout(row["n_per_arm"])
-        row.update({
-            "n_control": ratio * row["n_per_arm"],
-            "n_clusters_per_arm": (n_clusters_per_arm if n_clusters_per_arm is not None
-                                   else (row["n_per_arm"] / cluster_size if cluster_size
-                                         else np.nan)),
-            "cluster_size": m if (n_clusters_per_arm or cluster_size) else np.nan,
-            "icc": icc, "design_effect": de, "n_effective_per_arm": n1, "df": df,
-            "alpha": alpha, "sd": sd if sd is not None else np.nan,
-            "p_control": p_control if p_control is not None else np.nan,
-        })
+        row.update(
+            {
+                "n_control": ratio * row["n_per_arm"],
+                "n_clusters_per_arm": (
+                    n_clusters_per_arm
+                    if n_clusters_per_arm is not None
+                    else (row["n_per_arm"] / cluster_size if cluster_size else np.nan)
+                ),
+                "cluster_size": m if (n_clusters_per_arm or cluster_size) else np.nan,
+                "icc": icc,
+                "design_effect": de,
+                "n_effective_per_arm": n1,
+                "df": df,
+                "alpha": alpha,
+                "sd": sd if sd is not None else np.nan,
+                "p_control": p_control if p_control is not None else np.nan,
+            }
+        )
         if kind in ("binary", "proportion"):
             row["p_treated"] = p_control + row["effect"]
         rows.append(row)
     tab = pd.DataFrame(rows)
-    ref = ("normal" if kind == "binary" and not (n_clusters_per_arm or cluster_size)
-           else "t with 2(k-1) df (k teams per arm)" if (n_clusters_per_arm or cluster_size)
-           else "t with n1 + n0 - 2 df")
-    scale = {"continuous": "standardised mean difference (effect / sd)",
-             "binary": "Cohen's h = 2 asin(sqrt p1) - 2 asin(sqrt p0)",
-             "proportion": f"mean difference on the share, sd {sd or 0:.3g}"
-                           " (default sqrt(p(1-p)), conservative)"}
+    ref = (
+        "normal"
+        if kind == "binary" and not (n_clusters_per_arm or cluster_size)
+        else "t with 2(k-1) df (k teams per arm)"
+        if (n_clusters_per_arm or cluster_size)
+        else "t with n1 + n0 - 2 df"
+    )
+    scale = {
+        "continuous": "standardised mean difference (effect / sd)",
+        "binary": "Cohen's h = 2 asin(sqrt p1) - 2 asin(sqrt p0)",
+        "proportion": f"mean difference on the share, sd {sd or 0:.3g}"
+        " (default sqrt(p(1-p)), conservative)",
+    }
     method = f"two-sided test at alpha {alpha}, {scale[kind]}, {ref}, noncentral distribution"
     if n_clusters_per_arm or cluster_size:
-        design = (f"two arms, residents clustered in teams (ICC {icc}); design effect "
-                  "1 + (m - 1) ICC with m residents per team")
+        design = (
+            f"two arms, residents clustered in teams (ICC {icc}); design effect "
+            "1 + (m - 1) ICC with m residents per team"
+        )
     else:
         design = "two arms, independent residents (no clustering)"
     if ratio != 1:

@@ -12,13 +12,19 @@ import pandas as pd
 TERM_LABELS = {
     "mean_control": {"en": "mean, control arm", "nl": "gemiddelde, controlearm"},
     "mean_treated": {"en": "mean, intervention arm", "nl": "gemiddelde, interventiearm"},
-    "difference": {"en": "difference (intervention - control)",
-                   "nl": "verschil (interventie - controle)"},
+    "difference": {
+        "en": "difference (intervention - control)",
+        "nl": "verschil (interventie - controle)",
+    },
     "ratio": {"en": "ratio (intervention / control)", "nl": "ratio (interventie / controle)"},
-    "interaction_difference": {"en": "interaction: difference of differences",
-                               "nl": "interactie: verschil in verschillen"},
-    "interaction_ratio": {"en": "interaction: ratio of ratios",
-                          "nl": "interactie: ratio van ratio's"},
+    "interaction_difference": {
+        "en": "interaction: difference of differences",
+        "nl": "interactie: verschil in verschillen",
+    },
+    "interaction_ratio": {
+        "en": "interaction: ratio of ratios",
+        "nl": "interactie: ratio van ratio's",
+    },
 }
 TEXT = {
     "outcome": {"en": "Outcome", "nl": "Uitkomst"},
@@ -31,6 +37,8 @@ TEXT = {
     "term": {"en": "estimate", "nl": "schatting"},
     "ci": {"en": "95% CI", "nl": "95%-BI"},
 }
+
+
 class TableView:
     """Shared views of the design-level results (did, its, power, cea).
 
@@ -46,20 +54,30 @@ class TableView:
 
     def _repr_html_(self) -> str:
         title = html.escape(self.TITLE[self.lang])  # type: ignore[attr-defined]
-        return (f"<div><b>{title}</b>: {html.escape(self.method)}; "  # type: ignore[attr-defined]
-                f"{html.escape(self.design)}"  # type: ignore[attr-defined]
-                f"{self.table.to_html(index=False)}</div>")  # type: ignore[attr-defined]
+        return (
+            f"<div><b>{title}</b>: {html.escape(self.method)}; "  # type: ignore[attr-defined]
+            f"{html.escape(self.design)}"  # type: ignore[attr-defined]
+            f"{self.table.to_html(index=False)}</div>"
+        )  # type: ignore[attr-defined]
 
 
 CI_TEXT = {
-    "sandwich": {"en": "robust (sandwich) standard errors", "nl": "robuuste (sandwich) standaardfouten"},
+    "sandwich": {
+        "en": "robust (sandwich) standard errors",
+        "nl": "robuuste (sandwich) standaardfouten",
+    },
     "cluster_t": {
         "en": "cluster-robust, per-arm small-sample correction, t with Welch-Satterthwaite df",
         "nl": "clusterrobuust, correctie voor weinig clusters per arm, t met Welch-Satterthwaite df",
     },
-    "wild": {"en": "wild cluster bootstrap (Webb weights)", "nl": "wild-cluster-bootstrap (Webb-gewichten)"},
-    "bootstrap": {"en": "bootstrap percentile interval (one-step weighted bootstrap)",
-                  "nl": "bootstrap-percentielinterval (one-step gewogen bootstrap)"},
+    "wild": {
+        "en": "wild cluster bootstrap (Webb weights)",
+        "nl": "wild-cluster-bootstrap (Webb-gewichten)",
+    },
+    "bootstrap": {
+        "en": "bootstrap percentile interval (one-step weighted bootstrap)",
+        "nl": "bootstrap-percentielinterval (one-step gewogen bootstrap)",
+    },
 }
 
 
@@ -141,7 +159,9 @@ class CompareResult:
     def ratio(self) -> tuple[float, float, float] | None:
         """(ratio, ci_low, ci_high), or None where a ratio is not natural."""
         r = self._row("ratio")
-        return None if r is None else (float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"]))
+        return (
+            None if r is None else (float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"]))
+        )
 
     @property
     def n_per_arm(self) -> dict[str, int]:
@@ -163,12 +183,15 @@ class CompareResult:
                 TEXT["group"][lang]: t["group"],
                 TEXT["term"][lang]: [TERM_LABELS.get(x, {}).get(lang, x) for x in t["term"]],
                 "": [_fmt(x) for x in t["estimate"]],
-                TEXT["ci"][lang]: [f"{_fmt(lo)} to {_fmt(hi)}" if lang == "en"
-                                   else f"{_fmt(lo)} tot {_fmt(hi)}"
-                                   for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)],
+                TEXT["ci"][lang]: [
+                    f"{_fmt(lo)} to {_fmt(hi)}" if lang == "en" else f"{_fmt(lo)} tot {_fmt(hi)}"
+                    for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+                ],
                 "p": [_fmt_p(p) for p in t["p_value"]],
-                "n": [f"{int(c)}/{int(tr)}" if np.isfinite(c) else ""
-                      for c, tr in zip(t["n_control"], t["n_treated"], strict=True)],
+                "n": [
+                    f"{int(c)}/{int(tr)}" if np.isfinite(c) else ""
+                    for c, tr in zip(t["n_control"], t["n_treated"], strict=True)
+                ],
             }
         )
         return out
@@ -179,8 +202,10 @@ class CompareResult:
         d = self.diagnostics
         dropped = sum(d.get("n_dropped", {}).values())
         return [
-            (TEXT["outcome"][lang], f"{self.outcome} ({self.kind}); {self.arm}: "
-                                    f"{self.treated} vs {self.control}"),
+            (
+                TEXT["outcome"][lang],
+                f"{self.outcome} ({self.kind}); {self.arm}: {self.treated} vs {self.control}",
+            ),
             (TEXT["method"][lang], METHOD_TEXT[self.method][lang]),
             (TEXT["models"][lang], self.model),
             (TEXT["inference"][lang], CI_TEXT.get(self.ci_method, {}).get(lang, self.ci_method)),
@@ -196,14 +221,20 @@ class CompareResult:
         lines.append(self._view(lang).to_string(index=False))
         w = {k: v for k, v in self.diagnostics.items() if k.startswith("weights_")}
         for k, v in w.items():
-            lines.append(f"{k}: mean {v['mean']:.2f}, max {v['max']:.2f}, ESS {v['ess']:.0f} / {v['n']}")
+            lines.append(
+                f"{k}: mean {v['mean']:.2f}, max {v['max']:.2f}, ESS {v['ess']:.0f} / {v['n']}"
+            )
         if not self.diagnostics.get("converged", True):
-            lines.append("WARNING: a model did not converge / WAARSCHUWING: model niet geconvergeerd")
+            lines.append(
+                "WARNING: a model did not converge / WAARSCHUWING: model niet geconvergeerd"
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return (f"CompareResult({self.outcome}, {self.method}: {self.estimate:.4g} "
-                f"[{self.ci_low:.4g}, {self.ci_high:.4g}], p={self.p_value:.3g})")
+        return (
+            f"CompareResult({self.outcome}, {self.method}: {self.estimate:.4g} "
+            f"[{self.ci_low:.4g}, {self.ci_high:.4g}], p={self.p_value:.3g})"
+        )
 
     def _repr_html_(self) -> str:
         lang = self.lang
@@ -212,19 +243,30 @@ class CompareResult:
             f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
             for k, v in self._header(lang)
         )
-        return (f"<div><table>{head}</table>"
-                f"{self._view(lang).to_html(index=False, escape=True)}</div>")
+        return (
+            f"<div><table>{head}</table>{self._view(lang).to_html(index=False, escape=True)}</div>"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict (table records + scalar diagnostics)."""
-        diag = {k: v for k, v in self.diagnostics.items()
-                if isinstance(v, (int, float, str, bool, list, tuple, dict, type(None)))
-                and k != "subgroups"}
+        diag = {
+            k: v
+            for k, v in self.diagnostics.items()
+            if isinstance(v, (int, float, str, bool, list, tuple, dict, type(None)))
+            and k != "subgroups"
+        }
         return {
-            "outcome": self.outcome, "kind": self.kind, "method": self.method,
-            "design": self.design, "treated": str(self.treated), "control": str(self.control),
-            "estimate": self.estimate, "ci_low": self.ci_low, "ci_high": self.ci_high,
-            "p_value": self.p_value, "n_per_arm": self.n_per_arm,
+            "outcome": self.outcome,
+            "kind": self.kind,
+            "method": self.method,
+            "design": self.design,
+            "treated": str(self.treated),
+            "control": str(self.control),
+            "estimate": self.estimate,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "p_value": self.p_value,
+            "n_per_arm": self.n_per_arm,
             "table": self.table.replace({np.nan: None}).to_dict(orient="records"),
             "diagnostics": diag,
         }

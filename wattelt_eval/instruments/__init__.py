@@ -77,7 +77,9 @@ class Instrument:
         if missing:
             raise ValueError(f"instrument file lacks keys: {', '.join(missing)}")
         domains = tuple(
-            Domain(str(x["code"]), str(x.get("label_nl", x["code"])), str(x.get("label_en", x["code"])))
+            Domain(
+                str(x["code"]), str(x.get("label_nl", x["code"])), str(x.get("label_en", x["code"]))
+            )
             for x in d["domains"]
         )
         if len({x.code for x in domains}) != len(domains):

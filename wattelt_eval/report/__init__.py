@@ -62,11 +62,17 @@ def add_cli(subparsers: Any) -> None:
     p.add_argument("--demo", action="store_true", help="report the bundled demo pilot")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument(
-        "--lang", choices=["nl", "en"], default=None,
+        "--lang",
+        choices=["nl", "en"],
+        default=None,
         help="report language (default: the study's language, nl)",
     )
     p.add_argument(
-        "--format", dest="formats", nargs="+", choices=["html", "pdf"], default=["html", "pdf"],
+        "--format",
+        dest="formats",
+        nargs="+",
+        choices=["html", "pdf"],
+        default=["html", "pdf"],
         help="documents to make (default: html pdf)",
     )
     p.add_argument("--seed", type=int, default=None, help="bootstrap seed (default: study.toml)")
@@ -104,9 +110,7 @@ def run_cli(args: argparse.Namespace) -> int:
         print("wattelt-eval report: give a PATH (pilot data package) or --demo", file=sys.stderr)
         return 2
     if args.path and not Path(args.path).exists():
-        print(
-            f"wattelt-eval report: '{args.path}' bestaat niet / does not exist", file=sys.stderr
-        )
+        print(f"wattelt-eval report: '{args.path}' bestaat niet / does not exist", file=sys.stderr)
         return 2
     from ..validation import ValidationError
 

@@ -117,7 +117,9 @@ def _check_options(lang: str | None, formats: Iterable[str]) -> tuple[str | None
     formats = tuple(formats)
     bad = [f for f in formats if f not in get_args(Format)]
     if bad or not formats:
-        raise ValueError(f"formats must be a non-empty selection of 'html' and 'pdf', not {formats!r}")
+        raise ValueError(
+            f"formats must be a non-empty selection of 'html' and 'pdf', not {formats!r}"
+        )
     return lang, formats
 
 
@@ -241,7 +243,9 @@ def to_html(nb: Any, lang: str) -> str:
     for cell in nb.cells:  # the council sees displays, not prints, warnings or tracebacks
         if cell.cell_type == "code":
             cell.outputs = [
-                o for o in cell.outputs if o.get("output_type") in ("display_data", "execute_result")
+                o
+                for o in cell.outputs
+                if o.get("output_type") in ("display_data", "execute_result")
             ]
     nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]
     exporter = HTMLExporter(
@@ -253,12 +257,17 @@ def to_html(nb: Any, lang: str) -> str:
         embed_images=True,
         language_code=lang,
     )
-    resources = {"council_css": CSS_FILE.read_text(encoding="utf-8"), "metadata": {"name": nb.metadata.get("title", "report")}}
+    resources = {
+        "council_css": CSS_FILE.read_text(encoding="utf-8"),
+        "metadata": {"name": nb.metadata.get("title", "report")},
+    }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 
 
-def print_pdf(html_path: Path, pdf_path: Path, chromium: str | None = None, timeout: float = 120) -> Path:
+def print_pdf(
+    html_path: Path, pdf_path: Path, chromium: str | None = None, timeout: float = 120
+) -> Path:
     """Print an HTML file to PDF with headless Chromium.
 
     Raises
@@ -286,7 +295,9 @@ def print_pdf(html_path: Path, pdf_path: Path, chromium: str | None = None, time
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
-            raise ReportError(f"Chromium did not finish printing the PDF within {timeout:.0f} s") from None
+            raise ReportError(
+                f"Chromium did not finish printing the PDF within {timeout:.0f} s"
+            ) from None
         except OSError as exc:
             raise ReportError(f"Chromium could not be started ({exe}): {exc}") from None
     if not pdf_path.exists() or pdf_path.stat().st_size == 0:
@@ -363,7 +374,9 @@ def build(
     if seed is not None and not isinstance(seed, int):
         raise ValueError(f"seed must be a whole number, not {seed!r}")
 
-    _say("wattelt-eval report: gegevens laden en controleren / loading and validating data", progress)
+    _say(
+        "wattelt-eval report: gegevens laden en controleren / loading and validating data", progress
+    )
     data = _resolve_data(path_or_data, demo, lang)
     if lang is None:
         lang = data.study.language if data.study.language in get_args(Lang) else "nl"
@@ -391,7 +404,10 @@ def build(
             "generated": generated.isoformat(),
             "expected_fingerprint": fp,
         }
-        _say("wattelt-eval report: rapportnotebook uitvoeren / executing the report notebook", progress)
+        _say(
+            "wattelt-eval report: rapportnotebook uitvoeren / executing the report notebook",
+            progress,
+        )
         nb = execute_notebook(parameters, tmpdir, progress=progress)
 
     title = _TITLE[lang] + (f" — {data.study.name}" if data.study.name else "")
@@ -406,14 +422,20 @@ def build(
 
     pdf_path = None
     if "pdf" in formats:
-        _say("wattelt-eval report: PDF afdrukken met Chromium / printing PDF with Chromium", progress)
+        _say(
+            "wattelt-eval report: PDF afdrukken met Chromium / printing PDF with Chromium", progress
+        )
         pdf_path = out_dir / f"{stem}.pdf"
         print_pdf(html_path, pdf_path, chromium=chromium)
     if "html" not in formats:
         html_path.unlink()
         html_path = None
     result = ReportResult(
-        html=html_path, pdf=pdf_path, notebook=nb_path, fingerprint=fp, lang=lang,
+        html=html_path,
+        pdf=pdf_path,
+        notebook=nb_path,
+        fingerprint=fp,
+        lang=lang,
         parameters={**parameters, "version": __version__},
     )
     for p in result.paths:

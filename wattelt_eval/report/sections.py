@@ -287,7 +287,10 @@ T: dict[str, dict[str, str]] = {
         "nl": "p-waarde {p}; gecorrigeerd voor vier vergelijkingen (Holm) {ph}.",
         "en": "p-value {p}; corrected for four comparisons (Holm) {ph}.",
     },
-    "lab_method": {"nl": "Methode: {m}. Onzekerheid: {ci}.", "en": "Method: {m}. Uncertainty: {ci}."},
+    "lab_method": {
+        "nl": "Methode: {m}. Onzekerheid: {ci}.",
+        "en": "Method: {m}. Uncertainty: {ci}.",
+    },
     "lab_unadjusted_fallback": {
         "nl": "De gecorrigeerde vergelijking lukte niet met deze gegevens; dit is de "
         "ongecorrigeerde vergelijking.",
@@ -494,19 +497,28 @@ def _effect_from(res: Any, h: Headline, n_t: int, n_c: int, adjusted: bool) -> E
         m_t, m_c, d, lo, hi = 1 - m_t, 1 - m_c, -d, -hi, -lo
         ratio = None  # a ratio of "with" shares does not carry over to "without"
     return Effect(
-        headline=h, n_treated=n_t, n_control=n_c, status="ok",
-        mean_treated=m_t, mean_control=m_c, difference=d, ci_low=lo, ci_high=hi,
-        p_value=res.p_value, ratio=ratio, method=res.method, ci_method=res.ci_method,
-        adjusted=adjusted, diagnostics=res.diagnostics,
+        headline=h,
+        n_treated=n_t,
+        n_control=n_c,
+        status="ok",
+        mean_treated=m_t,
+        mean_control=m_c,
+        difference=d,
+        ci_low=lo,
+        ci_high=hi,
+        p_value=res.p_value,
+        ratio=ratio,
+        method=res.method,
+        ci_method=res.ci_method,
+        adjusted=adjusted,
+        diagnostics=res.diagnostics,
     )
 
 
 #: Ordered categories of the retellings table: [low, high] (high None = open end).
 RETELL_BINS: tuple[tuple[float, float | None], ...] = ((0, 0), (1, 1), (2, 2), (3, None))
 #: Cost bands in euros: [low, high] (high None = open end); 0 < cost < 1 counts as 1.
-COST_BINS: tuple[tuple[float, float | None], ...] = (
-    (0, 0), (1, 999), (1000, 4999), (5000, None)
-)
+COST_BINS: tuple[tuple[float, float | None], ...] = ((0, 0), (1, 999), (1000, 4999), (5000, None))
 
 
 def _bin_label(lo: float, hi: float | None, lang: str, euro: bool) -> str:
@@ -538,7 +550,9 @@ def _ordered_counts(
     arm_levels = ["demand_driven", "supply_driven"]
     # category of each value: the last bin whose lower bound it reaches (0 < x < 1 -> bin 1)
     lows = np.array([b[0] for b in bins], dtype="float64")
-    idx = np.searchsorted(lows, np.where((values > 0) & (values < 1), 1.0, values), side="right") - 1
+    idx = (
+        np.searchsorted(lows, np.where((values > 0) & (values < 1), 1.0, values), side="right") - 1
+    )
     idx = np.clip(idx, 0, len(bins) - 1)
     base = np.zeros((len(arm_levels), len(bins)), dtype="int64")
     for i, a in enumerate(arm_levels):
@@ -560,7 +574,7 @@ def _ordered_counts(
         else:
             j = k - 1 if mins[k - 1] <= mins[k + 1] else k + 1
         a, b = sorted((k, j))
-        groups[a:b + 1] = [groups[a] + groups[b]]
+        groups[a : b + 1] = [groups[a] + groups[b]]
     labels = [_bin_label(bins[g[0]][0], bins[g[-1]][1], lang, euro) for g in groups]
     data = np.column_stack([col(g) for g in groups])
     return pd.DataFrame(data, index=arm_levels, columns=labels)
@@ -636,10 +650,17 @@ class CouncilReport:
         self.table = t
         # baseline case-mix: the problem domains are scored at intake, before the way of
         # working can change them (docs/report.md), and drive who lands in which arm
-        cands = ["age", "sex", "household", "n_problem_domains_t0",
-                 *self.data.study.extra_covariates]
+        cands = [
+            "age",
+            "sex",
+            "household",
+            "n_problem_domains_t0",
+            *self.data.study.extra_covariates,
+        ]
         self.covariates = [
-            c for c in dict.fromkeys(cands) if c in t.columns and t[c].notna().any() and t[c].nunique() > 1
+            c
+            for c in dict.fromkeys(cands)
+            if c in t.columns and t[c].notna().any() and t[c].nunique() > 1
         ]
         teams = t["team"].dropna() if "team" in t.columns else pd.Series([], dtype="string")
         self.cluster = "team" if teams.nunique() >= 2 and teams.size == len(t) else None
@@ -690,8 +711,15 @@ class CouncilReport:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     res = compare(
-                        self.table, h.column, arm="arm", covariates=covs, method=method,
-                        cluster=self.cluster, n_boot=self.n_boot, seed=self.seed, lang=self.lang,
+                        self.table,
+                        h.column,
+                        arm="arm",
+                        covariates=covs,
+                        method=method,
+                        cluster=self.cluster,
+                        n_boot=self.n_boot,
+                        seed=self.seed,
+                        lang=self.lang,
                     )
                 eff = _effect_from(res, h, n_t, n_c, adjusted=covs is not None)
             except (ValueError, ArithmeticError, np.linalg.LinAlgError, KeyError):
@@ -750,7 +778,12 @@ class CouncilReport:
             return f"<p>{_esc(_t('hl_failed', lang))}</p>"
         nums = self.headline_numbers()[h.key]
         direction = self._direction(e)
-        sure = _t("hl_ci_clear" if e.clear else "hl_ci_unclear", lang, lo=nums["ci_low"], hi=nums["ci_high"])
+        sure = _t(
+            "hl_ci_clear" if e.clear else "hl_ci_unclear",
+            lang,
+            lo=nums["ci_low"],
+            hi=nums["ci_high"],
+        )
         parts = [
             _t("hl_means", lang, t=nums["treated"], c=nums["control"]),
             _t("hl_diff", lang, d=nums["difference"]) + (f" ({direction})" if direction else ""),
@@ -773,13 +806,33 @@ class CouncilReport:
         d = self.generated.date()
         if self.lang == "nl":
             months = [
-                "januari", "februari", "maart", "april", "mei", "juni", "juli",
-                "augustus", "september", "oktober", "november", "december",
+                "januari",
+                "februari",
+                "maart",
+                "april",
+                "mei",
+                "juni",
+                "juli",
+                "augustus",
+                "september",
+                "oktober",
+                "november",
+                "december",
             ]
         else:
             months = [
-                "January", "February", "March", "April", "May", "June", "July",
-                "August", "September", "October", "November", "December",
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
             ]
         return f"{d.day} {months[d.month - 1]} {d.year}"
 
@@ -873,8 +926,14 @@ class CouncilReport:
             v = t[key].astype("float64")
             ok = v.notna().to_numpy()
             bins = RETELL_BINS if key == "n_retells" else COST_BINS
-            counts = _ordered_counts(v[ok].to_numpy(), arms[ok].to_numpy(), bins, self.rule, lang,
-                                     euro=key == "cost_total")
+            counts = _ordered_counts(
+                v[ok].to_numpy(),
+                arms[ok].to_numpy(),
+                bins,
+                self.rule,
+                lang,
+                euro=key == "cost_total",
+            )
         else:
             p = t["any_provision"]
             ok = p.notna()
@@ -895,7 +954,11 @@ class CouncilReport:
 
         counts = self._counts_table(key)
         pub = suppress_table(counts, self.rule, lang=self.lang)
-        head = "<tr><th></th>" + "".join(f"<th scope='col' class='num'>{_esc(c)}</th>" for c in pub.columns) + "</tr>"
+        head = (
+            "<tr><th></th>"
+            + "".join(f"<th scope='col' class='num'>{_esc(c)}</th>" for c in pub.columns)
+            + "</tr>"
+        )
         body = "".join(
             f"<tr><th scope='row'>{_esc(i)}</th>"
             + "".join(f"<td class='num'>{_esc(v)}</td>" for v in row)
@@ -1014,17 +1077,28 @@ class CouncilReport:
         extract = "–" if ext is None or pd.isna(ext) else pd.Timestamp(ext).strftime("%Y-%m-%d")
         paras.append(
             _t(
-                "design_window", lang, days=st.cost_window_days,
-                full=format_count(full, self.rule, lang=lang), extract=extract,
+                "design_window",
+                lang,
+                days=st.cost_window_days,
+                full=format_count(full, self.rule, lang=lang),
+                extract=extract,
             )
         )
         paras.append(_t("design_multiple", lang))
         paras.append(
-            _t("design_privacy", lang, k=self.rule.threshold, sym=self.rule.symbol, m=self.rule.min_n)
+            _t(
+                "design_privacy",
+                lang,
+                k=self.rule.threshold,
+                sym=self.rule.symbol,
+                m=self.rule.min_n,
+            )
         )
         paras.append(_t("design_instrument_note", lang, name=self.data.instrument.name(lang)))
         body = "".join(f"<p>{_esc(p)}</p>" for p in paras)
-        return HTMLSection(f'<section class="design"><h2>{_esc(_t("design", lang))}</h2>{body}</section>')
+        return HTMLSection(
+            f'<section class="design"><h2>{_esc(_t("design", lang))}</h2>{body}</section>'
+        )
 
     # ---- flow of residents
     def _flow_table(self, outcome: str) -> pd.DataFrame | None:
@@ -1086,7 +1160,9 @@ class CouncilReport:
         # by arm
         t = self.table
         arms = (
-            t["arm"].astype("string").value_counts()
+            t["arm"]
+            .astype("string")
+            .value_counts()
             .reindex(["demand_driven", "supply_driven"], fill_value=0)
         )
         arms.index = [_arm(lang, a) for a in arms.index]
@@ -1113,7 +1189,9 @@ class CouncilReport:
         head = f"<h3>{_esc(_t('flow_reasons', lang))}</h3>"
         if ex is None or ex.empty:
             return head + f"<p>{_esc(_t('flow_none', lang))}</p>"
-        g = ex.groupby([ex["table"].astype("string"), ex["reason"].astype("string")], dropna=False).size()
+        g = ex.groupby(
+            [ex["table"].astype("string"), ex["reason"].astype("string")], dropna=False
+        ).size()
         g = g.sort_index()
         shown = format_counts(g.reset_index(drop=True), self.rule, lang=lang)
         rows = []
@@ -1128,7 +1206,10 @@ class CouncilReport:
             f"<th scope='col'>{_esc(_t('col_reason', lang))}</th>"
             f"<th scope='col' class='num'>{_esc(_t('col_count', lang))}</th></tr>"
         )
-        return head + f'<table class="reasons"><thead>{thead}</thead><tbody>{"".join(rows)}</tbody></table>'
+        return (
+            head
+            + f'<table class="reasons"><thead>{thead}</thead><tbody>{"".join(rows)}</tbody></table>'
+        )
 
     # ---- provenance
     def provenance(self) -> HTMLSection:
@@ -1145,10 +1226,20 @@ class CouncilReport:
             (_t("prov_seed", lang), str(self.seed)),
             (_t("prov_nboot", lang), str(self.n_boot)),
             (_t("prov_window", lang), str(st.cost_window_days)),
-            (_t("prov_method", lang), _esc(METHOD_TEXT["aipw"][lang] if self.covariates else METHOD_TEXT["unadjusted"][lang])),
+            (
+                _t("prov_method", lang),
+                _esc(
+                    METHOD_TEXT["aipw"][lang]
+                    if self.covariates
+                    else METHOD_TEXT["unadjusted"][lang]
+                ),
+            ),
             (_t("prov_covs", lang), _esc(covs)),
             (_t("prov_cluster", lang), _esc(self.cluster or _t("none", lang))),
-            (_t("prov_instrument", lang), _esc(f"{self.data.instrument.name(lang)} ({self.data.instrument.code})")),
+            (
+                _t("prov_instrument", lang),
+                _esc(f"{self.data.instrument.name(lang)} ({self.data.instrument.code})"),
+            ),
             (_t("prov_rule", lang), _esc(f"{self.rule.rule} ({self.rule.threshold})")),
             (_t("prov_lang", lang), lang),
             (_t("prov_date", lang), _esc(self.generated.isoformat())),
