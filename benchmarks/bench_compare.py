@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sim_compare import COVARIATES, EFFECTS, internal_pilot  # noqa: E402
 
-from wattelt_eval.compare import cea, compare  # noqa: E402
+from wattelt_eval.estimation import cea, compare  # noqa: E402
 
 
 def _best(fn, repeat: int) -> float:

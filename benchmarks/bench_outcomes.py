@@ -270,7 +270,7 @@ def _worker(path: str, n: int, reader: str, repeat: int = 3) -> dict[str, Any]:
     import wattelt_eval as we
 
     # ``we.outcomes`` is the function; the modules are taken from importlib
-    om = importlib.import_module("wattelt_eval.outcomes")
+    om = importlib.import_module("wattelt_eval.outcome.tables")
     vm = importlib.import_module("wattelt_eval.validation")
 
     timer = _Timer()

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from wattelt_eval.compare import compare
+from wattelt_eval.estimation import compare
 
 OUTCOMES = ("goal_retention", "n_retells", "cost_total", "any_provision")
 METHODS = ("unadjusted", "regression", "ipw", "aipw")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from compare_helpers import make_table
 
-from wattelt_eval.compare import balance, love_plot
+from wattelt_eval.estimation import balance, love_plot
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_weighted_smd_uses_unweighted_pooled_sd():
 
 
 def test_ipw_weights_improve_balance():
-    from wattelt_eval.compare import compare
+    from wattelt_eval.estimation import compare
 
     t = make_table(n_per_arm=300, seed=5, confounding=2.0)
     res = compare(t, "mean_change_resident", covariates=["age"], method="ipw")

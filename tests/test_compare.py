@@ -13,8 +13,8 @@ import statsmodels.formula.api as smf
 from compare_helpers import make_table
 from scipy import special, stats
 
-from wattelt_eval.compare import CompareResult, compare, compare_all, holm_adjust
-from wattelt_eval.compare.bootstrap import if_variance, make_clusters, wild_cluster_t
+from wattelt_eval.estimation import CompareResult, compare, compare_all, holm_adjust
+from wattelt_eval.estimation.bootstrap import if_variance, make_clusters, wild_cluster_t
 
 
 @pytest.fixture(scope="module")
@@ -406,9 +406,9 @@ def test_compressed_bootstrap_equals_row_level_formula(table, method, clustered)
     """The bootstrap sums per covariate pattern and per cluster; the row-level formulas
     (one-step parameters, predictions for every row, weighted means) give the same
     replicates."""
-    from wattelt_eval.compare import _core
-    from wattelt_eval.compare._models import build_design
-    from wattelt_eval.compare.bootstrap import bootstrap_counts
+    from wattelt_eval.estimation import _core
+    from wattelt_eval.estimation._models import build_design
+    from wattelt_eval.estimation.bootstrap import bootstrap_counts
 
     t = table.assign(_treat=(table.arm == "demand_driven").astype(float))
     y = t["cost_total"].to_numpy(float)

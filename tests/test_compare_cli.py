@@ -9,7 +9,7 @@ import pytest
 from compare_helpers import make_table
 
 from wattelt_eval.cli import main
-from wattelt_eval.compare import compare, compare_all
+from wattelt_eval.estimation import compare, compare_all
 
 
 @pytest.fixture(scope="module")

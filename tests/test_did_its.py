@@ -13,8 +13,8 @@ from compare_helpers import make_table
 from scipy import stats
 
 import wattelt_eval as we
-from wattelt_eval.compare import DiDResult, ITSResult, did, its
-from wattelt_eval.compare.its import newey_west_lags
+from wattelt_eval.estimation import DiDResult, ITSResult, did, its
+from wattelt_eval.estimation.time_series import newey_west_lags
 
 
 @pytest.fixture(scope="module")

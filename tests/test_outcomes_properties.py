@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from outcomes_helpers import make_data
 from pandas.testing import assert_frame_equal
 
-from wattelt_eval.outcomes import outcome_set
+from wattelt_eval.outcome import outcome_set
 from wattelt_eval.schema import AUTHOR, CATEGORY_TO_CBS_GROUP, CONTACT_TYPE, ROLE, STAGE, STATUS
 
 BASE = pd.Timestamp("2025-01-01")

@@ -13,8 +13,8 @@ from scipy import stats
 from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
-from wattelt_eval.compare import CEAResult, PowerResult, cea, compare, power
-from wattelt_eval.compare.bootstrap import bootstrap_weights, make_clusters
+from wattelt_eval.estimation import CEAResult, PowerResult, cea, compare, power
+from wattelt_eval.estimation.bootstrap import bootstrap_weights, make_clusters
 
 # ------------------------------------------------------------------------------- power
 

@@ -23,8 +23,8 @@ import pytest
 from report_helpers import MARKER, marked_pilot
 
 import wattelt_eval as we
-from wattelt_eval.compare import compare
 from wattelt_eval.disclosure import rule_from_study
+from wattelt_eval.estimation import compare
 from wattelt_eval.io import write_package
 from wattelt_eval.report import build
 from wattelt_eval.report.sections import HEADLINES, CouncilReport

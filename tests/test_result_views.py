@@ -4,11 +4,11 @@ from their tidy ``table``: text ``repr`` is ``summary()``, HTML names method and
 from __future__ import annotations
 
 import wattelt_eval as we
-from wattelt_eval.compare.cea import CEAResult
-from wattelt_eval.compare.did import DiDResult
-from wattelt_eval.compare.its import ITSResult
-from wattelt_eval.compare.power import PowerResult
-from wattelt_eval.compare.result import TableView
+from wattelt_eval.estimation.cost_effectiveness import CEAResult
+from wattelt_eval.estimation.diff_in_diff import DiDResult
+from wattelt_eval.estimation.results import TableView
+from wattelt_eval.estimation.sample_size import PowerResult
+from wattelt_eval.estimation.time_series import ITSResult
 
 
 def test_power_views_derive_from_the_table():

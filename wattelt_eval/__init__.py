@@ -4,7 +4,7 @@ Pipeline, one module per stage (no stage reaches back)::
 
     data in -> validation.load -> PilotData -> outcomes -> compare/balance/... -> plots -> report
 
-Public interface (DESIGN.md section 6)::
+Public interface (``docs/architecture.md``)::
 
     import wattelt_eval as we
     data = we.load(path)
@@ -28,10 +28,9 @@ if _sde and not _sde.lstrip("-").isdigit():
         f"SOURCE_DATE_EPOCH moet een geheel aantal seconden sinds 1970 zijn, niet {_sde!r}"
     )
 
+from ._version import __version__  # noqa: E402
 from .data import PilotData, StudySettings  # noqa: E402
 from .instruments import Instrument, load_instrument  # noqa: E402
-
-__version__ = "0.1.0"
 
 # name -> (module, attribute or None for the module itself). Loaded lazily so that
 # importing the package stays fast and each stage stays a module you can read alone.
@@ -39,15 +38,15 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "load": (".validation", "load"),
     "validate": (".validation", "validate"),
     "ValidationError": (".validation", "ValidationError"),
-    "outcomes": (".outcomes", "outcomes"),
-    "outcome_set": (".outcomes", "outcome_set"),
-    "compare": (".compare", "compare"),
-    "compare_all": (".compare", "compare_all"),
-    "balance": (".compare", "balance"),
-    "did": (".compare", "did"),
-    "its": (".compare", "its"),
-    "power": (".compare", "power"),
-    "cea": (".compare", "cea"),
+    "outcomes": (".outcome", "outcomes"),
+    "outcome_set": (".outcome", "outcome_set"),
+    "compare": (".estimation", "compare"),
+    "compare_all": (".estimation", "compare_all"),
+    "balance": (".estimation", "balance"),
+    "did": (".estimation", "did"),
+    "its": (".estimation", "its"),
+    "power": (".estimation", "power"),
+    "cea": (".estimation", "cea"),
     "synth": (".synth", None),
     "report": (".report", None),
     "privacy": (".privacy", None),
@@ -58,13 +57,6 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 }
 
 __all__ = ["PilotData", "StudySettings", "Instrument", "load_instrument", "__version__", *_LAZY]
-
-# ``outcomes`` and ``compare`` are both a submodule and a public function. Importing a
-# submodule sets the package attribute to the module, so bind the functions eagerly here
-# (after the submodule imports): ``we.outcomes(data)`` and ``we.compare(...)`` stay functions
-# whatever is imported later (``import wattelt_eval.compare`` finds the module already loaded).
-from .compare import balance, cea, compare, compare_all, did, its, power  # noqa: E402, F401
-from .outcomes import outcome_set, outcomes  # noqa: E402, F401
 
 
 def __getattr__(name: str) -> Any:

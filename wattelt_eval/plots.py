@@ -271,7 +271,7 @@ def _outcome_table(source: Any) -> pd.DataFrame:
     if isinstance(table, pd.DataFrame):
         return table
     if hasattr(source, "trajectories") and hasattr(source, "goals"):
-        from .outcomes import outcomes
+        from .outcome import outcomes
 
         return outcomes(source)
     raise TypeError(
@@ -482,7 +482,7 @@ def cohort_board_data(
     """
     data = _pilot(data, "cohort_board_data")
     if outcome_set is None:
-        from .outcomes import outcome_set as _outcome_set
+        from .outcome import outcome_set as _outcome_set
 
         outcome_set = _outcome_set(data)
     cd = outcome_set.cohort_domains
@@ -2086,7 +2086,7 @@ def love_plot(
 ) -> Figure:
     """Love plot of covariate balance before and after weighting.
 
-    A thin wrapper around :func:`wattelt_eval.compare.balance.love_plot` (the
+    A thin wrapper around :func:`wattelt_eval.estimation.balancing.love_plot` (the
     comparison engine owns the balance computation), so that all figures can be
     found in :mod:`wattelt_eval.plots`. Disclosure: a covariate whose non-missing
     values in either arm number fewer than ``min_count`` (default the study's
@@ -2120,6 +2120,6 @@ def love_plot(
             dropped = list(dict.fromkeys(tab.loc[small, "variable"].astype(str)))
             notes = _dropped_note(dropped, thr, lang)
             balance = dataclasses.replace(balance, table=tab[~small].reset_index(drop=True))
-    _balance_mod = importlib.import_module(".compare.balance", __package__)
+    _balance_mod = importlib.import_module(".estimation.balancing", __package__)
     fig = _balance_mod.love_plot(balance, lang=lang, **kwargs)
     return _finish(fig, notes)

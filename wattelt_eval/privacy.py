@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .bsn import scan_bsn, scan_contact_details
+from .errors import DataError, UsageError
 from .schema import TABLES, coerce_table
 
 if TYPE_CHECKING:
@@ -83,13 +84,18 @@ _N_CHARS = 20  # 80 bits
 OutputFormat = Literal["csv", "parquet", "xlsx"]
 
 
-class PrivacyError(ValueError):
-    """Pseudonymisation refused (no key, BSN left in the output, bad birth dates)."""
+class PrivacyError(DataError):
+    """Pseudonymisation refused because of the data (BSN left in the output, bad birth dates).
 
-    def __init__(self, message_nl: str, message_en: str) -> None:
-        super().__init__(f"{message_nl} / {message_en}")
-        self.message_nl = message_nl
-        self.message_en = message_en
+    Exit code 1. A wrong request (no key, an output that exists) raises
+    :class:`PrivacyUsageError` (exit code 2).
+    """
+
+
+class PrivacyUsageError(PrivacyError, UsageError):
+    """Pseudonymisation refused because of the request (no key, output exists, same paths)."""
+
+    exit_code = 2
 
 
 # --------------------------------------------------------------------------------------
@@ -125,21 +131,21 @@ def resolve_key(
     elif key_file is not None:
         p = Path(key_file)
         if not p.is_file():
-            raise PrivacyError(
+            raise PrivacyUsageError(
                 f"Sleutelbestand {p.name!r} bestaat niet.", f"Key file {p.name!r} does not exist."
             )
         raw, source = p.read_bytes().rstrip(b"\r\n \t"), "key file"
     elif os.environ.get(KEY_ENV):
         raw, source = os.environ[KEY_ENV].encode("utf-8"), f"environment variable {KEY_ENV}"
     else:
-        raise PrivacyError(
+        raise PrivacyUsageError(
             f"Geen sleutel: zet de omgevingsvariabele {KEY_ENV} of geef --key-file. "
             "Zonder sleutel wordt niet gepseudonimiseerd.",
             f"No key: set the {KEY_ENV} environment variable or pass --key-file. "
             "Without a key nothing is pseudonymised.",
         )
     if len(raw) < MIN_KEY_BYTES:
-        raise PrivacyError(
+        raise PrivacyUsageError(
             f"De sleutel is te kort (minder dan {MIN_KEY_BYTES} tekens); maak er een met "
             "wattelt_eval.privacy.generate_key().",
             f"The key is too short (under {MIN_KEY_BYTES} bytes); make one with "
@@ -352,7 +358,7 @@ def pseudonymise_tables(
         inside kept free text or a kept extra column) — the message names table,
         row and column, never the number.
     """
-    from . import __version__
+    from ._version import __version__
 
     raw_key, source = resolve_key(key, key_file)
     ids = id_columns(hash_organisation)
@@ -629,7 +635,7 @@ def pseudonymise_package(
     in_path, out_path = Path(in_path), Path(out_path)
     resolve_key(key, key_file)  # refuse early, before reading anything
     if in_path.resolve() == out_path.resolve():
-        raise PrivacyError(
+        raise PrivacyUsageError(
             "Uitvoer en invoer zijn hetzelfde; kies een nieuwe map.",
             "Output and input are the same; choose a new folder.",
         )
@@ -643,18 +649,18 @@ def pseudonymise_package(
         )
     is_xlsx = pkg.kind == "xlsx"
     if is_xlsx and out_path.suffix.lower() != ".xlsx":
-        raise PrivacyError(
+        raise PrivacyUsageError(
             "Invoer is een Excel-werkmap: geef als uitvoer een bestand dat op .xlsx eindigt.",
             "Input is an Excel workbook: give an output file ending in .xlsx.",
         )
     if not is_xlsx and out_path.suffix.lower() == ".xlsx":
-        raise PrivacyError(
+        raise PrivacyUsageError(
             "Invoer is een map: geef als uitvoer een map, geen .xlsx-bestand.",
             "Input is a folder: give a folder as output, not an .xlsx file.",
         )
     if out_path.exists() and not overwrite:
         if out_path.is_file() or any(out_path.iterdir()):
-            raise PrivacyError(
+            raise PrivacyUsageError(
                 f"{out_path.name!r} bestaat al; gebruik --overwrite of kies een nieuwe naam.",
                 f"{out_path.name!r} already exists; use --overwrite or choose a new name.",
             )
@@ -772,8 +778,7 @@ def run_cli(args: argparse.Namespace) -> int:
             overwrite=args.overwrite,
         )
     except PrivacyError as exc:
-        print(exc.message_nl if lang == "nl" else exc.message_en, file=sys.stderr)
-        usage = any(w in exc.message_en for w in ("already exists", "same", "give a", "give an"))
-        return 2 if usage else 1
+        print(exc.message(lang), file=sys.stderr)
+        return exc.exit_code
     print(record.summary(lang))
     return 0

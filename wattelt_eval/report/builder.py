@@ -365,7 +365,7 @@ def build(
     """
     import nbformat
 
-    from .. import __version__
+    from .._version import __version__
     from .provenance import fingerprint, generation_time
 
     lang, formats = _check_options(lang, formats)

@@ -643,7 +643,7 @@ class CouncilReport:
     # ------------------------------------------------------------------ analysis
     def run(self) -> None:
         """Compute the outcome table and compare every headline outcome between the arms."""
-        from ..outcomes import outcome_set
+        from ..outcome import outcome_set
 
         self.oset = outcome_set(self.data)
         t = self.oset.table
@@ -668,7 +668,7 @@ class CouncilReport:
             self.effects[h.key] = self._compare(h)
         shown = [e for e in self.effects.values() if e.shown]
         if shown:
-            from ..compare.estimate import holm_adjust
+            from ..estimation.effects import holm_adjust
 
             adj = holm_adjust(np.array([e.p_value for e in shown]))
             for e, p in zip(shown, adj, strict=True):
@@ -696,8 +696,8 @@ class CouncilReport:
     def _compare(self, h: Headline) -> Effect:
         import warnings
 
-        from ..compare import compare
         from ..disclosure import can_show
+        from ..estimation import compare
 
         n_t, n_c = self._arm_n(h.column)
         if not can_show([n_t, n_c], self.rule):
@@ -1018,8 +1018,8 @@ class CouncilReport:
                 r, lo, hi = (fmt_number(x, 2, lang) for x in e.ratio)
                 extra.append(_t("lab_ratio", lang, r=r, lo=lo, hi=hi))
             extra.append(_t("lab_p", lang, p=_fmt_p(e.p_value, lang), ph=_fmt_p(e.p_holm, lang)))
-            from ..compare.estimate import METHOD_TEXT
-            from ..compare.result import CI_TEXT
+            from ..estimation.effects import METHOD_TEXT
+            from ..estimation.results import CI_TEXT
 
             m = METHOD_TEXT.get(e.method, {}).get(lang, e.method)
             ci = CI_TEXT.get(e.ci_method, {}).get(lang, e.ci_method)
@@ -1053,8 +1053,8 @@ class CouncilReport:
     # ---- design and limits
     def design(self) -> HTMLSection:
         """Design and its limits: observational, adjustment, team clustering, follow-up window."""
-        from ..compare.estimate import METHOD_TEXT
         from ..disclosure import format_count
+        from ..estimation.effects import METHOD_TEXT
 
         lang, t, st = self.lang, self.table, self.data.study
         paras = [_t("design_obs", lang)]
@@ -1182,7 +1182,7 @@ class CouncilReport:
 
     def _reasons_html(self) -> str:
         from ..disclosure import format_counts
-        from ..outcomes import REASONS
+        from ..outcome import REASONS
 
         lang = self.lang
         ex = self.oset.exclusions
@@ -1214,8 +1214,8 @@ class CouncilReport:
     # ---- provenance
     def provenance(self) -> HTMLSection:
         """Package version, input fingerprint, parameters and seed, generation date."""
-        from .. import __version__
-        from ..compare.estimate import METHOD_TEXT
+        from .._version import __version__
+        from ..estimation.effects import METHOD_TEXT
 
         lang = self.lang
         st = self.data.study

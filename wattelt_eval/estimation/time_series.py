@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .estimate import _check_literal
-from .result import TableView
+from .effects import _check_literal
+from .results import TableView
 
 TEXT = {
     "title": {"nl": "Onderbroken tijdreeks", "en": "Interrupted time series"},

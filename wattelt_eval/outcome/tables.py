@@ -26,8 +26,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .data import EXCLUSION_COLUMNS, empty_exclusions
-from .schema import (
+from ..data import EXCLUSION_COLUMNS, empty_exclusions
+from ..schema import (
     AUTHOR,
     CATEGORY_TO_CBS_GROUP,
     CBS_GROUPS,
@@ -45,7 +45,7 @@ from .schema import (
 if TYPE_CHECKING:
     import argparse
 
-    from .data import PilotData
+    from ..data import PilotData
 
 __all__ = [
     "GAS_RHO",
@@ -457,7 +457,7 @@ class _Log:
     def frame(self) -> pd.DataFrame:
         if not self.parts:
             return empty_exclusions()
-        from .schema import ID_COLUMNS
+        from ..schema import ID_COLUMNS
 
         # one block per source table: positions concatenated first, then one take per column
         blocks: dict[str, tuple[pd.DataFrame, list[np.ndarray], list[np.ndarray]]] = {}
@@ -769,7 +769,7 @@ class _Traj:
 
 
 def _prepare_trajectories(data: PilotData, log: _Log) -> _Traj:
-    from .schema import ARM
+    from ..schema import ARM
 
     raw = data.trajectories
     ids = raw["trajectory_id"].astype("string")
@@ -1163,7 +1163,7 @@ _DOMAIN_REASONS = (
 
 
 def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
-    from .schema import ARM
+    from ..schema import ARM
 
     n = len(tr.frame)
     inst = data.instrument
@@ -1763,13 +1763,13 @@ def run_cli(args: argparse.Namespace) -> int:
         return 2
     if args.demo:
         try:
-            from . import synth
+            from .. import synth
         except ModuleNotFoundError:
             print("wattelt-eval outcomes: --demo needs wattelt_eval.synth", file=err)
             return 2
         data = synth.demo()
     else:
-        from .validation import ValidationError, load
+        from ..validation import ValidationError, load
 
         try:
             data = load(args.path)

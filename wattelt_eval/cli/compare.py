@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .estimate import HEADLINE, compare, compare_all
+from ..estimation.effects import HEADLINE, compare, compare_all
 
 STAT_COLUMNS = [
     "estimate",
@@ -147,7 +147,7 @@ def run_cli(args: argparse.Namespace) -> int:
             file=err,
         )
         return 2
-    from ..outcomes import outcomes as outcome_table
+    from ..outcome import outcomes as outcome_table
 
     if args.demo:
         from .. import synth

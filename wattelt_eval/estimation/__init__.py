@@ -11,14 +11,13 @@ Public functions (DESIGN.md section 5)::
 
 from __future__ import annotations
 
-from .balance import BalanceResult, balance, love_plot
-from .cea import CEAResult, cea
-from .cli import add_cli, run_cli
-from .did import DiDResult, did
-from .estimate import compare, compare_all, holm_adjust
-from .its import ITSResult, its
-from .power import PowerResult, power
-from .result import CompareResult
+from .balancing import BalanceResult, balance, love_plot
+from .cost_effectiveness import CEAResult, cea
+from .diff_in_diff import DiDResult, did
+from .effects import compare, compare_all, holm_adjust
+from .results import CompareResult
+from .sample_size import PowerResult, power
+from .time_series import ITSResult, its
 
 __all__ = [
     "compare",
@@ -36,6 +35,4 @@ __all__ = [
     "ITSResult",
     "PowerResult",
     "CEAResult",
-    "add_cli",
-    "run_cli",
 ]

@@ -11,8 +11,8 @@ import patsy
 
 from ._models import _rhs, covariate_columns, fit_glm
 from .bootstrap import if_variance, make_clusters
-from .estimate import _arm_indicator, _check_literal, _numeric, _summarise_interval
-from .result import TableView
+from .effects import _arm_indicator, _check_literal, _numeric, _summarise_interval
+from .results import TableView
 
 TEXT = {
     "title": {"nl": "Verschil-in-verschillen", "en": "Difference-in-differences"},

@@ -1,11 +1,12 @@
 """The ``wattelt-eval`` command line.
 
-Each subcommand lives in the module of its stage, which provides two functions::
+Each subcommand is a module of this package (``cli/<command>.py``) with two functions::
 
     def add_cli(subparsers) -> None      # registers the subcommand and its options
     def run_cli(args) -> int              # runs it; returns the exit code
 
-Exit codes: 0 success, 1 invalid data (every problem listed), 2 usage error.
+Exit codes: 0 success, 1 invalid data (every problem listed), 2 usage error; chosen by
+exception type (:mod:`wattelt_eval.cli._common`). Library modules never import this package.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ import argparse
 import importlib
 import sys
 
-#: subcommand -> module that implements it (relative to the package)
+#: subcommand -> module that implements it (relative to this package)
 COMMANDS: dict[str, str] = {
-    "template": ".templates",
-    "validate": ".validation",
+    "template": ".template",
+    "validate": ".validate",
     "synth": ".synth",
     "outcomes": ".outcomes",
     "compare": ".compare",
     "report": ".report",
-    "pseudonymise": ".privacy",
+    "pseudonymise": ".pseudonymise",
 }
 
 
@@ -33,7 +34,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .._version import __version__
 
     parser = _Parser(
         prog="wattelt-eval",
@@ -43,14 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wattelt-eval {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for mod_name in COMMANDS.values():
-        try:
-            mod = importlib.import_module(mod_name, __package__)
-        except ModuleNotFoundError as exc:  # stage not built (yet)
-            if exc.name and exc.name.startswith(__package__):
-                continue
-            raise
-        if hasattr(mod, "add_cli"):  # a stage without a command yet
-            mod.add_cli(sub)
+        importlib.import_module(mod_name, __package__).add_cli(sub)
     return parser
 
 

@@ -23,7 +23,7 @@ from .bootstrap import (
     make_clusters,
     wild_cluster_t,
 )
-from .result import CompareResult
+from .results import CompareResult
 
 Method = Literal["unadjusted", "regression", "ipw", "aipw"]
 Kind = Literal["auto", "continuous", "binary", "count", "proportion", "cost"]

@@ -19,7 +19,7 @@ import pandas as pd
 from . import _core
 from ._models import build_design, covariate_columns
 from .bootstrap import bootstrap_counts, make_clusters
-from .estimate import (
+from .effects import (
     KNOWN_TRIALS,
     METHOD_TEXT,
     Kind,
@@ -29,7 +29,7 @@ from .estimate import (
     _Prepared,
     compare,
 )
-from .result import TableView
+from .results import TableView
 
 TEXT = {
     "title": {"nl": "Kosteneffectiviteit", "en": "Cost-effectiveness"},

@@ -197,7 +197,7 @@ class CompareResult:
         return out
 
     def _header(self, lang: str) -> list[tuple[str, str]]:
-        from .estimate import METHOD_TEXT
+        from .effects import METHOD_TEXT
 
         d = self.diagnostics
         dropped = sum(d.get("n_dropped", {}).values())

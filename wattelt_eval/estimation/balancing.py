@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .estimate import _arm_indicator, _check_literal
+from .effects import _arm_indicator, _check_literal
 
 LABELS = {
     "variable": {"nl": "kenmerk", "en": "variable"},

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .estimate import _check_literal
-from .result import TableView
+from .effects import _check_literal
+from .results import TableView
 
 PowerKind = Literal["continuous", "binary", "proportion"]
 

@@ -1,0 +1,55 @@
+"""Helpers shared by every command: the ``--lang`` option, error printing and exit codes.
+
+Exit codes: 0 success, 1 the data cannot be used (every problem listed),
+2 a usage error (argparse's own code). They are chosen by exception *type*
+(:mod:`wattelt_eval.errors`), never by searching message text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import WatteltError
+from ..i18n import LANGS
+
+EXIT_OK = 0
+EXIT_DATA = 1
+EXIT_USAGE = 2
+
+
+def add_lang(parser: argparse.ArgumentParser, default: str | None = "nl") -> None:
+    """Add ``--lang nl|en`` (language of messages)."""
+    parser.add_argument(
+        "--lang",
+        choices=LANGS,
+        default=default,
+        help="language of messages / taal van de meldingen (default: %(default)s)",
+    )
+
+
+def print_error(exc: WatteltError, lang: str = "nl") -> int:
+    """Print a bilingual error in ``lang`` on stderr; return its exit code."""
+    print(exc.message(lang), file=sys.stderr)
+    return int(exc.exit_code)
+
+
+def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Wrap a command: a :class:`~wattelt_eval.errors.WatteltError` becomes its exit code."""
+
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return int(run(args) or 0)
+        except WatteltError as exc:
+            return print_error(exc, getattr(args, "lang", None) or "nl")
+
+    wrapper.__doc__ = run.__doc__
+    wrapper.__name__ = getattr(run, "__name__", "run")
+    return wrapper
+
+
+def lang_of(args: Any) -> str:
+    """The message language of parsed arguments (``nl`` when not given)."""
+    return getattr(args, "lang", None) or "nl"
