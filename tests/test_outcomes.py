@@ -816,7 +816,7 @@ def test_domain_chunks_give_the_same_outcome_set(data, res, monkeypatch):
     # 3 rows the 19 score rows fall into several blocks and every table must be unchanged.
     import importlib
 
-    mod = importlib.import_module("wattelt_eval.outcome.tables")
+    mod = importlib.import_module("wattelt_eval.outcome.domains")
     monkeypatch.setattr(mod, "DOMAIN_CHUNK_ROWS", 3)
     other = outcome_set(data, extract_date="2026-01-31")
     for k in ("table", "exclusions", "flow", "domain_changes", "cohort_domains", "gaps"):
@@ -838,7 +838,7 @@ def _run_cli(argv):
     import argparse
     import importlib
 
-    mod = importlib.import_module("wattelt_eval.outcome.tables")  # the module, not we.outcomes
+    mod = importlib.import_module("wattelt_eval.cli.outcomes")  # the command, not we.outcomes
 
     parser = argparse.ArgumentParser(prog="wattelt-eval")
     sub = parser.add_subparsers(dest="command")

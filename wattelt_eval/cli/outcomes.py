@@ -1,7 +1,128 @@
-"""``wattelt-eval outcomes``: transitional shim; the command moves here from ``outcome.tables``."""
+"""``wattelt-eval outcomes``: the per-trajectory outcome table (and its log and flow) to a file.
+
+Exit codes (:mod:`wattelt_eval.cli._common`): 0 written, 1 the data are invalid, 2 a
+usage error (output suffix, PATH and ``--demo`` together or neither, a bad option value).
+The cost window defaults to the study's ``cost_window_days`` (``study.toml``).
+"""
 
 from __future__ import annotations
 
-from ..outcome.tables import add_cli, run_cli
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import WatteltError
+from ..i18n import pair, text
+from ._common import EXIT_DATA, EXIT_OK, EXIT_USAGE, add_lang, guarded, lang_of
 
 __all__ = ["add_cli", "run_cli"]
+
+_SUFFIXES = (".csv", ".parquet")
+
+
+def _both(key: str) -> str:
+    return " / ".join(pair(key))
+
+
+def add_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``wattelt-eval outcomes``."""
+    p = subparsers.add_parser(
+        "outcomes",
+        help=" / ".join(reversed(pair("outcome.cli.help"))),
+        description=_both("outcome.cli.description"),
+    )
+    p.add_argument(
+        "path", nargs="?", help="data package (folder or .xlsx) / datapakket (map of .xlsx)"
+    )
+    p.add_argument(
+        "--demo", action="store_true", help="use the bundled demo pilot / gebruik de demo"
+    )
+    p.add_argument("--out", required=True, help="output file, .csv or .parquet / uitvoerbestand")
+    p.add_argument(
+        "--window-days",
+        type=int,
+        default=None,
+        help="cost window in days (default: the study's cost_window_days) / kostenvenster in dagen",
+    )
+    p.add_argument(
+        "--extract-date", default=None, help="data-extract date (YYYY-MM-DD) / peildatum"
+    )
+    p.add_argument(
+        "--exclusions", default=None, help="also write the exclusion log (.csv/.parquet)"
+    )
+    p.add_argument("--flow", default=None, help="also write the flow table (.csv/.parquet)")
+    add_lang(p)
+
+
+def _write(df: pd.DataFrame, path: Path) -> None:
+    """Write a table as parquet or CSV (by suffix), creating the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False, lineterminator="\n")
+
+
+def _usage(key: str, lang: str, **values: object) -> int:
+    print(text(key, lang, **values), file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _read(args: argparse.Namespace, lang: str) -> object | int:
+    """The package of PATH or ``--demo``; an exit code when it cannot be had."""
+    if args.demo:
+        from .. import synth
+
+        return synth.demo()
+    from ..validation import ValidationError, load
+
+    try:
+        return load(args.path)
+    except ValidationError as exc:
+        print(text("outcome.cli.invalid_data", lang, error=exc), file=sys.stderr)
+        problems = getattr(exc, "problems", None)
+        if problems is not None and len(problems):
+            print(problems.to_string(index=False), file=sys.stderr)
+        return EXIT_DATA
+    except FileNotFoundError as exc:
+        return _usage("outcome.cli.error", lang, error=exc)
+
+
+@guarded
+def run_cli(args: argparse.Namespace) -> int:
+    """Run ``wattelt-eval outcomes``; returns the exit code (0 ok, 1 invalid data, 2 usage)."""
+    from ..outcome import outcome_set
+
+    lang = lang_of(args)
+    outs = [Path(args.out)] + [Path(x) for x in (args.exclusions, args.flow) if x]
+    for o in outs:
+        if o.suffix.lower() not in _SUFFIXES:
+            return _usage("outcome.cli.bad_suffix", lang, path=o)
+    if bool(args.path) == bool(args.demo):
+        return _usage("outcome.cli.path_or_demo", lang)
+    data = _read(args, lang)
+    if isinstance(data, int):
+        return data
+    try:
+        res = outcome_set(data, args.window_days, extract_date=args.extract_date)
+    except WatteltError:
+        raise  # exit code by type (guarded)
+    except ValueError as exc:
+        return _usage("outcome.cli.error", lang, error=exc)
+    _write(res.table, Path(args.out))
+    if args.exclusions:
+        _write(res.exclusions, Path(args.exclusions))
+    if args.flow:
+        _write(res.flow, Path(args.flow))
+    print(
+        text(
+            "outcome.cli.written",
+            lang,
+            n=len(res.table),
+            path=args.out,
+            n_exclusions=len(res.exclusions),
+        )
+    )
+    return EXIT_OK
