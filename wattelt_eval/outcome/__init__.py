@@ -11,6 +11,7 @@ log), ``flow`` (flow table) and ``_arrays`` (vectorised helpers).
 
 from __future__ import annotations
 
+from .domains import SCORE_COLUMNS, domain_tables, score_table
 from .goals import GAS_RHO, GOAL_COLUMNS, gas_t_score, goal_table
 from .log import REASONS
 from .tables import TABLE_COLUMNS, OutcomeSet, outcome_set, outcomes
@@ -22,10 +23,13 @@ __all__ = [
     "GOAL_COLUMNS",
     "OutcomeSet",
     "REASONS",
+    "SCORE_COLUMNS",
     "TABLE_COLUMNS",
     "contact_table",
+    "domain_tables",
     "gas_t_score",
     "goal_table",
     "outcome_set",
     "outcomes",
+    "score_table",
 ]

@@ -221,23 +221,27 @@ def _domain_outcomes(data: PilotData, tr: _Traj, log: _Log) -> dict[str, Any]:
     }
 
 
-def _domain_chunk(
+def _in_problem(score: np.ndarray, inst: Any) -> np.ndarray:
+    """Score in the instrument's problem range: at or below its threshold (at or above
+    for lower-is-better instruments)."""
+    if inst.direction == "lower_is_better":
+        return score >= inst.problem_threshold
+    return score <= inst.problem_threshold
+
+
+def _counted_scores(
     d: pd.DataFrame,
     tc_in: np.ndarray,
     rownum: np.ndarray | None,
     inst: Any,
     nd: int,
     nr: int,
-    traj_arm: np.ndarray,
-    codes: tuple[int, int],
-    size: int,
-) -> dict[str, Any]:
-    """Domain results for the score rows ``d`` (all linked) of a block of whole trajectories.
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """Which score rows count (``docs/outcomes.md`` section 6), applied once.
 
-    Exclusions are returned as positions into ``d``; ``cohort`` and ``per_traj`` are sums
-    to be added over chunks (``per_traj`` for the block's trajectory codes
-    ``codes[0] .. codes[1] - 1`` only); ``changes`` and ``gaps`` are column arrays to
-    concatenate.
+    Returns the excluded rows per reason (positions into ``d``) and the counted scores
+    sorted by group key ``(trajectory code * nr + rater) * nd + domain``, then
+    measurement: ``(excluded, group_key, measurement, score)``.
     """
     excluded: dict[str, np.ndarray] = {}
     meas_all = _float(d["measurement"])
@@ -289,14 +293,32 @@ def _domain_chunk(
     del dup_sorted, pos
     sc = score[order]
     del score, order
+    return excluded, gk, ms, sc
+
+
+def _domain_chunk(
+    d: pd.DataFrame,
+    tc_in: np.ndarray,
+    rownum: np.ndarray | None,
+    inst: Any,
+    nd: int,
+    nr: int,
+    traj_arm: np.ndarray,
+    codes: tuple[int, int],
+    size: int,
+) -> dict[str, Any]:
+    """Domain results for the score rows ``d`` (all linked) of a block of whole trajectories.
+
+    Exclusions are returned as positions into ``d``; ``cohort`` and ``per_traj`` are sums
+    to be added over chunks (``per_traj`` for the block's trajectory codes
+    ``codes[0] .. codes[1] - 1`` only); ``changes`` and ``gaps`` are column arrays to
+    concatenate.
+    """
+    excluded, gk, ms, sc = _counted_scores(d, tc_in, rownum, inst, nd, nr)
 
     # ---- first vs latest per trajectory x rater x domain
-    if inst.direction == "lower_is_better":
-        problem = sc >= inst.problem_threshold
-        sign = -1.0
-    else:
-        problem = sc <= inst.problem_threshold
-        sign = 1.0
+    problem = _in_problem(sc, inst)
+    sign = -1.0 if inst.direction == "lower_is_better" else 1.0
     if len(gk):
         starts = np.flatnonzero(np.r_[True, gk[1:] != gk[:-1]])
         ends = np.r_[starts[1:], len(gk)] - 1
@@ -409,3 +431,81 @@ def _domain_chunk(
         "cohort": cohort,
         "per_traj": per_traj,
     }
+
+
+def _restricted(data: PilotData, tr: _Traj, trajectory_ids: Any) -> Any:
+    """The instrument and the score rows of ``trajectory_ids`` (all when None)."""
+    from types import SimpleNamespace
+
+    d = data.domain_scores
+    if trajectory_ids is not None:
+        ids = pd.Index(pd.Series(list(trajectory_ids), dtype="string"))
+        d = d[_lookup(d["trajectory_id"], ids) >= 0]
+    return SimpleNamespace(instrument=data.instrument, domain_scores=d)
+
+
+def domain_tables(data: PilotData, trajectory_ids: Any = None) -> dict[str, pd.DataFrame]:
+    """``domain_changes``, ``gaps`` and ``cohort_domains`` of some trajectories only.
+
+    The same tables as :func:`~wattelt_eval.outcome_set` gives (``docs/outcomes.md``
+    section 7), computed from the score rows of ``trajectory_ids`` (all when None):
+    e.g. the board of one trajectory without the whole outcome set.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``changes``, ``gaps`` and ``cohort``.
+    """
+    from .trajectories import _prepare_trajectories
+
+    log = _Log()
+    tr = _prepare_trajectories(data, log)
+    out = _domain_outcomes(_restricted(data, tr, trajectory_ids), tr, log)
+    return {k: out[k] for k in ("changes", "gaps", "cohort")}
+
+
+#: Columns of :func:`score_table`, in order.
+SCORE_COLUMNS = ["trajectory_id", "arm", "rater", "domain", "measurement", "score", "problem"]
+
+
+def score_table(data: PilotData, trajectory_ids: Any = None) -> pd.DataFrame:
+    """The domain scores that count, one row per trajectory x rater x domain x measurement.
+
+    The score rows the outcome set uses (``docs/outcomes.md`` section 6: the study's
+    instrument and domains, on its scale, the first row of a duplicate), sorted by
+    trajectory, rater, domain and measurement. Computed on demand, for the figures of
+    the board over time and of rater agreement.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`SCORE_COLUMNS` (``trajectory_id``, ``arm``, ``rater`` and
+        ``domain`` categoricals, ``measurement`` int16, ``score`` float64, ``problem``:
+        the score is in the instrument's problem range).
+    """
+    from ..schema import ARM
+    from .trajectories import _prepare_trajectories
+
+    log = _Log()
+    tr = _prepare_trajectories(data, log)
+    sub = _restricted(data, tr, trajectory_ids)
+    d = sub.domain_scores
+    tc_all = _link(d, "domain_scores", tr, log)
+    rows = np.flatnonzero(tc_all >= 0)
+    d = d.iloc[rows]
+    rownum = None if _rows_increasing(d) else _rownum_at(d, np.arange(len(d)))
+    inst = data.instrument
+    nd, nr = len(inst.domain_codes), len(RATER)
+    _, gk, ms, sc = _counted_scores(d, tc_all[rows], rownum, inst, nd, nr)
+    tc = gk // (nr * nd)
+    return pd.DataFrame(
+        {
+            "trajectory_id": pd.Categorical.from_codes(tc, categories=tr.index),
+            "arm": pd.Categorical.from_codes(tr.arm[tc] if len(tc) else tc, categories=list(ARM)),
+            "rater": pd.Categorical.from_codes((gk // nd) % nr, categories=list(RATER)),
+            "domain": pd.Categorical.from_codes(gk % nd, categories=inst.domain_codes),
+            "measurement": ms,
+            "score": sc.astype(np.float64),
+            "problem": _in_problem(sc, inst),
+        }
+    )
