@@ -871,3 +871,55 @@ def test_cli_outcomes(tmp_path, data, monkeypatch, capsys):
     assert _run_cli(["outcomes", "pkg", "--out", str(tmp_path / "o.txt")]) == 2
     assert _run_cli(["outcomes", "--out", str(out)]) == 2
     assert _run_cli(["outcomes", "pkg", "--out", str(out), "--window-days", "0"]) == 2
+
+
+# ------------------------------------------------------------------ per-goal / per-contact tables
+# The figures draw from these; they apply the same rules as the outcome table (issue 12).
+
+
+def test_goal_table_matches_the_outcome_table(res):
+    g = res.goals
+    t = res.table.set_index(res.table["trajectory_id"].astype(str))
+    by = g.groupby("trajectory_id")
+    n_r = by["resident_goal"].sum().reindex(t.index, fill_value=0)
+    n_ret = by["retained"].sum().reindex(t.index, fill_value=0)
+    assert list(n_r) == list(t["n_resident_goals"])
+    assert list(n_ret) == list(t["n_resident_goals_retained"])
+    g = g.set_index("goal_id")
+    # T01: G1 -> G4 -> G6 (root G1, reaches final); T07: G25's same-stage link is ignored
+    assert g.loc["G6", "root_id"] == "G1" and bool(g.loc["G1", "retained"])
+    assert g.loc["G25", "root_id"] == "G25" and pd.isna(g.loc["G25", "parent_id"])
+    # goals the log excludes (unknown trajectory, missing field, duplicate id) are not rows
+    logged = res.exclusions[
+        (res.exclusions["table"].astype(str) == "goals")
+        & res.exclusions["reason"].astype(str).isin(["goal_missing_field", "duplicate_id"])
+    ]
+    assert len(g) == len(res.data.goals) - len(logged) - int(
+        (
+            (res.exclusions["table"].astype(str) == "goals")
+            & (res.exclusions["reason"].astype(str) == "unknown_trajectory")
+        ).sum()
+    )
+
+
+def test_contact_table_matches_the_outcome_table(res):
+    c = res.contacts
+    t = res.table.set_index(res.table["trajectory_id"].astype(str))
+    has = t["n_contacts"] > 0
+    tell = c.groupby("trajectory_id")["telling"].sum().reindex(t.index[has], fill_value=0)
+    ret = c.groupby("trajectory_id")["retelling"].sum().reindex(t.index[has], fill_value=0)
+    assert list(tell) == list(t.loc[has, "n_tellings"])
+    assert list(ret) == list(t.loc[has, "n_retells"])
+    t01 = c[c["trajectory_id"] == "T01"]
+    # time order: C10 before C9 on the same date (contact_id as text)
+    assert list(t01["contact_id"].astype(str))[-2:] == ["C10", "C9"]
+    assert list(t01.loc[t01["telling"], "contact_id"].astype(str)) == ["C1", "C5", "C8", "C10"]
+
+
+def test_per_record_tables_need_the_package():
+    import dataclasses
+
+    d = make_data([{"trajectory_id": "T1", "start_date": "2025-01-01"}])
+    r = dataclasses.replace(outcome_set(d), data=None)
+    with pytest.raises(ValueError, match="goals"):
+        r.goals

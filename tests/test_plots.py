@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from plots_helpers import tiny_cost_table, tiny_pilot  # noqa: E402
@@ -649,3 +650,29 @@ def test_forest_of_a_hand_made_ratio_table():
     assert "0.50 (0.25 to 1.00)  [cluster_t]" in [
         t.get_text() for a in fig.axes for t in a.get_yticklabels()
     ]
+
+
+# ------------------------------------------------------------------------ one rule, one place
+
+
+def test_figures_use_the_outcome_stage_rules(tiny):
+    # issue 12: the figures draw from the outcome stage's tables. Where the old copies
+    # differed, the outcome stage's rule (docs/outcomes.md) holds: e.g. two contacts
+    # without organisation are both "new" organisations (an inferred telling each).
+    import wattelt_eval as we
+
+    d = tiny.copy()
+    c = d.contacts.copy()
+    c.loc[c["contact_id"].isin(["C8", "C9"]), "organisation"] = pd.NA
+    c.loc[c["contact_id"] == "C9", "plan_available"] = pd.NA
+    d.contacts = c
+    ct = plots.contact_tellings(d).set_index("contact_id")
+    oset = we.outcome_set(d)
+    n_ret = oset.table.set_index(oset.table["trajectory_id"].astype(str))["n_retells"]
+    assert int(ct.loc[ct["trajectory_id"] == "T3", "retelling"].sum()) == n_ret["T3"]
+    # the goal flow's last stage is the outcome table's retention
+    st = plots.goal_states(tiny)
+    t = we.outcomes(tiny).set_index("trajectory_id")
+    kept = (st["final"] != "lost").groupby(st["trajectory_id"]).sum()
+    for tid, k in kept.items():
+        assert k == t.loc[tid, "n_resident_goals_retained"]
