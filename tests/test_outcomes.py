@@ -922,4 +922,4 @@ def test_per_record_tables_need_the_package():
     d = make_data([{"trajectory_id": "T1", "start_date": "2025-01-01"}])
     r = dataclasses.replace(outcome_set(d), data=None)
     with pytest.raises(ValueError, match="goals"):
-        r.goals
+        _ = r.goals

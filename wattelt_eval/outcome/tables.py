@@ -103,7 +103,9 @@ class OutcomeSet:
     notes: list[str] = field(default_factory=list)
     #: the package the set was computed from (for the per-goal / per-contact tables)
     data: Any = field(default=None, repr=False, compare=False)
-    _lazy: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    _lazy: dict[str, pd.DataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def goals(self) -> pd.DataFrame:
