@@ -20,7 +20,8 @@ from wattelt_eval.report import (
     generation_time,
     table_fingerprints,
 )
-from wattelt_eval.report.sections import fmt_euro, fmt_number
+from wattelt_eval.i18n.format import euro as fmt_euro
+from wattelt_eval.i18n.format import number as fmt_number
 
 # The canonical CSVs of tiny_pilot(), written out by hand from the recipe in docs/report.md.
 EXPECTED_CSV = {
