@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from wattelt_eval import privacy
+from wattelt_eval.cli import pseudonymise as pseudonymise_cli
 from wattelt_eval.privacy import PrivacyError, pseudonymise_package, pseudonymise_tables
 
 KEY = "test-key-0123456789-abcdefghij"
@@ -386,8 +387,8 @@ def test_package_parquet(tmp_path):
 def _cli(argv: list[str]) -> int:
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="command")
-    privacy.add_cli(sub)
-    return privacy.run_cli(p.parse_args(argv))
+    pseudonymise_cli.add_cli(sub)
+    return pseudonymise_cli.run_cli(p.parse_args(argv))
 
 
 def test_cli_exit_codes_and_never_prints_key(tmp_path, monkeypatch, capsys):

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from report_helpers import tiny_pilot
 
-from wattelt_eval import report
+from wattelt_eval.cli import report as report_cli
+from wattelt_eval.i18n.format import euro as fmt_euro
+from wattelt_eval.i18n.format import number as fmt_number
 from wattelt_eval.report import (
     build,
     canonical_csv,
@@ -20,7 +22,6 @@ from wattelt_eval.report import (
     generation_time,
     table_fingerprints,
 )
-from wattelt_eval.report.sections import fmt_euro, fmt_number
 
 # The canonical CSVs of tiny_pilot(), written out by hand from the recipe in docs/report.md.
 EXPECTED_CSV = {
@@ -172,8 +173,8 @@ def test_build_needs_data(tmp_path):
 def run_report_cli(argv: list[str]) -> int:
     """``wattelt-eval report ...`` through this module's add_cli/run_cli only."""
     parser = argparse.ArgumentParser(prog="wattelt-eval")
-    report.add_cli(parser.add_subparsers(dest="command"))
-    return report.run_cli(parser.parse_args(argv))
+    report_cli.add_cli(parser.add_subparsers(dest="command"))
+    return report_cli.run_cli(parser.parse_args(argv))
 
 
 def test_cli_usage_errors(tmp_path, capsys):

@@ -328,7 +328,7 @@ def test_browser_loads_html_without_errors(demo_build, tmp_path):
 def test_invalid_package_stops_before_execution(marked_package, tmp_path, capsys):
     import argparse
 
-    from wattelt_eval import report
+    from wattelt_eval.cli import report
 
     data, _ = marked_package
     bad = data.copy()

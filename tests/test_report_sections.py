@@ -11,13 +11,17 @@ import pytest
 
 from wattelt_eval import synth
 from wattelt_eval.disclosure import DisclosureRule
-from wattelt_eval.report.sections import (
-    COST_BINS,
-    HEADLINES,
-    RETELL_BINS,
-    CouncilReport,
-    _ordered_counts,
-)
+from wattelt_eval.report.analysis import ordered_counts
+from wattelt_eval.report.plan import COST_BINS, HEADLINES, RETELL_BINS
+from wattelt_eval.report.render import band_label
+from wattelt_eval.report.sections import CouncilReport
+
+
+def _ordered_counts(values, arms, bins, rule, lang, euro=False):
+    """Counts merged by the analysis, columns labelled as the report prints them."""
+    out = ordered_counts(values, arms, bins, rule)
+    out.columns = [band_label(b, lang, euro) for b in out.columns]
+    return out
 
 
 def _arms(n_d: int, n_s: int) -> np.ndarray:

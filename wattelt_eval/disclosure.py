@@ -51,6 +51,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from .errors import DataError
+from .i18n import check_lang, pair, text
+from .i18n import format as fmt
+
 if TYPE_CHECKING:
     from .data import StudySettings
 
@@ -69,11 +73,6 @@ COMPLEMENTARY_SYMBOL = "x"
 MASK_SYMBOL = "—"
 
 Code = Literal["", "primary", "complementary"]
-
-
-def _check_lang(lang: str) -> None:
-    if lang not in ("nl", "en"):
-        raise ValueError(f"lang must be 'nl' or 'en', not {lang!r}")
 
 
 @dataclass(frozen=True)
@@ -157,10 +156,7 @@ def rule_from_study(study: StudySettings) -> DisclosureRule:
     """
     name = str(study.disclosure_rule or "min10")
     if name not in RULES:
-        raise ValueError(
-            f"study.toml: disclosure.rule must be 'min10' or 'cbs', not {name!r} / "
-            f"study.toml: disclosure.rule moet 'min10' of 'cbs' zijn, niet {name!r}"
-        )
+        raise DataError(*pair("disclosure.invalid_rule", rule=repr(name)))
     if name == "cbs":
         return DisclosureRule("cbs")
     return DisclosureRule("min10", int(study.disclosure_threshold))
@@ -169,13 +165,6 @@ def rule_from_study(study: StudySettings) -> DisclosureRule:
 # --------------------------------------------------------------------------------------
 # Single numbers
 # --------------------------------------------------------------------------------------
-
-
-def _fmt_number(x: float, digits: int, lang: str) -> str:
-    s = f"{x:,.{digits}f}"
-    if lang == "nl":
-        s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return s
 
 
 def format_counts(
@@ -189,14 +178,14 @@ def format_counts(
     Missing counts become ``""``. Returns a Series of strings (index kept when
     ``counts`` is a Series).
     """
-    _check_lang(lang)
+    check_lang(lang)
     r = resolve_rule(rule, threshold)
     s = counts if isinstance(counts, pd.Series) else pd.Series(np.asarray(counts, dtype="float64"))
     x = pd.to_numeric(s, errors="raise").astype("float64")
     if ((x < 0) | (x.notna() & (x != np.floor(x)))).any():
         raise ValueError("counts must be non-negative whole numbers")
     shown = pd.Series(r.rounded(x.to_numpy()), index=x.index)
-    out = shown.map(lambda v: "" if math.isnan(v) else _fmt_number(v, 0, lang)).astype(object)
+    out = shown.map(lambda v: "" if math.isnan(v) else fmt.number(v, 0, lang)).astype(object)
     out[x.notna() & (x < r.threshold)] = r.symbol
     return out.astype(object)
 
@@ -277,13 +266,13 @@ def format_statistic(
     >>> format_statistic(3.5, 9)
     '—'
     """
-    _check_lang(lang)
+    check_lang(lang)
     if not can_show(n, rule, threshold):
         return MASK_SYMBOL
     v = mask_statistic(value, n, rule, threshold)
     if v is None:
         return ""
-    return _fmt_number(v * 100 if percent else v, digits, lang) + ("%" if percent else "")
+    return fmt.percent(v, digits, lang) if percent else fmt.number(v, digits, lang)
 
 
 def mask_frame(
@@ -367,10 +356,10 @@ class SuppressedTable:
 
     def to_strings(self, lang: Lang = "nl") -> pd.DataFrame:
         """The publishable table: DataFrame of strings."""
-        _check_lang(lang)
+        check_lang(lang)
         vals = self.counts.to_numpy(dtype="float64")
         shown = self.rule.rounded(vals)
-        out = np.vectorize(lambda v: _fmt_number(v, 0, lang), otypes=[object])(shown)
+        out = np.vectorize(lambda v: fmt.number(v, 0, lang), otypes=[object])(shown)
         pat = self.pattern.to_numpy()
         out[pat == "primary"] = self.rule.symbol
         out[pat == "complementary"] = COMPLEMENTARY_SYMBOL
@@ -502,7 +491,7 @@ def suppression_pattern(
     rule: Rule | DisclosureRule | StudySettings | None = "min10",
     threshold: int | None = None,
     margins: bool = True,
-    total_label: str = "Totaal",
+    total_label: str | None = None,
 ) -> SuppressedTable:
     """Primary and complementary suppression of a one- or two-way table of counts.
 
@@ -517,8 +506,8 @@ def suppression_pattern(
         when there are several rows) and protect suppressed cells against
         recovery from them. Without margins only primary suppression applies:
         nothing else is published to subtract from.
-    total_label : str
-        Label of the total row and column.
+    total_label : str, optional
+        Label of the total row and column (default Dutch ``Totaal``).
 
     Returns
     -------
@@ -538,6 +527,7 @@ def suppression_pattern(
        steps 2–3 repeat. Every step hides one more cell, so this ends.
     """
     r = resolve_rule(rule, threshold)
+    total_label = total_label or text("disclosure.total", "nl")
     if isinstance(counts, pd.Series):
         counts = counts.to_frame(name=counts.name if counts.name is not None else "n")
     if isinstance(counts.index, pd.MultiIndex) or isinstance(counts.columns, pd.MultiIndex):
@@ -633,8 +623,8 @@ def suppress_table(
     C        30  40     70
     Totaal   53  87    140
     """
-    _check_lang(lang)
-    label = total_label or ("Totaal" if lang == "nl" else "Total")
+    check_lang(lang)
+    label = total_label or text("disclosure.total", lang)
     return suppression_pattern(counts, rule, threshold, margins, label).to_strings(lang)
 
 
@@ -644,27 +634,16 @@ def note(
     lang: Lang = "nl",
 ) -> str:
     """Legend for a published table under ``rule``."""
-    _check_lang(lang)
+    check_lang(lang)
     r = resolve_rule(rule, threshold)
-    if lang == "nl":
-        s = (
-            f"{r.symbol}: minder dan {r.threshold} inwoners; het precieze aantal wordt niet "
-            f"getoond zodat niemand herkenbaar is. {COMPLEMENTARY_SYMBOL}: ook verborgen, "
-            "zodat de kleine aantallen niet uit de totalen terug te rekenen zijn. "
-            f"{MASK_SYMBOL}: gemiddelde of percentage over minder dan {r.min_n} inwoners, niet getoond."
-        )
-        if r.rule == "cbs":
-            s += " Aantallen zijn afgerond op vijftallen; totalen kunnen daardoor afwijken van de som."
-        return s
-    s = (
-        f"{r.symbol}: fewer than {r.threshold} residents; the exact number is not shown so that "
-        f"no one can be recognised. {COMPLEMENTARY_SYMBOL}: also hidden, so that the small "
-        f"numbers cannot be recovered from the totals. {MASK_SYMBOL}: mean or percentage over "
-        f"fewer than {r.min_n} residents, not shown."
-    )
+    parts = [
+        text("disclosure.note.small", lang, symbol=r.symbol, threshold=r.threshold),
+        text("disclosure.note.complementary", lang, symbol=COMPLEMENTARY_SYMBOL),
+        text("disclosure.note.masked", lang, symbol=MASK_SYMBOL, min_n=r.min_n),
+    ]
     if r.rule == "cbs":
-        s += " Counts are rounded to multiples of five; totals may differ from the sum."
-    return s
+        parts.append(text("disclosure.note.rounded", lang))
+    return " ".join(parts)
 
 
 # --------------------------------------------------------------------------------------
@@ -679,7 +658,7 @@ def filter_groups(
     rule: Rule | DisclosureRule | StudySettings | None = "min10",
     threshold: int | None = None,
     merge: bool = False,
-    merge_label: str = "overig / other",
+    merge_label: str | None = None,
     unit_col: str | None = None,
 ) -> tuple[pd.DataFrame, str, str]:
     """Drop (or merge) the groups of a figure that rest on too few residents.
@@ -701,7 +680,8 @@ def filter_groups(
         of dropping them (with several group columns, the last one is relabelled
         within its higher-level group). A merged group that is still too
         small is dropped.
-    merge_label : str
+    merge_label : str, optional
+        Default ``"overig / other"``.
     unit_col : str, optional
         Row-level input: count distinct values of this column (e.g.
         ``"resident_id"``) instead of rows.
@@ -740,40 +720,18 @@ def filter_groups(
     small = size < r.min_n
     if not small.any():
         return df.copy(), "", ""
-    small_labels = labels(df[small])
+    groups = ", ".join(labels(df[small]))
     if merge:
+        merge_label = merge_label or " / ".join(pair("disclosure.other"))
         out = df.copy()
         last = cols[-1]
         out[last] = out[last].astype("object").where(~small, merge_label)
         size2 = sizes(out)
         still = size2 < r.min_n
         kept = out[~still].copy()
-        if still.any():
-            nl = (
-                f"Groepen met minder dan {r.min_n} inwoners ({', '.join(small_labels)}) zijn "
-                f"samengevoegd tot '{merge_label}'; ook die groep was te klein en is weggelaten."
-            )
-            en = (
-                f"Groups with fewer than {r.min_n} residents ({', '.join(small_labels)}) were "
-                f"merged into '{merge_label}'; that group was still too small and is left out."
-            )
-        else:
-            nl = (
-                f"Groepen met minder dan {r.min_n} inwoners ({', '.join(small_labels)}) zijn "
-                f"samengevoegd tot '{merge_label}'."
-            )
-            en = (
-                f"Groups with fewer than {r.min_n} residents ({', '.join(small_labels)}) were "
-                f"merged into '{merge_label}'."
-            )
+        key = "merged_too_small" if still.any() else "merged"
+        nl, en = pair(f"disclosure.groups.{key}", min_n=r.min_n, groups=groups, label=merge_label)
         return kept, nl, en
     kept = df[~small].copy()
-    nl = (
-        f"Weggelaten om herkenning te voorkomen: groepen met minder dan {r.min_n} inwoners "
-        f"({', '.join(small_labels)})."
-    )
-    en = (
-        f"Left out to prevent recognition: groups with fewer than {r.min_n} residents "
-        f"({', '.join(small_labels)})."
-    )
+    nl, en = pair("disclosure.groups.left_out", min_n=r.min_n, groups=groups)
     return kept, nl, en

@@ -34,14 +34,12 @@ can never look like a BSN, a phone number or a postcode.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import json
 import os
 import secrets
 import shutil
-import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,6 +50,7 @@ import pandas as pd
 
 from .bsn import scan_bsn, scan_contact_details
 from .errors import DataError, UsageError
+from .i18n import pair, text
 from .schema import TABLES, coerce_table
 
 if TYPE_CHECKING:
@@ -131,26 +130,14 @@ def resolve_key(
     elif key_file is not None:
         p = Path(key_file)
         if not p.is_file():
-            raise PrivacyUsageError(
-                f"Sleutelbestand {p.name!r} bestaat niet.", f"Key file {p.name!r} does not exist."
-            )
+            raise PrivacyUsageError(*pair("privacy.key.file_missing", name=repr(p.name)))
         raw, source = p.read_bytes().rstrip(b"\r\n \t"), "key file"
     elif os.environ.get(KEY_ENV):
         raw, source = os.environ[KEY_ENV].encode("utf-8"), f"environment variable {KEY_ENV}"
     else:
-        raise PrivacyUsageError(
-            f"Geen sleutel: zet de omgevingsvariabele {KEY_ENV} of geef --key-file. "
-            "Zonder sleutel wordt niet gepseudonimiseerd.",
-            f"No key: set the {KEY_ENV} environment variable or pass --key-file. "
-            "Without a key nothing is pseudonymised.",
-        )
+        raise PrivacyUsageError(*pair("privacy.key.none", env=KEY_ENV))
     if len(raw) < MIN_KEY_BYTES:
-        raise PrivacyUsageError(
-            f"De sleutel is te kort (minder dan {MIN_KEY_BYTES} tekens); maak er een met "
-            "wattelt_eval.privacy.generate_key().",
-            f"The key is too short (under {MIN_KEY_BYTES} bytes); make one with "
-            "wattelt_eval.privacy.generate_key().",
-        )
+        raise PrivacyUsageError(*pair("privacy.key.too_short", n=MIN_KEY_BYTES))
     return raw, source
 
 
@@ -189,10 +176,7 @@ def pseudonyms(values: pd.Series, kind: str, key: bytes) -> pd.Series:
     chars = _ALPHABET[nibbles]
     codes = PREFIXES[kind] + "-" + pd.Series(chars.view(f"<U{_N_CHARS}").ravel())
     if codes.duplicated().any():  # 80 bits: practically impossible, but never silent
-        raise PrivacyError(
-            "Twee verschillende kenmerken kregen hetzelfde pseudoniem.",
-            "Two different identifiers got the same pseudonym.",
-        )
+        raise PrivacyError(*pair("privacy.pseudonym_collision"))
     mapping = pd.Series(codes.to_numpy(), index=pd.Index(uniq, dtype="string"))
     return norm.map(mapping).astype("string")
 
@@ -261,34 +245,32 @@ class ProcessingRecord:
 
     def summary(self, lang: Literal["nl", "en"] = "nl") -> str:
         """Short human-readable account."""
-        lines = []
-        nl = lang == "nl"
-        lines.append(
-            ("Gepseudonimiseerd op " if nl else "Pseudonymised on ")
-            + f"{self.created} ({self.tool} {self.version}); "
-            + ("sleutel-vingerafdruk " if nl else "key fingerprint ")
-            + self.key_fingerprint
-        )
-        for t, info in self.tables.items():
-            parts = [f"{info['rows']} " + ("rijen" if nl else "rows")]
+
+        def t(key: str, **values: Any) -> str:
+            return text(f"privacy.summary.{key}", lang, **values)
+
+        lines = [
+            t(
+                "head",
+                created=self.created,
+                tool=self.tool,
+                version=self.version,
+                fingerprint=self.key_fingerprint,
+            )
+        ]
+        for name, info in self.tables.items():
+            parts = [t("rows", n=info["rows"])]
             if info["hashed"]:
-                parts.append(
-                    ("gepseudonimiseerd: " if nl else "pseudonymised: ") + ", ".join(info["hashed"])
-                )
+                parts.append(t("hashed", columns=", ".join(info["hashed"])))
             if info["dropped"]:
-                parts.append(("verwijderd: " if nl else "dropped: ") + ", ".join(info["dropped"]))
+                parts.append(t("dropped", columns=", ".join(info["dropped"])))
             if info.get("birth_date_to_year"):
-                parts.append("geboortedatum -> geboortejaar" if nl else "birth date -> birth year")
-            lines.append(f"  {t}: " + "; ".join(parts))
+                parts.append(t("birth_year"))
+            lines.append(f"  {name}: " + "; ".join(parts))
         for w in self.warnings:
-            lines.append(
-                ("  let op: " if nl else "  warning: ")
-                + (w["message_nl"] if nl else w["message_en"])
-            )
+            lines.append(t("warning", message=w["message_nl" if lang == "nl" else "message_en"]))
         if self.not_copied:
-            lines.append(
-                ("  niet overgenomen: " if nl else "  not copied: ") + ", ".join(self.not_copied)
-            )
+            lines.append(t("not_copied", files=", ".join(self.not_copied)))
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -373,137 +355,179 @@ def pseudonymise_tables(
         options={"keep_text": keep_text, "hash_organisation": hash_organisation},
     )
     seen: dict[str, set[str]] = {}
-    warnings: list[dict[str, Any]] = []
     for name, df in tables.items():
         if name not in TABLES:
             record.not_copied.append(name)
             continue
-        schema = TABLES[name]
-        look = _column_lookup(df)
-        res = df.copy()
-        hashed: list[str] = []
-        dropped: list[str] = []
-        info: dict[str, Any] = {"rows": int(len(df))}
-        for col, kind in ids[name].items():
-            if col not in look:
-                continue
-            actual = look[col]
-            res[actual] = pseudonyms(df[actual], kind, raw_key)
-            hashed.append(col)
-            seen.setdefault(kind, set()).update(res[actual].dropna().tolist())
-        if name == "trajectories":
-            bcols = [look[c] for c in BIRTH_DATE_COLUMNS if c in look]
-            if bcols:
-                years = pd.Series(pd.NA, index=df.index, dtype="Int64")
-                for bc in bcols:
-                    y, bad = _birth_years(df[bc])
-                    if bad.any():
-                        rows = ", ".join(str(r) for r in df.index[bad][:20])
-                        raise PrivacyError(
-                            f"trajectories: kolom {bc!r} bevat geen leesbare datum in rij(en) {rows}; "
-                            "gebruik JJJJ-MM-DD of DD-MM-JJJJ.",
-                            f"trajectories: column {bc!r} holds no readable date in row(s) {rows}; "
-                            "use YYYY-MM-DD or DD-MM-YYYY.",
-                        )
-                    years = years.fillna(y)
-                if "birth_year" in look:
-                    given = pd.to_numeric(df[look["birth_year"]], errors="coerce").astype("Float64")
-                    clash = (
-                        given.notna() & years.notna() & (given != years.astype("Float64"))
-                    ).to_numpy(dtype=bool)
-                    if clash.any():
-                        rows = ", ".join(str(r) for r in df.index[clash][:20])
-                        raise PrivacyError(
-                            f"trajectories: birth_year en geboortedatum verschillen in rij(en) {rows}.",
-                            f"trajectories: birth_year and birth date disagree in row(s) {rows}.",
-                        )
-                    filled = given.astype("Int64").fillna(years)
-                    res[look["birth_year"]] = filled
-                else:
-                    res["birth_year"] = years
-                res = res.drop(columns=bcols)
-                dropped.extend(bcols)
-                info["birth_date_to_year"] = True
-        for c in schema.columns:
-            if c.free_text and c.name in look and not keep_text:
-                res = res.drop(columns=[look[c.name]])
-                dropped.append(c.name)
-        if drop_unknown:
-            known = set(schema.column_names) | {"birth_year"} | keep_extra
-            unknown = [
-                actual
-                for norm, actual in look.items()
-                if norm not in known and norm not in BIRTH_DATE_COLUMNS and actual in res.columns
-            ]
-            if unknown:
-                res = res.drop(columns=unknown)
-                dropped.extend(str(u) for u in unknown)
-        if name == "contacts" and "trajectory_id" in look and "date" in look:
-            ties = df.groupby([look["trajectory_id"], look["date"]], dropna=True).size()
-            n_ties = int((ties > 1).sum())
-            info["same_date_contact_groups"] = n_ties
-            if n_ties:
-                warnings.append(
-                    {
-                        "table": name,
-                        "kind": "same_date_contacts",
-                        "count": n_ties,
-                        "message_nl": f"contacts: {n_ties} keer hebben contacten van één traject dezelfde "
-                        "datum; hun volgorde (op contact_id) verandert door het pseudonimiseren. Dat kan "
-                        "alleen het afleiden van 'verhaal verteld' raken; vul story_told in om dat te voorkomen.",
-                        "message_en": f"contacts: {n_ties} times contacts of one trajectory share a date; "
-                        "their order (by contact_id) changes with pseudonymisation. This can only affect "
-                        "inferred tellings; fill in story_told to avoid it.",
-                    }
-                )
-        # guards on the result
-        hits = scan_bsn(res)
-        if hits:
-            where = "; ".join(f"rij {res.index[p]}, kolom {c}" for p, c in hits[:20])
-            where_en = "; ".join(f"row {res.index[p]}, column {c}" for p, c in hits[:20])
-            raise PrivacyError(
-                f"{name}: na pseudonimiseren staat er nog een BSN in ({where}). Verwijder het en "
-                "probeer opnieuw; er is niets weggeschreven.",
-                f"{name}: a BSN is left after pseudonymisation ({where_en}). Remove it and try "
-                "again; nothing was written.",
-            )
-        contact = scan_contact_details(res)
-        if contact:
-            cnt = (
-                pd.DataFrame(contact, columns=["pos", "column", "kind"])
-                .groupby(["column", "kind"])
-                .size()
-            )
-            for (col, kind), k in cnt.items():
-                warnings.append(
-                    {
-                        "table": name,
-                        "column": str(col),
-                        "kind": str(kind),
-                        "count": int(k),
-                        "message_nl": f"{name}.{col}: {k} waarde(n) lijken op {_KIND_NL[kind]}.",
-                        "message_en": f"{name}.{col}: {k} value(s) look like {_KIND_EN[kind]}.",
-                    }
-                )
-        info["hashed"] = hashed
-        info["dropped"] = dropped
+        res, info, found = _pseudonymise_table(
+            name, df, ids[name], raw_key, keep_text, keep_extra if drop_unknown else None
+        )
+        for kind, values in found.items():
+            seen.setdefault(kind, set()).update(values)
+        record.warnings.extend(info.pop("warnings"))
         record.tables[name] = info
         out[name] = res
     record.distinct_ids = {k: len(v) for k, v in sorted(seen.items())}
-    record.warnings = warnings
     return out, record
 
 
-_KIND_NL = {
-    "email": "een e-mailadres",
-    "phone": "een telefoonnummer",
-    "postcode_house_number": "een postcode met huisnummer",
-}
-_KIND_EN = {
-    "email": "an e-mail address",
-    "phone": "a phone number",
-    "postcode_house_number": "a postcode with house number",
-}
+def _pseudonymise_table(
+    name: str,
+    df: pd.DataFrame,
+    ids: dict[str, str],
+    key: bytes,
+    keep_text: bool,
+    keep_extra: set[str] | None,
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, list[str]]]:
+    """One table: ids hashed, birth dates to years, columns dropped, then the guards.
+
+    Returns the new table, its record entry (``rows, hashed, dropped, ...`` and its
+    ``warnings``) and the pseudonyms made per kind of id. ``keep_extra`` None keeps
+    unknown columns.
+    """
+    look = _column_lookup(df)
+    res = df.copy()
+    info: dict[str, Any] = {"rows": int(len(df))}
+    hashed: list[str] = []
+    dropped: list[str] = []
+    found: dict[str, list[str]] = {}
+    for col, kind in ids.items():
+        if col in look:
+            res[look[col]] = pseudonyms(df[look[col]], kind, key)
+            hashed.append(col)
+            found.setdefault(kind, []).extend(res[look[col]].dropna().tolist())
+    if name == "trajectories":
+        res = _birth_dates_to_years(df, res, look, dropped, info)
+    schema = TABLES[name]
+    for c in schema.columns:
+        if c.free_text and c.name in look and not keep_text:
+            res = res.drop(columns=[look[c.name]])
+            dropped.append(c.name)
+    if keep_extra is not None:
+        known = set(schema.column_names) | {"birth_year"} | keep_extra
+        unknown = [
+            actual
+            for norm, actual in look.items()
+            if norm not in known and norm not in BIRTH_DATE_COLUMNS and actual in res.columns
+        ]
+        if unknown:
+            res = res.drop(columns=unknown)
+            dropped.extend(str(u) for u in unknown)
+    warnings = _same_date_contacts(name, df, look, info)
+    _refuse_bsn(name, res)
+    warnings += _contact_details(name, res)
+    info["hashed"] = hashed
+    info["dropped"] = dropped
+    info["warnings"] = warnings
+    return res, info, found
+
+
+def _birth_dates_to_years(
+    df: pd.DataFrame,
+    res: pd.DataFrame,
+    look: dict[str, str],
+    dropped: list[str],
+    info: dict[str, Any],
+) -> pd.DataFrame:
+    """Exact birth dates reduced to ``birth_year`` (checked against a given birth_year)."""
+    bcols = [look[c] for c in BIRTH_DATE_COLUMNS if c in look]
+    if not bcols:
+        return res
+    years = pd.Series(pd.NA, index=df.index, dtype="Int64")
+    for bc in bcols:
+        y, bad = _birth_years(df[bc])
+        if bad.any():
+            rows = ", ".join(str(r) for r in df.index[bad][:20])
+            raise PrivacyError(*pair("privacy.birth_date.unreadable", column=repr(bc), rows=rows))
+        years = years.fillna(y)
+    if "birth_year" in look:
+        given = pd.to_numeric(df[look["birth_year"]], errors="coerce").astype("Float64")
+        clash = (given.notna() & years.notna() & (given != years.astype("Float64"))).to_numpy(
+            dtype=bool
+        )
+        if clash.any():
+            rows = ", ".join(str(r) for r in df.index[clash][:20])
+            raise PrivacyError(*pair("privacy.birth_date.disagree", rows=rows))
+        res[look["birth_year"]] = given.astype("Int64").fillna(years)
+    else:
+        res["birth_year"] = years
+    res = res.drop(columns=bcols)
+    dropped.extend(bcols)
+    info["birth_date_to_year"] = True
+    return res
+
+
+def _same_date_contacts(
+    name: str, df: pd.DataFrame, look: dict[str, str], info: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Warn when contacts of one trajectory share a date (their order changes)."""
+    if name != "contacts" or "trajectory_id" not in look or "date" not in look:
+        return []
+    ties = df.groupby([look["trajectory_id"], look["date"]], dropna=True).size()
+    n_ties = int((ties > 1).sum())
+    info["same_date_contact_groups"] = n_ties
+    if not n_ties:
+        return []
+    nl, en = pair("privacy.warning.same_date_contacts", n=n_ties)
+    return [
+        {
+            "table": name,
+            "kind": "same_date_contacts",
+            "count": n_ties,
+            "message_nl": nl,
+            "message_en": en,
+        }
+    ]
+
+
+def _refuse_bsn(name: str, res: pd.DataFrame) -> None:
+    """Stop when a BSN is left in the result; the message names row and column, never the number."""
+    hits = scan_bsn(res)
+    if not hits:
+        return
+    where = {
+        lang: "; ".join(
+            text("privacy.bsn_place", lang, row=res.index[p], column=c) for p, c in hits[:20]
+        )
+        for lang in ("nl", "en")
+    }
+    raise PrivacyError(
+        *(text("privacy.bsn_left", lang, table=name, where=where[lang]) for lang in ("nl", "en"))
+    )
+
+
+def _contact_details(name: str, res: pd.DataFrame) -> list[dict[str, Any]]:
+    """Warnings for values that look like e-mail addresses, phone numbers or postcodes."""
+    contact = scan_contact_details(res)
+    if not contact:
+        return []
+    cnt = (
+        pd.DataFrame(contact, columns=["pos", "column", "kind"]).groupby(["column", "kind"]).size()
+    )
+    out = []
+    for (col, kind), k in cnt.items():
+        nl, en = (
+            text(
+                "privacy.warning.contact_details",
+                lang,
+                table=name,
+                column=col,
+                n=k,
+                kind=text(f"privacy.contact_kind.{kind}", lang),
+            )
+            for lang in ("nl", "en")
+        )
+        out.append(
+            {
+                "table": name,
+                "column": str(col),
+                "kind": str(kind),
+                "count": int(k),
+                "message_nl": nl,
+                "message_en": en,
+            }
+        )
+    return out
 
 
 def pseudonymise(
@@ -635,35 +659,16 @@ def pseudonymise_package(
     in_path, out_path = Path(in_path), Path(out_path)
     resolve_key(key, key_file)  # refuse early, before reading anything
     if in_path.resolve() == out_path.resolve():
-        raise PrivacyUsageError(
-            "Uitvoer en invoer zijn hetzelfde; kies een nieuwe map.",
-            "Output and input are the same; choose a new folder.",
-        )
+        raise PrivacyUsageError(*pair("privacy.path.same"))
     pkg = read_package(in_path)
     fatal = [i for i in pkg.issues if i.rule not in ("unknown_file", "unknown_sheet")]
     if pkg.kind == "missing" or fatal:
         detail = "; ".join(f"{i.rule}: {i.file}" for i in (fatal or pkg.issues))
         raise PrivacyError(
-            f"Kan {in_path.name!r} niet lezen ({detail}).",
-            f"Cannot read {in_path.name!r} ({detail}).",
+            *pair("privacy.unreadable_package", name=repr(in_path.name), detail=detail)
         )
     is_xlsx = pkg.kind == "xlsx"
-    if is_xlsx and out_path.suffix.lower() != ".xlsx":
-        raise PrivacyUsageError(
-            "Invoer is een Excel-werkmap: geef als uitvoer een bestand dat op .xlsx eindigt.",
-            "Input is an Excel workbook: give an output file ending in .xlsx.",
-        )
-    if not is_xlsx and out_path.suffix.lower() == ".xlsx":
-        raise PrivacyUsageError(
-            "Invoer is een map: geef als uitvoer een map, geen .xlsx-bestand.",
-            "Input is a folder: give a folder as output, not an .xlsx file.",
-        )
-    if out_path.exists() and not overwrite:
-        if out_path.is_file() or any(out_path.iterdir()):
-            raise PrivacyUsageError(
-                f"{out_path.name!r} bestaat al; gebruik --overwrite of kies een nieuwe naam.",
-                f"{out_path.name!r} already exists; use --overwrite or choose a new name.",
-            )
+    _check_output(out_path, is_xlsx, overwrite)
     study = pkg.study or {}
     extras = list((study.get("study") or {}).get("extra_covariates") or [])
     frames = {name: raw.frame for name, raw in pkg.tables.items()}
@@ -680,105 +685,69 @@ def pseudonymise_package(
         i.file for i in pkg.issues if i.rule in ("unknown_file", "unknown_sheet")
     )
 
-    def headed(name: str, df: pd.DataFrame) -> pd.DataFrame:
-        header = pkg.tables[name].header
-        return df.rename(columns={c: header.get(c, c) or c for c in df.columns})
-
     if is_xlsx:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(out_path, engine="openpyxl") as xw:
-            for name, df in tables.items():
-                headed(name, df).to_excel(xw, sheet_name=name, index=False)
-            rows = [
-                {
-                    "key": f"{section}.{k}",
-                    "value": ", ".join(map(str, v)) if isinstance(v, list) else v,
-                }
-                for section, values in study.items()
-                if isinstance(values, dict)
-                for k, v in values.items()
-            ]
-            pd.DataFrame(rows, columns=["key", "value"]).to_excel(
-                xw, sheet_name="study", index=False
-            )
+        _write_workbook(out_path, tables, pkg, study)
         record_path = out_path.with_name(out_path.stem + "." + RECORD_NAME)
-        record.output = out_path.name
     else:
-        out_path.mkdir(parents=True, exist_ok=True)
-        for name, df in tables.items():
-            raw = pkg.tables[name]
-            if raw.source.lower().endswith((".parquet", ".pq")):
-                df.reset_index(drop=True).to_parquet(out_path / f"{name}.parquet", index=False)
-            else:
-                headed(name, df).to_csv(
-                    out_path / f"{name}.csv",
-                    sep=raw.separator or ",",
-                    index=False,
-                    lineterminator="\n",
-                    encoding="utf-8",
-                )
-        for p in sorted(in_path.iterdir()):
-            if p.is_file() and p.suffix.lower() == ".toml":
-                shutil.copyfile(p, out_path / p.name)
+        _write_folder(in_path, out_path, tables, pkg)
         record_path = out_path / RECORD_NAME
-        record.output = out_path.name
+    record.output = out_path.name
     record_path.write_text(record.to_json(), encoding="utf-8")
     return record
 
 
-# --------------------------------------------------------------------------------------
-# CLI
-# --------------------------------------------------------------------------------------
+def _check_output(out_path: Path, is_xlsx: bool, overwrite: bool) -> None:
+    """The output has the input's kind (workbook or folder) and is new, empty or overwritable."""
+    if is_xlsx and out_path.suffix.lower() != ".xlsx":
+        raise PrivacyUsageError(*pair("privacy.path.want_xlsx"))
+    if not is_xlsx and out_path.suffix.lower() == ".xlsx":
+        raise PrivacyUsageError(*pair("privacy.path.want_folder"))
+    if out_path.exists() and not overwrite:
+        if out_path.is_file() or any(out_path.iterdir()):
+            raise PrivacyUsageError(*pair("privacy.path.exists", name=repr(out_path.name)))
 
 
-def add_cli(subparsers: Any) -> None:
-    """Register ``wattelt-eval pseudonymise IN OUT``."""
-    p = subparsers.add_parser(
-        "pseudonymise",
-        help="pseudonymise a pilot data package (keyed hash of ids, free text dropped)",
-        description=(
-            "Replace resident_id, professional_id and the record ids by a keyed hash "
-            "(HMAC-SHA256), drop free text, reduce birth dates to years. The key comes "
-            f"from the {KEY_ENV} environment variable or --key-file and is never written. / "
-            "Vervang kenmerken door een pseudoniem met sleutel, verwijder vrije tekst, "
-            "maak van geboortedatums geboortejaren."
-        ),
-    )
-    p.add_argument("input", metavar="IN", help="package folder or .xlsx workbook")
-    p.add_argument("output", metavar="OUT", help="new folder (or .xlsx file for workbook input)")
-    p.add_argument("--key-file", default=None, help=f"file holding the key (default: ${KEY_ENV})")
-    p.add_argument("--keep-text", action="store_true", help="keep free-text columns (goal text)")
-    p.add_argument(
-        "--hash-organisation", action="store_true", help="also pseudonymise organisation names"
-    )
-    p.add_argument("--overwrite", action="store_true", help="write into an existing OUT")
-    p.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of messages")
+def _headed(pkg: Any, name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with the header texts of the input file."""
+    header = pkg.tables[name].header
+    return df.rename(columns={c: header.get(c, c) or c for c in df.columns})
 
 
-def run_cli(args: argparse.Namespace) -> int:
-    """Run ``pseudonymise``: 0 done, 1 data problem (e.g. a BSN left), 2 usage (no key, ...)."""
-    lang = getattr(args, "lang", "nl")
-    try:
-        resolve_key(None, args.key_file)
-    except PrivacyError as exc:
-        print(exc.message_nl if lang == "nl" else exc.message_en, file=sys.stderr)
-        return 2
-    in_path = Path(args.input)
-    if not in_path.exists():
-        msg = f"{in_path} bestaat niet." if lang == "nl" else f"{in_path} does not exist."
-        print(msg, file=sys.stderr)
-        return 2
-    try:
-        record = pseudonymise_package(
-            in_path,
-            args.output,
-            key_file=args.key_file,
-            keep_text=args.keep_text,
-            hash_organisation=args.hash_organisation,
-            overwrite=args.overwrite,
-        )
-    except PrivacyError as exc:
-        print(exc.message(lang), file=sys.stderr)
-        return exc.exit_code
-    print(record.summary(lang))
-    return 0
+def _write_workbook(
+    out_path: Path, tables: dict[str, pd.DataFrame], pkg: Any, study: dict[str, Any]
+) -> None:
+    """One sheet per table, and the study settings as a ``study`` sheet of key/value rows."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(out_path, engine="openpyxl") as xw:
+        for name, df in tables.items():
+            _headed(pkg, name, df).to_excel(xw, sheet_name=name, index=False)
+        rows = [
+            {
+                "key": f"{section}.{k}",
+                "value": ", ".join(map(str, v)) if isinstance(v, list) else v,
+            }
+            for section, values in study.items()
+            if isinstance(values, dict)
+            for k, v in values.items()
+        ]
+        pd.DataFrame(rows, columns=["key", "value"]).to_excel(xw, sheet_name="study", index=False)
+
+
+def _write_folder(in_path: Path, out_path: Path, tables: dict[str, pd.DataFrame], pkg: Any) -> None:
+    """Each table in its input format (CSV with the input's separator, or parquet); TOML copied."""
+    out_path.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        raw = pkg.tables[name]
+        if raw.source.lower().endswith((".parquet", ".pq")):
+            df.reset_index(drop=True).to_parquet(out_path / f"{name}.parquet", index=False)
+        else:
+            _headed(pkg, name, df).to_csv(
+                out_path / f"{name}.csv",
+                sep=raw.separator or ",",
+                index=False,
+                lineterminator="\n",
+                encoding="utf-8",
+            )
+    for p in sorted(in_path.iterdir()):
+        if p.is_file() and p.suffix.lower() == ".toml":
+            shutil.copyfile(p, out_path / p.name)

@@ -1,7 +1,106 @@
-"""``wattelt-eval report``: transitional shim; the command moves here from ``report``."""
+"""``wattelt-eval report``: the council report (HTML + PDF) for a pilot data package or the demo.
+
+Exit codes: 0 the report was made; 1 the data are not valid (every problem listed) or the
+report could not be made (:class:`~wattelt_eval.report.ReportError`); 2 a usage error.
+The language and the bootstrap seed default to the study's settings (``study.toml``).
+"""
 
 from __future__ import annotations
 
-from ..report import add_cli, run_cli
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError, WatteltError
+from ..i18n import LANGS, pair, text
+from ._common import EXIT_DATA, guarded, lang_of
 
 __all__ = ["add_cli", "run_cli"]
+
+
+def add_cli(subparsers: Any) -> None:
+    """Register ``wattelt-eval report``."""
+    p = subparsers.add_parser(
+        "report",
+        help="make the council report (HTML + PDF) / maak het raadsrapport (HTML + PDF)",
+        description="Make the reproducible council report (HTML and PDF) for a pilot data "
+        "package, or for the bundled demo pilot with --demo. / Maak het reproduceerbare "
+        "rapport voor de gemeenteraad.",
+    )
+    p.add_argument("path", nargs="?", help="pilot data package (folder or .xlsx)")
+    p.add_argument("--demo", action="store_true", help="report the bundled demo pilot")
+    p.add_argument("--out", default="reports", help="output folder (default: reports)")
+    p.add_argument(
+        "--lang",
+        choices=LANGS,
+        default=None,
+        help="report language (default: the study's language, nl)",
+    )
+    p.add_argument(
+        "--format",
+        dest="formats",
+        nargs="+",
+        choices=["html", "pdf"],
+        default=["html", "pdf"],
+        help="documents to make (default: html pdf)",
+    )
+    p.add_argument("--seed", type=int, default=None, help="bootstrap seed (default: study.toml)")
+    p.add_argument("--n-boot", type=int, default=999, help="bootstrap replicates (default: 999)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _check_source(args: argparse.Namespace) -> None:
+    """A PATH or --demo, not both; the PATH must exist (else a usage error, exit 2)."""
+    if args.demo and args.path:
+        raise UsageError(*pair("report.cli.path_and_demo"))
+    if not args.demo and not args.path:
+        raise UsageError(*pair("report.cli.no_path"))
+    if args.path and not Path(args.path).exists():
+        raise UsageError(*pair("report.cli.missing_path", path=args.path))
+
+
+def _print_problems(exc: Any, lang: str) -> None:
+    """Print every validation problem (file, row, column, value, expected) to stderr."""
+    import pandas as pd
+
+    from ..validation import format_problems
+
+    print(" / ".join(pair("report.cli.invalid_data")), file=sys.stderr)
+    problems = getattr(exc, "problems", None)
+    if isinstance(problems, pd.DataFrame):
+        source = getattr(exc, "source", "") or "data"
+        print(format_problems(problems, source, lang=lang), file=sys.stderr)
+    else:
+        print(exc, file=sys.stderr)
+
+
+@guarded
+def run_cli(args: argparse.Namespace) -> int:
+    """Run ``wattelt-eval report``; exit code 0 ok, 1 invalid data or failed report, 2 usage."""
+    from ..report import build
+    from ..validation import ValidationError
+
+    _check_source(args)
+    lang = lang_of(args)
+    try:
+        result = build(
+            None if args.demo else args.path,
+            args.out,
+            lang=args.lang,
+            formats=tuple(args.formats),
+            demo=args.demo,
+            seed=args.seed,
+            n_boot=args.n_boot,
+            progress=not args.quiet,
+        )
+    except ValidationError as exc:
+        _print_problems(exc, lang)
+        return EXIT_DATA
+    except (WatteltError, ValueError, OSError) as exc:
+        message = exc.message(lang) if isinstance(exc, WatteltError) else str(exc)
+        print(text("report.cli.failed", lang, error=message), file=sys.stderr)
+        return getattr(exc, "exit_code", EXIT_DATA)
+    for p in result.paths:
+        print(p)
+    return 0

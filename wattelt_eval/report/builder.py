@@ -29,6 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from ..errors import WatteltError
+from ..i18n import LANGS, pair, text
+from ..i18n import format as fmt
+
 if TYPE_CHECKING:
     from ..data import PilotData
 
@@ -52,14 +56,15 @@ CHROMIUM_FLAGS: tuple[str, ...] = (
     "--disable-quic",
 )
 
-_TITLE = {
-    "nl": "Evaluatie vraaggestuurd werken: rapport voor de gemeenteraad",
-    "en": "Evaluation of demand-driven working: report for the council",
-}
 
+class ReportError(WatteltError, RuntimeError):
+    """The report could not be made (notebook failed, no Chromium, ...); exit code 1.
 
-class ReportError(RuntimeError):
-    """The report could not be made (notebook failed, no Chromium, ...)."""
+    A :class:`~wattelt_eval.errors.WatteltError` (bilingual message) that is also a
+    ``RuntimeError``, as before.
+    """
+
+    exit_code = 1
 
 
 @dataclass
@@ -98,7 +103,8 @@ class ReportResult:
             for p in self.paths
         )
         return (
-            f"<div><b>Council report</b> ({html.escape(self.lang)})<ul>{rows}</ul>"
+            f"<div><b>{html.escape(text('report.result_heading', self.lang))}</b> "
+            f"({html.escape(self.lang)})<ul>{rows}</ul>"
             f"<code>sha256 {html.escape(self.fingerprint)}</code></div>"
         )
 
@@ -107,6 +113,12 @@ class ReportResult:
 def _say(msg: str, progress: bool) -> None:
     if progress:
         print(msg, file=sys.stderr, flush=True)
+
+
+def _step(key: str, progress: bool) -> None:
+    """Announce a step of the build on stderr, in both languages."""
+    nl, en = pair(f"report.progress.{key}")
+    _say(f"wattelt-eval report: {nl} / {en}", progress)
 
 
 def _check_options(lang: str | None, formats: Iterable[str]) -> tuple[str | None, tuple[str, ...]]:
@@ -199,8 +211,9 @@ def execute_notebook(parameters: dict[str, Any], workdir: Path, progress: bool =
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
         except pm.PapermillExecutionError as exc:
+            error = f"{exc.ename}: {exc.evalue}"
             raise ReportError(
-                f"the report notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+                *pair("report.error.notebook_failed", cell=exc.exec_count, error=error)
             ) from None
     return nbformat.read(str(out), as_version=4)
 
@@ -277,10 +290,7 @@ def print_pdf(
     """
     exe = chromium or find_chromium()
     if not exe:
-        raise ReportError(
-            "Chromium was not found, so no PDF can be printed. Install it with "
-            "`make system-deps` (Debian package `chromium`), or ask for formats=('html',)."
-        )
+        raise ReportError(*pair("report.error.no_chromium"))
     pdf_path = Path(pdf_path).resolve()
     pdf_path.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="wattelt-chromium-") as profile:
@@ -296,13 +306,18 @@ def print_pdf(
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             raise ReportError(
-                f"Chromium did not finish printing the PDF within {timeout:.0f} s"
+                *(
+                    text(
+                        "report.error.chromium_timeout", lang, seconds=fmt.number(timeout, 0, lang)
+                    )
+                    for lang in LANGS
+                )
             ) from None
         except OSError as exc:
-            raise ReportError(f"Chromium could not be started ({exe}): {exc}") from None
+            raise ReportError(*pair("report.error.chromium_start", exe=exe, error=exc)) from None
     if not pdf_path.exists() or pdf_path.stat().st_size == 0:
         tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
-        raise ReportError(f"Chromium did not write the PDF (exit code {proc.returncode}):\n{tail}")
+        raise ReportError(*pair("report.error.no_pdf", code=proc.returncode, tail=tail))
     return pdf_path
 
 
@@ -374,9 +389,7 @@ def build(
     if seed is not None and not isinstance(seed, int):
         raise ValueError(f"seed must be a whole number, not {seed!r}")
 
-    _say(
-        "wattelt-eval report: gegevens laden en controleren / loading and validating data", progress
-    )
+    _step("loading", progress)
     data = _resolve_data(path_or_data, demo, lang)
     if lang is None:
         lang = data.study.language if data.study.language in get_args(Lang) else "nl"
@@ -404,27 +417,24 @@ def build(
             "generated": generated.isoformat(),
             "expected_fingerprint": fp,
         }
-        _say(
-            "wattelt-eval report: rapportnotebook uitvoeren / executing the report notebook",
-            progress,
-        )
+        _step("executing", progress)
         nb = execute_notebook(parameters, tmpdir, progress=progress)
 
-    title = _TITLE[lang] + (f" — {data.study.name}" if data.study.name else "")
+    title = text("report.document_title", lang) + (
+        f" — {data.study.name}" if data.study.name else ""
+    )
     nb = clean_notebook(nb, title)
     nb_path = out_dir / f"{stem}.ipynb"
     nbformat.write(nb, str(nb_path))
 
-    _say("wattelt-eval report: HTML maken / writing HTML", progress)
+    _step("html", progress)
     html_text = to_html(nb, lang)
     html_path = out_dir / f"{stem}.html"
     html_path.write_text(html_text, encoding="utf-8")
 
     pdf_path = None
     if "pdf" in formats:
-        _say(
-            "wattelt-eval report: PDF afdrukken met Chromium / printing PDF with Chromium", progress
-        )
+        _step("pdf", progress)
         pdf_path = out_dir / f"{stem}.pdf"
         print_pdf(html_path, pdf_path, chromium=chromium)
     if "html" not in formats:
