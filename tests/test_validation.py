@@ -263,7 +263,7 @@ CORPUS: list[Fault] = [
         "attainment",
         "out_of_range",
         "3",
-        "tussen -2 en 2",
+        "tussen −2 en 2",  # the one formatter writes the typographic minus
     ),
     # enums
     Fault(
