@@ -246,9 +246,6 @@ class ValidationError(DataError):
         # the message is the one of ``lang`` only (the listed problems are in that language)
         self.args = (msgs[lang],)
 
-    def __str__(self) -> str:
-        return str(self.args[0])
-
 
 def format_problems(problems: pd.DataFrame, source: str, lang: Lang = "nl", limit: int = 50) -> str:
     """Problems as readable text (the ``validate`` command's output).
