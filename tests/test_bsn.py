@@ -170,3 +170,22 @@ def test_scan_is_fast_on_large_tables():
     # random nine-digit numbers: about 1 in 11 pass
     assert 0.07 * n < len(hits) < 0.11 * n
     assert elapsed < 20
+
+
+def test_numbers_as_the_elfproef_says_sign_ignored_decimals_never_scanned():
+    # one scanner for validation and privacy (docs/architecture.md, "BSN guard in number
+    # columns"): 100000009 passes the elfproef (9*1 - 9 = 0 = 0*11), a minus sign does not
+    # hide a BSN, and the digits after a decimal point are no BSN
+    df = pd.DataFrame({"num": [100000009, -111222333, 0.111222333, 111222333.5, 12345672]})
+    assert scan_bsn(df) == [(0, "num"), (1, "num"), (4, "num")]
+    obj = pd.DataFrame(
+        {"x": pd.Series([100000009, -111222333.0, 0.111222333, "111222333"], dtype=object)}
+    )
+    assert scan_bsn(obj) == [(0, "x"), (1, "x"), (3, "x")]
+
+
+def test_text_with_unicode_separators_found():
+    # Python's \s (the exact pattern) also matches a no-break space: the RE2 pre-filter
+    # must let such cells through
+    df = pd.DataFrame({"t": ["bsn 111\u00a0222\u00a0333", "x"]})
+    assert scan_bsn(df) == [(0, "t")]

@@ -263,7 +263,7 @@ CORPUS: list[Fault] = [
         "attainment",
         "out_of_range",
         "3",
-        "tussen -2 en 2",
+        "tussen −2 en 2",  # the one formatter writes the typographic minus
     ),
     # enums
     Fault(
@@ -1302,3 +1302,29 @@ def test_decimal_digits_are_not_a_bsn_but_an_integral_amount_is(tmp_path: Path) 
         ("provisions.csv", 3, "unit_price", "bsn")
     ]
     assert "123456782" not in problems.to_string()
+
+
+def test_checks_only_read_the_tables_and_load_maps_domain_labels(tmp_path: Path) -> None:
+    # a domain written as its Dutch label: the cross-table checks accept it without changing
+    # the table they check; the load step (build) maps it to the instrument's code
+    pkg = copy_tiny(tmp_path)
+    instrument = we.load(TINY).instrument
+    dom = next(d for d in instrument.domains if d.code == "health")
+    set_cell(pkg, "domain_scores", 2, "domain", dom.label_nl.upper())
+    checked = _check(read_package(pkg))
+    assert not (checked.problems["severity"] == "error").any()
+    assert checked.tables["domain_scores"].loc[2, "domain"] == dom.label_nl.upper()
+    data = we.load(pkg)
+    assert data.domain_scores.loc[2, "domain"] == "health"
+
+
+def test_every_reason_code_has_its_message_and_every_check_declared_reasons() -> None:
+    from wattelt_eval.i18n import catalogue
+    from wattelt_eval.validation import CHECKS, REASONS
+
+    assert set(RULES) == set(REASONS)
+    for code, reason in REASONS.items():
+        assert reason.key in catalogue(), code
+        assert reason.severity in ("error", "warning")
+    for name, chk in CHECKS.items():
+        assert chk.reasons and set(chk.reasons) <= set(REASONS), name

@@ -35,6 +35,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _WEIGHTS = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1], dtype=np.int64)
 _SEP = r"[.\s-]"
@@ -83,60 +85,173 @@ def elfproef(number: str | int) -> bool:
 
 
 def _elfproef_matrix(digits: np.ndarray) -> np.ndarray:
-    """Vectorised eleven test on an array of nine-character digit strings."""
+    """Vectorised eleven test on an array of nine-character digit strings.
+
+    Only ASCII digits count (as in :func:`elfproef`); ``000000000`` fails.
+    """
     if len(digits) == 0:
         return np.zeros(0, dtype=bool)
-    raw = np.asarray(digits, dtype="S9")
+    digits = np.asarray(digits, dtype=object)
+    ascii_ok = np.fromiter((d.isascii() for d in digits), dtype=bool, count=len(digits))
+    out = np.zeros(len(digits), dtype=bool)
+    if not ascii_ok.any():
+        return out
+    raw = np.asarray(digits[ascii_ok].astype(str), dtype="S9")
     d = raw.view(np.uint8).reshape(len(raw), 9).astype(np.int64) - 48
     total = d @ _WEIGHTS
-    return (total % 11 == 0) & (d.sum(axis=1) != 0)
+    out[ascii_ok] = (total % 11 == 0) & (d.sum(axis=1) != 0)
+    return out
 
 
-def _as_text(s: pd.Series) -> pd.Series | None:
-    """The values of ``s`` as strings for scanning, or None when nothing to scan.
+def bsn_in_numbers(values: np.ndarray) -> np.ndarray:
+    """Mask of numbers that can be a BSN: integral, 8-9 digits, passing the eleven test.
 
-    Integral numbers become their digits (floats read from Excel included);
-    eight-digit integral numbers get their lost leading zero back.
+    An eight-digit value is read as a nine-digit number whose leading zero was lost
+    (Excel drops it: ``012345672`` becomes ``12345672``). The sign is ignored; the
+    decimals of a non-integral number are never scanned (``docs/architecture.md``,
+    "BSN guard in number columns").
     """
-    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
-        return None
-    if pd.api.types.is_timedelta64_dtype(s):
-        return None
-    if pd.api.types.is_numeric_dtype(s):
-        x = pd.to_numeric(s, errors="coerce").astype("float64")
-        ok = x.notna() & np.isfinite(x) & (x == np.floor(x)) & (x.abs() < 1e12)
-        ints = x.where(ok).astype("Int64").abs()
-        txt = ints.astype("string")
-        eight = ints.between(10_000_000, 99_999_999).fillna(False).to_numpy(dtype=bool)
-        if eight.any():
-            txt = txt.copy()
-            txt[eight] = "0" + txt[eight]
-        return txt
-    return s.astype("string")
+    v = np.abs(np.asarray(values, dtype="float64"))
+    ok = np.isfinite(v) & (v == np.floor(v)) & (v >= 1e7) & (v < 1e9)
+    out = np.zeros(len(v), dtype=bool)
+    if ok.any():
+        x = v[ok].astype(np.int64)
+        digits = (x[:, None] // (10 ** np.arange(8, -1, -1, dtype=np.int64))) % 10
+        out[ok] = (digits @ _WEIGHTS) % 11 == 0  # >= 1e7: never all zeros
+    return out
 
 
-def _bsn_mask(text: pd.Series) -> np.ndarray:
-    """Boolean mask over string Series ``text``: contains a number passing the elfproef."""
-    mask = np.zeros(len(text), dtype=bool)
-    cand = text.str.contains(r"\d{3}", regex=True, na=False).to_numpy(dtype=bool)
-    if not cand.any():
+#: A necessary condition for :data:`_NINE_PATTERN` without look-arounds, so pyarrow's
+#: vectorised RE2 runs it over whole columns: nine digits, or 3-3-3 / 4-2-3 digit groups
+#: with any single character between them (a superset of Python's Unicode ``\s``).
+_NINE_PREFILTER = r"(?s)\d{9}|\d{3}.\d{3}.\d{3}|\d{4}.\d{2}.\d{3}"
+
+
+def _nine_digit_hits(values: np.ndarray) -> np.ndarray:
+    """Mask over distinct strings: holds a nine-digit run passing the eleven test."""
+    mask = np.zeros(len(values), dtype=bool)
+    if not len(values):
         return mask
-    sub = text[cand].reset_index(drop=True)
-    found = sub.str.extractall(_NINE_PATTERN)
+    found = pd.Series(values, dtype="string").str.extractall(_NINE_PATTERN)
     if found.empty:
         return mask
-    digits = found[0].str.replace(r"[.\s-]", "", regex=True).to_numpy(dtype=str)
+    digits = found[0].str.replace(r"[.\s-]", "", regex=True).to_numpy(dtype=object)
     ok = _elfproef_matrix(digits)
-    rows = found.index.get_level_values(0).to_numpy()[ok]
-    mask[np.flatnonzero(cand)[np.unique(rows)]] = True
+    mask[np.unique(found.index.get_level_values(0).to_numpy()[ok])] = True
     return mask
+
+
+def as_arrow_strings(text: pd.Series) -> pa.Array:
+    """A Series as one pyarrow string array (nulls for missing)."""
+    a = (
+        pa.array(text.array)
+        if hasattr(text.array, "__arrow_array__")
+        else pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    )
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    return a.cast(pa.string()) if a.type != pa.string() else a
+
+
+def bsn_in_text(text: pd.Series, candidates: np.ndarray | None = None) -> np.ndarray:
+    """Mask of text cells holding a BSN-like nine-digit run (also ``111.222.333``).
+
+    Vectorised: a cheap RE2 pre-filter over the column (pyarrow), then the exact
+    pattern and the eleven test once per distinct candidate value.
+
+    Parameters
+    ----------
+    text : Series
+        Strings (anything else is cast to ``string``).
+    candidates : ndarray of bool, optional
+        Only these cells are scanned.
+    """
+    n = len(text)
+    out = np.zeros(n, dtype=bool)
+    if not n:
+        return out
+    arr = as_arrow_strings(
+        text if isinstance(text.dtype, pd.StringDtype) else text.astype("string")
+    )
+    cand = np.asarray(
+        pc.fill_null(pc.greater_equal(pc.utf8_length(arr), 9), False).to_numpy(
+            zero_copy_only=False
+        ),
+        dtype=bool,
+    )
+    if candidates is not None:
+        cand &= candidates
+    if not cand.any():
+        return out
+    sel = np.flatnonzero(cand)
+    sub = arr.take(pa.array(sel)) if len(sel) < len(arr) else arr
+    maybe = np.asarray(
+        pc.match_substring_regex(sub, _NINE_PREFILTER).to_numpy(zero_copy_only=False), dtype=bool
+    )
+    if not maybe.any():
+        return out
+    codes, uniq = pd.factorize(
+        np.asarray(sub.filter(pa.array(maybe)).to_numpy(zero_copy_only=False), dtype=object)
+    )
+    out[sel[maybe]] = _nine_digit_hits(np.asarray(uniq, dtype=object))[codes]
+    return out
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+        v, (bool, np.bool_)
+    )
+
+
+def bsn_mask(values: pd.Series, candidates: np.ndarray | None = None) -> np.ndarray:
+    """Mask of cells holding a BSN-like value: the one BSN scanner of the package.
+
+    Numbers (a numeric column, or native numbers in an object column as read from
+    Excel) go through :func:`bsn_in_numbers`; text through :func:`bsn_in_text`;
+    dates, durations and yes/no values are skipped.
+
+    Parameters
+    ----------
+    values : Series
+    candidates : ndarray of bool, optional
+        Only these cells are scanned as text (numbers are always scanned).
+    """
+    n = len(values)
+    if (
+        pd.api.types.is_bool_dtype(values)
+        or pd.api.types.is_datetime64_any_dtype(values)
+        or pd.api.types.is_timedelta64_dtype(values)
+    ):
+        return np.zeros(n, dtype=bool)
+    if pd.api.types.is_numeric_dtype(values):
+        return bsn_in_numbers(values.to_numpy(dtype="float64", na_value=np.nan))
+    if values.dtype != object:
+        return bsn_in_text(values, candidates)
+    out = np.zeros(n, dtype=bool)
+    isnum = values.map(_is_number, na_action="ignore").fillna(False).to_numpy(dtype=bool)
+    if isnum.any():
+        out[isnum] = bsn_in_numbers(values[isnum].astype("float64").to_numpy())
+    scan = ~isnum if candidates is None else (candidates & ~isnum)
+    if scan.any():
+        text = values.where(~isnum).map(_cell_text, na_action="ignore").astype("string")
+        out |= bsn_in_text(text, scan)
+    return out
+
+
+def _cell_text(v: object) -> object:
+    """A non-number cell as stripped text (dates as ISO dates)."""
+    if hasattr(v, "isoformat") and not isinstance(v, str):
+        s = v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
+        return s[:10] if s.endswith(" 00:00:00") else s
+    s = str(v).strip()
+    return s if s else None
 
 
 def scan_bsn(df: pd.DataFrame) -> list[tuple[int, str]]:
     """Positions of BSN-like values in ``df``.
 
-    Every column is scanned: strings (also inside free text), integers and
-    integral floats; dates and booleans are skipped.
+    Every column is scanned (:func:`bsn_mask`): strings (also inside free text),
+    integers and integral floats; dates and booleans are skipped.
 
     Parameters
     ----------
@@ -150,13 +265,60 @@ def scan_bsn(df: pd.DataFrame) -> list[tuple[int, str]]:
         leak the number.
     """
     hits: list[tuple[int, str]] = []
-    for col in df.columns:
-        text = _as_text(df[col])
-        if text is None:
-            continue
-        mask = _bsn_mask(text.reset_index(drop=True))
-        hits.extend((int(i), str(col)) for i in np.flatnonzero(mask))
+    for i in range(df.shape[1]):
+        col = df.columns[i]
+        mask = bsn_mask(df.iloc[:, i])
+        hits.extend((int(p), str(col)) for p in np.flatnonzero(mask))
     return hits
+
+
+#: A necessary condition for every pattern of :data:`CONTACT_PATTERNS` (an ``@``; nine
+#: digits with at most one character between them; four digits, at most one character
+#: and two capitals). Without look-arounds, so pyarrow's vectorised RE2 runs it; Unicode
+#: digits and any separator, so it is a superset of Python's ``re``.
+_CONTACT_PREFILTER = r"(?s)@|\p{Nd}(?:.?\p{Nd}){8}|\p{Nd}{4}.?[A-Z]{2}"
+
+
+def contact_detail_masks(
+    values: pd.Series, kinds: Iterable[ContactKind] = ("email", "phone", "postcode_house_number")
+) -> dict[str, np.ndarray]:
+    """Per kind, the mask of cells of ``values`` holding that contact detail.
+
+    Free text repeats (the same goal text in many rows): the exact patterns run on the
+    distinct values that pass an RE2 pre-filter only, and are broadcast back. Numbers,
+    dates and yes/no values hold no contact details (empty masks).
+    """
+    kinds = tuple(kinds)
+    bad = [k for k in kinds if k not in CONTACT_PATTERNS]
+    if bad:
+        raise ValueError(f"kinds must be among {sorted(CONTACT_PATTERNS)}, not {bad}")
+    n = len(values)
+    out = {k: np.zeros(n, dtype=bool) for k in kinds}
+    if (
+        pd.api.types.is_bool_dtype(values)
+        or pd.api.types.is_datetime64_any_dtype(values)
+        or pd.api.types.is_timedelta64_dtype(values)
+        or pd.api.types.is_numeric_dtype(values)
+    ):
+        return out
+    codes, uniq = pd.factorize(values.astype("string"))
+    if not len(uniq):
+        return out
+    uniq_obj = np.asarray(uniq, dtype=object)
+    maybe = pc.match_substring_regex(pa.array(uniq_obj, type=pa.string()), _CONTACT_PREFILTER)
+    idx = np.flatnonzero(np.asarray(maybe.to_numpy(zero_copy_only=False), dtype=bool))
+    if not len(idx):
+        return out
+    sub = pd.Series(uniq_obj[idx], dtype="string")
+    valid = codes >= 0
+    for kind in kinds:
+        hit_u = np.zeros(len(uniq), dtype=bool)
+        hit_u[idx] = sub.str.contains(CONTACT_PATTERNS[kind], regex=True, na=False).to_numpy(
+            dtype=bool
+        )
+        if hit_u.any():
+            out[kind] = valid & hit_u[np.maximum(codes, 0)]
+    return out
 
 
 def scan_contact_details(
@@ -204,13 +366,9 @@ def scan_contact_details(
     for col in columns:
         if col not in df.columns:
             continue
-        text = _as_text(df[col])
-        if text is None or pd.api.types.is_numeric_dtype(df[col]):
-            continue
-        text = text.reset_index(drop=True)
+        masks = contact_detail_masks(df[col], kinds)
         for kind in kinds:
-            mask = text.str.contains(CONTACT_PATTERNS[kind], regex=True, na=False)
-            hits.extend((int(i), str(col), kind) for i in np.flatnonzero(mask.to_numpy(dtype=bool)))
+            hits.extend((int(i), str(col), kind) for i in np.flatnonzero(masks[kind]))
     return hits
 
 

@@ -17,7 +17,6 @@ test noticing (``tests/test_templates.py``).
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 from pathlib import Path
 from typing import Any
@@ -494,21 +493,3 @@ def write_templates(out_dir: str | Path) -> list[Path]:
     p.write_text(data_dictionary(), encoding="utf-8", newline="\n")
     written.append(p)
     return written
-
-
-def add_cli(subparsers: Any) -> None:
-    """Register ``wattelt-eval template``."""
-    p = subparsers.add_parser(
-        "template",
-        help="write blank data templates and the data dictionary (schrijf lege sjablonen)",
-        description="Write blank CSV templates, study.toml, an Excel workbook with drop-down lists "
-        "and the bilingual data dictionary, all generated from the schema.",
-    )
-    p.add_argument("--out", default="data_templates", help="output folder (default data_templates)")
-
-
-def run_cli(args: argparse.Namespace) -> int:
-    """Run ``wattelt-eval template``."""
-    for p in write_templates(args.out):
-        print(p)
-    return 0

@@ -1,0 +1,129 @@
+"""The engine: run every check on a raw package and collect the problems.
+
+Order (root causes first, as the problem list is sorted): problems met while reading,
+the study settings, then per table its parsing and the registered table checks, then the
+registered cross-table checks (:mod:`.registry`). Checks only read the tables.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..data import StudySettings
+from ..i18n import pair
+from ..instruments import Instrument
+from ..io import TABLE_ALIASES, RawPackage, RawTable
+from ..schema import TABLES
+from .cross import CrossContext
+from .problems import Problems, did_you_mean, drop_shadowed_by_bsn, sort_problems
+from .registry import checks
+from .study import check_study
+from .tables import extras, parse_table
+
+__all__ = ["Checked", "check_package"]
+
+
+@dataclass
+class Checked:
+    """Result of running all checks on a raw package."""
+
+    problems: pd.DataFrame  # internal layout (both languages)
+    tables: dict[str, pd.DataFrame]  # parsed, schema columns (+ extras), only tables read
+    present: dict[str, set[str]]  # schema columns present per table
+    extras: dict[str, list[str]]
+    study: StudySettings
+    instrument: Instrument | None
+    raw: RawPackage
+
+
+def check_package(raw: RawPackage) -> Checked:
+    """Run every check on ``raw``; the problems in internal layout, root causes first."""
+    P = Problems()
+    _reading_problems(raw, P)
+    study, instrument = check_study(raw, P)
+    ctx = CrossContext({}, {}, {}, instrument)
+    ext: dict[str, list[str]] = {}
+    for name, table in TABLES.items():
+        rt = raw.tables.get(name)
+        if rt is None:
+            _missing_table(raw, name, P)
+            continue
+        tc = parse_table(rt, table, P)
+        if name == "trajectories":
+            tc.extra_allowed = set(study.extra_covariates)
+        for c in checks("table"):
+            c.fn(tc, P)
+        if name == "trajectories":
+            _trajectories_table(rt, study, P)
+        ctx.tables[name], ctx.present[name], ctx.sources[name] = tc.parsed, tc.present, rt.source
+        ctx.invalid[name] = tc.bad_masks
+        ext[name] = extras(tc)
+    for c in checks("cross"):
+        c.fn(ctx, P)
+    problems = sort_problems(drop_shadowed_by_bsn(P.frame()), ctx.sources)
+    return Checked(problems, ctx.tables, ctx.present, ext, study, instrument, raw)
+
+
+def _reading_problems(raw: RawPackage, P: Problems) -> None:
+    """The problems met while reading, with what was expected and advice."""
+    for iss in raw.issues:
+        expected: tuple[str, str] = ("", "")
+        detail: tuple[str, str] = ("", "")
+        if iss.rule in ("unknown_file", "unknown_sheet"):
+            names = [*TABLES, "study"]
+            stem = Path(iss.value).stem if iss.rule == "unknown_file" else iss.value
+            sugg = difflib.get_close_matches(
+                stem.lower(), names + list(TABLE_ALIASES), n=1, cutoff=0.6
+            )
+            expected = (", ".join(names), ", ".join(names))
+            detail = did_you_mean(sugg[0] if sugg else None)
+        elif iss.rule == "duplicate_table":
+            detail = pair("validation.detail.other_file_used", other=iss.detail.get("other"))
+        elif iss.rule in ("unreadable_file", "study_unreadable"):
+            detail = unreadable_detail(str(iss.detail.get("error", "")))
+        elif iss.rule in ("missing_path", "not_a_package"):
+            expected = pair("validation.expected.package")
+        P.add(iss.rule, iss.file, iss.row, iss.column, iss.value, expected, detail)
+
+
+def _missing_table(raw: RawPackage, name: str, P: Problems) -> None:
+    if TABLES[name].required and raw.kind not in ("missing",):
+        P.add(
+            "missing_table",
+            f"{name}.csv" if raw.kind != "xlsx" else f"{raw.path.name} [{name}]",
+            None,
+            "",
+            "",
+            pair("validation.expected.table", name=name),
+        )
+
+
+def _trajectories_table(rt: RawTable, study: StudySettings, P: Problems) -> None:
+    """At least one trajectory; every column named in study.extra_covariates present."""
+    if len(rt.frame) == 0:
+        P.add("empty_table", rt.source, None, "", "", pair("validation.expected.one_trajectory"))
+    for c in study.extra_covariates:
+        if c not in rt.frame.columns:
+            P.add(
+                "missing_column",
+                rt.source,
+                1,
+                c,
+                "",
+                pair("validation.expected.extra_covariate", column=c),
+            )
+
+
+def unreadable_detail(error: str) -> tuple[str, str]:
+    """Readable (nl, en) explanation of a reader error; a ragged CSV line gets advice."""
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", error)
+    if m:
+        want, line, saw = m.groups()
+        return pair("validation.detail.ragged_line", line=line, saw=saw, want=want)
+    error = error.strip()
+    return error, error
