@@ -90,3 +90,5 @@ def test_euro_percent_p_and_date():
     assert fmt.date(pd.Timestamp("2026-12-03"), "en") == "3 December 2026"
     assert fmt.date("2026-12-03", "en", style="iso") == "2026-12-03"
     assert fmt.date(pd.NaT, "nl") == "–"
+    assert fmt.number(1900, 0, "nl", grouping=False) == "1900"
+    assert fmt.number(-1900.5, 1, "nl", grouping=False) == "−1900,5"

@@ -851,7 +851,7 @@ def test_cli_outcomes(tmp_path, data, monkeypatch, capsys):
 
     if importlib.util.find_spec("wattelt_eval.validation") is None:
         pytest.skip("validation module not there yet")
-    # the CLI loads with we.load (validation.py); feed it our canonical package directly
+    # the CLI loads with we.load (the validation package); feed it our canonical package directly
     monkeypatch.setattr("wattelt_eval.validation.load", lambda p: data)
     out = tmp_path / "o.csv"
     flow = tmp_path / "f.parquet"

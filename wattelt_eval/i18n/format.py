@@ -55,12 +55,12 @@ def is_missing(x: Any) -> bool:
         return False
 
 
-def _digits(x: float, decimals: int, lang: Lang) -> tuple[str, bool, bool]:
+def _digits(x: float, decimals: int, lang: Lang, grouping: bool = True) -> tuple[str, bool, bool]:
     """(magnitude text, negative, rounds to zero) with Babel's grouping for ``lang``."""
     from babel.numbers import format_decimal
 
     value = Decimal(float(x))  # exact binary value: half-even as Python's format
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    pattern = ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals > 0 else "")
     body = format_decimal(
         abs(value), format=pattern, locale=_LOCALE[lang], decimal_quantization=True
     )
@@ -68,12 +68,17 @@ def _digits(x: float, decimals: int, lang: Lang) -> tuple[str, bool, bool]:
     return body, value < 0 and not zero, zero
 
 
-def number(x: Any, decimals: int = 0, lang: Lang = "nl", sign: bool = False) -> str:
-    """A number with thousands grouping: Dutch ``1.234,5``, English ``1,234.5``."""
+def number(
+    x: Any, decimals: int = 0, lang: Lang = "nl", sign: bool = False, grouping: bool = True
+) -> str:
+    """A number with thousands grouping: Dutch ``1.234,5``, English ``1,234.5``.
+
+    ``grouping=False`` leaves out the group separator (a year: ``1900``).
+    """
     check_lang(lang)
     if is_missing(x):
         return MISSING
-    body, neg, zero = _digits(float(x), decimals, lang)
+    body, neg, zero = _digits(float(x), decimals, lang, grouping)
     if neg:
         return MINUS + body
     return ("+" + body) if sign and not zero else body

@@ -464,10 +464,7 @@ def fmt_num(x: float, lang: Lang = "nl") -> str:
     """
     x = float(x)
     decimals = 0 if x.is_integer() else len(repr(x).split(".")[-1]) if "e" not in repr(x) else 6
-    out = fmt.number(x, decimals, lang)
-    if abs(x) < 10_000:  # the group separator only: "." in Dutch, "," in English
-        out = out.replace("." if lang == "nl" else ",", "")
-    return out
+    return fmt.number(x, decimals, lang, grouping=abs(x) >= 10_000)
 
 
 def plain_num(x: float) -> str:
