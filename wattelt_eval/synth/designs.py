@@ -21,6 +21,7 @@ DESIGNS: tuple[str, ...] = ("concurrent", "did", "its")
 
 #: Trajectories are drawn in blocks of this size, each from its own child seed,
 #: so the result does not depend on how the output is written (memory or stream).
+#: Read at call time from this module (``wattelt_eval.synth.BLOCK_SIZE`` is a copy).
 BLOCK_SIZE = 50_000
 
 #: Seed and size of the internal draw that gives the superpopulation truth.

@@ -313,7 +313,21 @@ def _provisions(
         group_cost[group] += np.where(have, p["cost"], 0.0)
         cost_prov += np.where(have, p["cost"], 0.0)
         any_prov |= have
-    # tailored extra: individual support (06), open-ended, 1-2.5 hours a week
+    prov["tailored"] = tl = _tailored_package(com, lag, price_idx, tailored, window)
+    cost_prov += np.where(tailored, tl["cost"], 0.0)
+    group_cost["support_at_home"] += np.where(tailored, tl["cost"], 0.0)
+    any_prov |= tailored
+    prov["general"] = gp = _general_provision(com, lag, dropped_any, window)
+    cost_prov += np.where(gp["have"], gp["cost"], 0.0)
+    group_cost["general"] += np.where(gp["have"], gp["cost"], 0.0)
+    return prov, cost_prov, group_cost, any_prov
+
+
+def _tailored_package(
+    com: Arrays, lag: np.ndarray, price_idx: np.ndarray, tailored: np.ndarray, window: int
+) -> Arrays:
+    """The extra of a tailored package: individual support (06), open-ended, 1-2.5 h a week."""
+    n = len(tailored)
     t_vol = np.array([1.0, 1.5, 2.0, 2.5])[np.minimum((com["u_tail_vol"] * 4).astype(np.int64), 3)]
     t_price = np.round(TAILORED["price"] * price_idx, 2)
     t_start = lag[:, 0]
@@ -326,7 +340,7 @@ def _provisions(
         np.ones(n, bool),
         window,
     )
-    prov["tailored"] = dict(
+    return dict(
         have=tailored,
         start=t_start,
         end=t_start,
@@ -335,10 +349,16 @@ def _provisions(
         price=np.broadcast_to(t_price, (n,)).astype(float),
         cost=t_cost,
     )
-    cost_prov += np.where(tailored, t_cost, 0.0)
-    group_cost["support_at_home"] += np.where(tailored, t_cost, 0.0)
-    any_prov |= tailored
-    # general (community) provision, category 00: not an individual provision
+
+
+def _general_provision(
+    com: Arrays, lag: np.ndarray, dropped_any: np.ndarray, window: int
+) -> Arrays:
+    """A general (community) provision, category 00 (not an individual provision).
+
+    8% of residents get one, and 60% of those who drop an individual provision.
+    """
+    n = len(dropped_any)
     gen = (com["u_gen"] < 0.08) | (dropped_any & (com["u_gen2"] < 0.6))
     g_amount = np.round(100.0 + 300.0 * com["u_gen_amt"], 0)
     g_start = lag[:, 1]
@@ -346,7 +366,7 @@ def _provisions(
     g_cost = cost_in_window(
         g_amount, np.ones(n), "total", g_start, g_end, np.zeros(n, bool), window
     )
-    prov["general"] = dict(
+    return dict(
         have=gen,
         start=g_start,
         end=g_end,
@@ -355,9 +375,6 @@ def _provisions(
         price=g_amount,
         cost=g_cost,
     )
-    cost_prov += np.where(gen, g_cost, 0.0)
-    group_cost["general"] += np.where(gen, g_cost, 0.0)
-    return prov, cost_prov, group_cost, any_prov
 
 
 def potential_frame(wd: dict, ws: dict, res: Arrays) -> Arrays:
