@@ -1,7 +1,7 @@
 """Tests of the synthetic pilot generator (wattelt_eval.synth) and the bundled demo pilot.
 
 Numbers are checked another way: the potential outcomes of the realised world against
-``we.outcomes`` (an independent implementation of DESIGN.md section 4) on the rows the
+``we.outcomes`` (an independent implementation of docs/outcomes.md) on the rows the
 generator wrote, the truth against means recomputed from the potential outcomes, the
 calibration targets on a large draw, and the confounding against a regression-adjusted
 estimate.
@@ -60,7 +60,7 @@ def test_each_design_writes_a_valid_package(tmp_path: Path, design: str) -> None
     else:
         assert set(tr["period"]) == {"before", "after"}
         # demand-driven exactly: after the switch, in a pilot team
-        cfg = synth._design_config(design)
+        cfg = synth.designs.design_config(design)
         pilot_teams = {t for t, p in zip(cfg.teams, cfg.team_pilot, strict=True) if p}
         expect = (tr["period"] == "after") & tr["team"].isin(pilot_teams)
         assert ((tr["arm"] == "demand_driven") == expect).all()
@@ -95,7 +95,7 @@ def test_same_seed_identical_files_other_seed_differs(tmp_path: Path) -> None:
 
 def test_streamed_parquet_equals_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # small blocks so that 250 trajectories take the streaming path (3 blocks)
-    monkeypatch.setattr(synth, "BLOCK_SIZE", 100)
+    monkeypatch.setattr(synth.designs, "BLOCK_SIZE", 100)
     path = synth.write(tmp_path / "s", 250, seed=4, format="parquet", superpopulation=None)
     streamed = we.load(path)
     ref = synth.generate(250, seed=4, superpopulation=None)
@@ -340,8 +340,8 @@ def test_large_draw_has_the_designed_structure(large: we.PilotData) -> None:
 def test_naive_is_biased_adjusted_recovers_truth(monkeypatch: pytest.MonkeyPatch) -> None:
     # switch off the team random effects (8 teams would otherwise add a cluster-level
     # error of their own) so that the only bias left is confounding by case-mix
-    monkeypatch.setattr(synth, "_TEAM_SD", {k: 0.0 for k in synth._TEAM_SD})
-    monkeypatch.setattr(synth, "_IMPLEMENTATION_SD", 0.0)
+    monkeypatch.setattr(synth.designs, "TEAM_SD", {k: 0.0 for k in synth.designs.TEAM_SD})
+    monkeypatch.setattr(synth.designs, "IMPLEMENTATION_SD", 0.0)
     data = synth.generate(20_000, seed=3, superpopulation=None)
     po = data.truth["potential_outcomes"]
     tr = data.trajectories

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .i18n import text, texts
+from .i18n.format import number
 from .instruments import Instrument, load_instrument
-from .schema import STUDY_FIELDS, TABLES
+from .schema import STUDY_FIELDS, TABLES, StudyField
 
 #: Columns of the exclusion log, in order.
 EXCLUSION_COLUMNS = [
@@ -40,70 +44,89 @@ def empty_exclusions() -> pd.DataFrame:
     )
 
 
-def _study_defaults() -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for f in STUDY_FIELDS:
-        section, key = f.key.split(".", 1)
-        out.setdefault(section, {})[key] = copy.deepcopy(f.default)
-    return out
+def _default(key: str) -> Any:
+    """A fresh copy of the schema default of study.toml setting ``key`` (e.g. ``study.seed``)."""
+    return copy.deepcopy(_FIELDS[key].default)
+
+
+def _section_defaults(section: str) -> dict[str, Any]:
+    """The defaults of every setting in ``section`` of study.toml, in schema order."""
+    return {f.name: _default(f.key) for f in STUDY_FIELDS if f.section == section}
+
+
+def _parse(f: StudyField, value: Any) -> Any:
+    """A study.toml value as the type of its field; missing, ``None`` or ``""`` -> default."""
+    if value is None or (isinstance(value, str) and value == ""):
+        return _default(f.key)
+    return _CASTS[f.type](value)
+
+
+def _attribute(f: StudyField) -> str:
+    """The :class:`StudySettings` attribute of setting ``f`` (``rates`` for every hourly rate)."""
+    return {"study": f.name, "rates": "rates"}.get(f.section, f"{f.section}_{f.name}")
+
+
+_FIELDS: dict[str, StudyField] = {f.key: f for f in STUDY_FIELDS}
+_CASTS: dict[str, Callable[[Any], Any]] = {
+    "str": str,
+    "int": int,
+    "float": float,
+    "list[str]": list,
+}
 
 
 @dataclass
 class StudySettings:
-    """Settings from ``study.toml`` (defaults from :data:`wattelt_eval.schema.STUDY_FIELDS`)."""
+    """Settings from ``study.toml``.
 
-    name: str = ""
-    instrument: str = "wat_telt"
-    cost_window_days: int = 365
-    price_year: int | None = None
-    problem_threshold: float | None = None
-    language: str = "nl"
-    extra_covariates: list[str] = field(default_factory=list)
-    seed: int = 20250101
-    rates: dict[str, float] = field(default_factory=lambda: dict(_study_defaults()["rates"]))
-    disclosure_rule: str = "min10"
-    disclosure_threshold: int = 10
+    Every setting, its type, default and description is defined once, in
+    :data:`wattelt_eval.schema.STUDY_FIELDS`; this class takes its defaults and its
+    parsing from there. Attributes: ``[study]`` settings by their own name, the
+    ``[rates]`` section as the dict ``rates`` (role -> euro per hour; extra roles
+    allowed), ``[disclosure]`` settings as ``disclosure_<name>``.
+    """
+
+    name: str = _default("study.name")
+    instrument: str = _default("study.instrument")
+    cost_window_days: int = _default("study.cost_window_days")
+    price_year: int | None = _default("study.price_year")
+    problem_threshold: float | None = _default("study.problem_threshold")
+    language: str = _default("study.language")
+    extra_covariates: list[str] = field(
+        default_factory=functools.partial(_default, "study.extra_covariates")
+    )
+    seed: int = _default("study.seed")
+    rates: dict[str, float] = field(default_factory=functools.partial(_section_defaults, "rates"))
+    disclosure_rule: str = _default("disclosure.rule")
+    disclosure_threshold: int = _default("disclosure.threshold")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> StudySettings:
-        """Build from a parsed ``study.toml`` (sections ``study``, ``rates``, ``disclosure``)."""
-        defaults = _study_defaults()
-        study = {**defaults["study"], **(d.get("study") or {})}
-        rates = {**defaults["rates"], **(d.get("rates") or {})}
-        disc = {**defaults["disclosure"], **(d.get("disclosure") or {})}
-        return cls(
-            name=str(study.get("name") or ""),
-            instrument=str(study.get("instrument") or "wat_telt"),
-            cost_window_days=int(study.get("cost_window_days") or 365),
-            price_year=None if study.get("price_year") is None else int(study["price_year"]),
-            problem_threshold=None
-            if study.get("problem_threshold") is None
-            else float(study["problem_threshold"]),
-            language=str(study.get("language") or "nl"),
-            extra_covariates=list(study.get("extra_covariates") or []),
-            seed=int(study.get("seed") if study.get("seed") is not None else 20250101),
-            rates={k: float(v) for k, v in rates.items()},
-            disclosure_rule=str(disc.get("rule") or "min10"),
-            disclosure_threshold=int(disc.get("threshold") or 10),
-        )
+        """Build from a parsed ``study.toml`` (sections ``study``, ``rates``, ``disclosure``).
+
+        A setting that is absent, ``None`` or an empty text takes its schema default;
+        rates of roles outside the schema are kept (as floats).
+        """
+        values = {
+            _attribute(f): _parse(f, (d.get(f.section) or {}).get(f.name))
+            for f in STUDY_FIELDS
+            if f.section != "rates"
+        }
+        given_rates = {k: float(v) for k, v in (d.get("rates") or {}).items()}
+        return cls(**values, rates={**_section_defaults("rates"), **given_rates})
 
     def to_dict(self) -> dict[str, Any]:
         """Nested dict in the layout of ``study.toml`` (``None`` values left out)."""
-        study = {
-            "name": self.name,
-            "instrument": self.instrument,
-            "cost_window_days": self.cost_window_days,
-            "price_year": self.price_year,
-            "problem_threshold": self.problem_threshold,
-            "language": self.language,
-            "extra_covariates": list(self.extra_covariates),
-            "seed": self.seed,
-        }
-        return {
-            "study": {k: v for k, v in study.items() if v is not None},
-            "rates": dict(self.rates),
-            "disclosure": {"rule": self.disclosure_rule, "threshold": self.disclosure_threshold},
-        }
+        out: dict[str, dict[str, Any]] = {}
+        for f in STUDY_FIELDS:
+            section = out.setdefault(f.section, {})
+            if f.section == "rates":
+                continue
+            value = getattr(self, _attribute(f))
+            if value is not None:
+                section[f.name] = list(value) if isinstance(value, list) else value
+        out["rates"] = dict(self.rates)
+        return out
 
     def to_toml(self) -> str:
         """Serialise as ``study.toml`` text."""
@@ -114,6 +137,10 @@ class StudySettings:
                 lines.append(f"{k} = {_toml_value(v)}")
             lines.append("")
         return "\n".join(lines)
+
+
+if {f.name for f in fields(StudySettings)} != {_attribute(f) for f in STUDY_FIELDS}:
+    raise RuntimeError("StudySettings and schema.STUDY_FIELDS name different settings")
 
 
 def _toml_value(v: Any) -> str:
@@ -206,15 +233,16 @@ class PilotData:
         return f"PilotData({counts}, instrument={self.instrument.code!r}, source={self.source!r})"
 
     def _repr_html_(self) -> str:
+        label = texts("data.repr", "en")  # the notebook view stays English, as before
         rows = "".join(
-            f"<tr><td>{k}</td><td style='text-align:right'>{len(v):,}</td></tr>"
+            f"<tr><td>{k}</td><td style='text-align:right'>{number(len(v), 0, 'en')}</td></tr>"
             for k, v in self.tables.items()
         )
         return (
             f"<div><b>PilotData</b> &mdash; {self.study.name or self.source}<br>"
-            f"instrument: {self.instrument.name_en} ({self.instrument.code})<br>"
-            f"<table><tr><th>table</th><th>rows</th></tr>{rows}</table>"
-            f"exclusion log: {len(self.exclusions)} rows</div>"
+            f"{label['instrument']}: {self.instrument.name_en} ({self.instrument.code})<br>"
+            f"<table><tr><th>{label['table']}</th><th>{label['rows']}</th></tr>{rows}</table>"
+            f"{text('data.repr.exclusion_log', 'en', n=len(self.exclusions))}</div>"
         )
 
     # ------------------------------------------------------------------ output

@@ -1080,13 +1080,25 @@ ID_COLUMNS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class StudyField:
-    """One setting of ``study.toml`` (dotted key)."""
+    """One setting of ``study.toml`` (dotted key): the single definition of its type,
+    default and description. :class:`wattelt_eval.data.StudySettings` takes its defaults
+    and parsing from these, the templates and the data dictionary their text."""
 
     key: str
     type: str
     default: object
     description_en: str
     description_nl: str
+
+    @property
+    def section(self) -> str:
+        """The TOML table the setting is in (``study``, ``rates`` or ``disclosure``)."""
+        return self.key.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        """The setting's name inside its table (``cost_window_days``)."""
+        return self.key.split(".", 1)[1]
 
 
 STUDY_FIELDS: tuple[StudyField, ...] = (

@@ -16,7 +16,21 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from ..errors import DataError, UsageError
+from ..i18n import pair
+
 BUILTIN = ("huizen5", "zrm", "positieve_gezondheid", "wat_telt")
+
+
+class InstrumentFileError(DataError):
+    """An instrument file that cannot be used (a ``ValueError``; exit code 1)."""
+
+
+class UnknownInstrumentError(UsageError, FileNotFoundError):
+    """Neither a built-in instrument nor an existing file (exit code 2).
+
+    Also a :class:`FileNotFoundError`, as before the bilingual errors.
+    """
 
 
 @dataclass(frozen=True)
@@ -75,7 +89,9 @@ class Instrument:
             if k not in d
         ]
         if missing:
-            raise ValueError(f"instrument file lacks keys: {', '.join(missing)}")
+            raise InstrumentFileError(
+                *pair("data.instrument.missing_keys", keys=", ".join(missing))
+            )
         domains = tuple(
             Domain(
                 str(x["code"]), str(x.get("label_nl", x["code"])), str(x.get("label_en", x["code"]))
@@ -83,7 +99,7 @@ class Instrument:
             for x in d["domains"]
         )
         if len({x.code for x in domains}) != len(domains):
-            raise ValueError("instrument file has duplicate domain codes")
+            raise InstrumentFileError(*pair("data.instrument.duplicate_domains"))
         return cls(
             code=str(d["code"]),
             name_nl=str(d.get("name_nl", d["code"])),
@@ -117,7 +133,7 @@ def load_instrument(code_or_path: str | Path, base_dir: str | Path | None = None
     if not p.is_absolute() and base_dir is not None:
         p = Path(base_dir) / p
     if not p.exists():
-        raise FileNotFoundError(
-            f"unknown instrument {s!r}: not one of {', '.join(BUILTIN)} and no such file"
+        raise UnknownInstrumentError(
+            *pair("data.instrument.unknown", value=repr(s), known=", ".join(BUILTIN))
         )
     return Instrument.from_dict(tomllib.loads(p.read_text(encoding="utf-8")))
