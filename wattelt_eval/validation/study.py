@@ -11,6 +11,7 @@ import difflib
 from typing import Any
 
 from ..data import StudySettings
+from ..errors import WatteltError
 from ..i18n import pair
 from ..instruments import BUILTIN, Instrument, load_instrument
 from ..io import RawPackage
@@ -118,7 +119,9 @@ def _instrument(settings: StudySettings, raw: RawPackage, P: Problems) -> Instru
             "study.instrument",
             settings.instrument,
             pair("validation.expected.instrument", builtin=", ".join(BUILTIN)),
-            (str(exc), str(exc)),
+            (exc.message("nl"), exc.message("en"))
+            if isinstance(exc, WatteltError)
+            else (str(exc), str(exc)),
         )
     return instrument
 
