@@ -4,10 +4,10 @@ design, ``tidy()`` returns the table."""
 
 from __future__ import annotations
 
-import wattelt_eval as we
 import numpy as np
 from compare_helpers import make_table
 
+import wattelt_eval as we
 from wattelt_eval.estimation import BalanceResult, CompareResult
 from wattelt_eval.estimation.cost_effectiveness import CEAResult
 from wattelt_eval.estimation.diff_in_diff import DiDResult

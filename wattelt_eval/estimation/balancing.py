@@ -83,7 +83,7 @@ class BalanceResult(TableView):
             return f"{num(r[f'mean_{arm}'])} ({num(r[f'sd_{arm}'])})"
         if r.level == "":
             return f"n={int(r[f'n_{arm}'])}"
-        return f"{r[f'count_{arm}']:.0f} ({fmt.percent(r[f'pct_{arm}'], 1, lang)})"
+        return f"{fmt.number(r[f'count_{arm}'], 0, lang)} ({fmt.percent(r[f'pct_{arm}'], 1, lang)})"
 
     def view(self, lang: str | None = None) -> pd.DataFrame:
         """The formatted baseline table (mean (SD), median [IQR] or %)."""

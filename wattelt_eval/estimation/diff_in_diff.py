@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import patsy
 
-from ._models import _rhs, covariate_columns, fit_glm
+from ._models import covariate_columns, fit_glm, formula_rhs
 from ._shared import arm_indicator, data_error, numeric, require_columns, summarise_interval, txt
 from .bootstrap import if_variance, make_clusters
 from .literals import Lang, check
@@ -131,7 +131,7 @@ def did(
         raise data_error("did_cells")
     rhs = "_g + _p + _gp"
     if covariates:
-        Xd = patsy.dmatrix(f"{rhs} + {_rhs(covariates, df)}", df, return_type="dataframe")
+        Xd = patsy.dmatrix(f"{rhs} + {formula_rhs(covariates, df)}", df, return_type="dataframe")
         j = list(Xd.columns).index("_gp")  # patsy may put categorical terms first
         X = np.asarray(Xd, dtype=float)
     else:
@@ -164,7 +164,7 @@ def did(
     method_txt = txt(
         "did.method",
         lang,
-        covariates=f" + {_rhs(covariates, df)}" if covariates else "",
+        covariates=f" + {formula_rhs(covariates, df)}" if covariates else "",
         inference=txt(f"did.inference.{vr.label}", lang),
     )
     return DiDResult(

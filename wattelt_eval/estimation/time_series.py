@@ -68,6 +68,61 @@ class ITSResult(TableView):
         return estimate_view(self.table, lang)
 
 
+def _series(series, interruption, time, outcome, freq):
+    """(times, values, name, rows per period or None, interruption) of the input series."""
+    counts = None
+    if isinstance(series, pd.Series):
+        s = series.sort_index()
+        times, y, name = s.index.to_numpy(), s.to_numpy(dtype=float), str(series.name or "y")
+    else:
+        if time is None or outcome is None:
+            raise usage_error("its_columns")
+        require_columns(series, [time, outcome])
+        counts = None
+        if freq is not None:
+            per = pd.to_datetime(series[time]).dt.to_period(freq)
+            yy = pd.to_numeric(series[outcome], errors="coerce").astype(float)
+            agg = pd.DataFrame({"t": per, "y": yy}).dropna().groupby("t")["y"].agg(["mean", "size"])
+            full = pd.period_range(agg.index.min(), agg.index.max(), freq=freq)
+            gaps = full.difference(agg.index)
+            if len(gaps):
+                raise data_error("its_gaps", periods=[str(x) for x in gaps[:5]])
+            agg.index = agg.index.to_timestamp()
+            d = agg.reset_index()
+            times, y, counts = d["t"].to_numpy(), d["mean"].to_numpy(float), d["size"].to_numpy()
+            interruption = pd.Timestamp(interruption).to_datetime64()
+        else:
+            d = series.sort_values(time)
+            times, y = d[time].to_numpy(), d[outcome].to_numpy(dtype=float)
+        name = outcome
+    return times, y, name, counts, interruption
+
+
+def _effect_rows(beta, cov, k_end, dfree, alpha) -> list[dict[str, Any]]:
+    """Level change, slope change and effect at the end with t intervals."""
+    q = stats.t.ppf(1 - alpha / 2, dfree)
+    rows = []
+    for term, c in (
+        ("level_change", [0, 0, 1, 0]),
+        ("slope_change", [0, 0, 0, 1]),
+        ("effect_at_end", [0, 0, 1, k_end]),
+    ):
+        c = np.array(c, dtype=float)
+        est, se = float(c @ beta), float(np.sqrt(c @ cov @ c))
+        rows.append(
+            {
+                "term": term,
+                "estimate": est,
+                "se": se,
+                "ci_low": est - q * se,
+                "ci_high": est + q * se,
+                "p_value": float(2 * stats.t.sf(abs(est / se), dfree)),
+                "df": dfree,
+            }
+        )
+    return rows
+
+
 def its(
     series: pd.DataFrame | pd.Series,
     interruption: Any,
@@ -105,31 +160,7 @@ def its(
     Newey WK, West KD (1987). Econometrica 55(3).
     """
     check("lang", lang, Lang)
-    counts = None
-    if isinstance(series, pd.Series):
-        s = series.sort_index()
-        times, y, name = s.index.to_numpy(), s.to_numpy(dtype=float), str(series.name or "y")
-    else:
-        if time is None or outcome is None:
-            raise usage_error("its_columns")
-        require_columns(series, [time, outcome])
-        counts = None
-        if freq is not None:
-            per = pd.to_datetime(series[time]).dt.to_period(freq)
-            yy = pd.to_numeric(series[outcome], errors="coerce").astype(float)
-            agg = pd.DataFrame({"t": per, "y": yy}).dropna().groupby("t")["y"].agg(["mean", "size"])
-            full = pd.period_range(agg.index.min(), agg.index.max(), freq=freq)
-            gaps = full.difference(agg.index)
-            if len(gaps):
-                raise data_error("its_gaps", periods=[str(x) for x in gaps[:5]])
-            agg.index = agg.index.to_timestamp()
-            d = agg.reset_index()
-            times, y, counts = d["t"].to_numpy(), d["mean"].to_numpy(float), d["size"].to_numpy()
-            interruption = pd.Timestamp(interruption).to_datetime64()
-        else:
-            d = series.sort_values(time)
-            times, y = d[time].to_numpy(), d[outcome].to_numpy(dtype=float)
-        name = outcome
+    times, y, name, counts, interruption = _series(series, interruption, time, outcome, freq)
     if np.isnan(y).any():
         raise data_error("its_missing")
     n = len(y)
@@ -147,27 +178,7 @@ def its(
     L = newey_west_lags(n) if lags is None else int(lags)
     cov = hac_cov(X, resid, L)
     dfree = n - 4
-    q = stats.t.ppf(1 - alpha / 2, dfree)
-    rows = []
-    k_end = t[-1] - t0
-    for term, c in (
-        ("level_change", [0, 0, 1, 0]),
-        ("slope_change", [0, 0, 0, 1]),
-        ("effect_at_end", [0, 0, 1, k_end]),
-    ):
-        c = np.array(c, dtype=float)
-        est, se = float(c @ beta), float(np.sqrt(c @ cov @ c))
-        rows.append(
-            {
-                "term": term,
-                "estimate": est,
-                "se": se,
-                "ci_low": est - q * se,
-                "ci_high": est + q * se,
-                "p_value": float(2 * stats.t.sf(abs(est / se), dfree)),
-                "df": dfree,
-            }
-        )
+    rows = _effect_rows(beta, cov, t[-1] - t0, dfree, alpha)
     fitted = pd.DataFrame(
         {"time": times, "observed": y, "fitted": X @ beta, "counterfactual": X[:, :2] @ beta[:2]}
     )
