@@ -109,9 +109,52 @@ def test_views_plot_and_errors(tiny):
     v = b.view()
     assert "SMD weighted" in v.columns and "demand_driven" in v.columns
     assert "<table" in b._repr_html_()
-    fig = love_plot(b)
+    fig = love_plot(b, min_count=1)
     assert len(fig.axes[0].get_yticklabels()) == 1 + 3
+    # four residents per arm: under the threshold of 10 nothing may be drawn
+    fig = love_plot(b)
+    assert len(fig.axes[0].get_yticklabels()) == 0
+    assert fig.wattelt_notes == ["Not shown (fewer than 10 residents): age, household."]
     with pytest.raises(ValueError, match="not in the table"):
         balance(tiny, "arm", ["nope"])
     with pytest.raises(ValueError, match="one value per row"):
         balance(tiny, "arm", ["age"], weights=np.ones(3))
+
+
+def test_balance_plot_hides_covariates_under_the_small_number_threshold():
+    """``BalanceResult.plot()`` is the disclosure-safe love plot: a covariate (and so each
+    of its levels) with fewer than 10 non-missing values in an arm is not drawn."""
+    from wattelt_eval.data import StudySettings
+
+    n = 30
+    arm = ["demand_driven"] * n + ["supply_driven"] * n
+    income = [float(i) for i in range(n + n)]
+    for i in range(8, n):  # income known for 8 treated residents (by hand), 30 controls
+        income[i] = np.nan
+    household = (["single", "couple", "family"] * 20)[: 2 * n]
+    housing = [None] * (2 * n)
+    for i in list(range(9)) + list(range(n, 2 * n)):  # 9 treated, 30 control
+        housing[i] = "rent" if i % 2 else "own"
+    age = [float(20 + i % 50) for i in range(2 * n)]
+    t = pd.DataFrame(
+        {"arm": arm, "age": age, "income": income, "household": household, "housing": housing}
+    )
+    b = balance(t, "arm", ["age", "income", "household", "housing"], lang="en")
+    counts = b.table.drop_duplicates("variable").set_index("variable")[["n_t", "n_c"]]
+    assert counts.loc["income"].tolist() == [8, 30]
+    assert counts.loc["housing"].tolist() == [9, 30]
+    assert counts.loc["age"].tolist() == counts.loc["household"].tolist() == [30, 30]
+
+    fig = b.plot()
+    labels = [x.get_text() for x in fig.axes[0].get_yticklabels()]
+    assert sorted(labels) == ["age", "household: couple", "household: family", "household: single"]
+    assert len(fig.axes[0].collections[0].get_offsets()) == 4
+    assert fig.wattelt_notes == ["Not shown (fewer than 10 residents): income, housing."]
+    # the study's rule sets the threshold: with 5, income (8) and housing (9) are shown
+    study = StudySettings(disclosure_rule="min10", disclosure_threshold=5)
+    fig = b.plot(rule=study)
+    assert len(fig.axes[0].get_yticklabels()) == 1 + 1 + 3 + 2
+    assert fig.wattelt_notes == []
+    # an explicit min_count wins; 9 shows housing but not income
+    fig = love_plot(b, min_count=9, lang="nl")
+    assert fig.wattelt_notes == ["Niet getoond (minder dan 9 inwoners): income."]

@@ -143,3 +143,29 @@ def test_cli_demo_runs(tmp_path):
     )
     got = pd.read_csv(out)
     assert got.loc[got.term == "difference", "n_control"].iloc[0] > 10
+
+
+def test_cli_takes_the_disclosure_rule_from_the_study_settings(tmp_path, capsys):
+    """A data package's ``[disclosure] threshold`` (here 150) decides what is hidden: the
+    demo's subgroups (0-1: 112 treated; 2+: 131 control) fall under it, all rows (285
+    treated, 315 control) do not."""
+    import shutil
+
+    from wattelt_eval.synth import demo_path
+
+    pkg = tmp_path / "pkg"
+    shutil.copytree(demo_path(), pkg, ignore=shutil.ignore_patterns("truth"))
+    toml = (pkg / "study.toml").read_text(encoding="utf-8")
+    (pkg / "study.toml").write_text(
+        toml.replace("threshold = 10", "threshold = 150"), encoding="utf-8"
+    )
+    out = tmp_path / "res.csv"
+    argv = ["compare", str(pkg), "--outcome", "mean_change_resident"]
+    rc = main([*argv, "--by", "problem_domains_group", "--out", str(out), "--lang", "en"])
+    assert rc == 0
+    got = pd.read_csv(out)
+    assert not got.loc[got.group == "all", "suppressed"].any()
+    assert got.loc[got.group != "all", "suppressed"].all()
+    assert got.loc[got.group != "all", "estimate"].isna().all()
+    # continuous outcome: 3 terms (two means, difference) per subgroup + 1 interaction
+    assert "rows suppressed (<150 per arm): 7" in capsys.readouterr().out

@@ -58,7 +58,7 @@ def test_did_covariates_cr1_matches_statsmodels(panel):
 def test_did_few_clusters_nested_in_groups_per_group_correction(panel):
     """Teams nested in the groups: per-group variance sum with G_a/(G_a-1), each from a
     per-group OLS y ~ period with uncorrected cluster-robust SE; Welch df by hand."""
-    res = did(panel, "y", "arm", "period", cluster="team")
+    res = did(panel, "y", "arm", "period", cluster="team", lang="en")
     comps, dfs = [], []
     for grp in (1.0, 0.0):
         sub = panel[panel.g == grp]
@@ -74,7 +74,11 @@ def test_did_few_clusters_nested_in_groups_per_group_correction(panel):
     assert res.ci_method == "cluster_arm_welch"
     assert "clustered by team (8 clusters)" in res.design
     assert set(res.table.columns) >= {"estimate", "ci_low", "ci_high", "p_value", "design"}
-    assert isinstance(res, DiDResult) and "Verschil-in-verschillen" in res.summary()
+    assert isinstance(res, DiDResult) and "Verschil-in-verschillen" in res.summary("nl")
+    assert (
+        "geclusterd per team (8 clusters)"
+        in did(panel, "y", "arm", "period", cluster="team").design
+    )
     assert "<table" in res._repr_html_()
 
 
@@ -157,7 +161,7 @@ def test_its_aggregates_a_trajectory_table_by_month():
     rng = np.random.default_rng(3)
     dates = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 730, 2000), "D")
     tab = pd.DataFrame({"start_date": dates, "x": rng.normal(size=2000)})
-    res = its(tab, "2023-01-01", time="start_date", outcome="x", freq="M")
+    res = its(tab, "2023-01-01", time="start_date", outcome="x", freq="M", lang="en")
     by_hand = tab.groupby(tab.start_date.dt.to_period("M"))["x"].agg(["mean", "size"])
     assert len(res.fitted) == 24
     np.testing.assert_allclose(res.fitted["observed"], by_hand["mean"].to_numpy(), rtol=1e-12)

@@ -31,7 +31,7 @@ def test_power_continuous_matches_statsmodels_ttest():
     np.testing.assert_allclose(
         r.table["power"], [tt.power(0.3, n, 0.05) for n in (50, 100, 150)], rtol=1e-9
     )
-    r = power(effect=0.4, n_per_arm=60, sd=1.0, power=None, ratio=2.0, alpha=0.1)
+    r = power(effect=0.4, n_per_arm=60, sd=1.0, power=None, ratio=2.0, alpha=0.1, lang="en")
     assert r.power == pytest.approx(tt.power(0.4, 60, 0.1, ratio=2.0), rel=1e-9)
     assert isinstance(r, PowerResult) and "independent residents" in r.design
 
@@ -110,6 +110,7 @@ def test_icer_is_the_ratio_of_the_two_compare_estimates(table):
             cluster="team",
             n_boot=200,
             seed=1,
+            lang="en",
         )
         sub = table[table.goal_retention.notna()]
         c = compare(
@@ -168,11 +169,18 @@ def test_ceac_equals_share_of_positive_nmb_recomputed_by_hand(table):
 
 
 def test_cea_deterministic_and_lower_is_better(table):
-    r1 = cea(table, "cost_total", "n_retells", higher_is_better=False, n_boot=200, seed=3)
-    r2 = cea(table, "cost_total", "n_retells", higher_is_better=False, n_boot=200, seed=3)
+    r1 = cea(
+        table, "cost_total", "n_retells", higher_is_better=False, n_boot=200, seed=3, lang="en"
+    )
+    r2 = cea(
+        table, "cost_total", "n_retells", higher_is_better=False, n_boot=200, seed=3, lang="en"
+    )
     pd.testing.assert_frame_equal(r1.table, r2.table)
     m = table.groupby("arm")["n_retells"].mean()
     assert r1.d_effect == pytest.approx(m["supply_driven"] - m["demand_driven"], rel=1e-9)
     assert "reduction in n_retells" in r1.method
+    # with lang="nl" (the default) the method text is Dutch, not English
+    r_nl = cea(table, "cost_total", "n_retells", higher_is_better=False, n_boot=20, seed=3)
+    assert "afname van n_retells" in r_nl.method and "reduction" not in r_nl.method
     with pytest.raises(ValueError, match="ontbreekt"):
         cea(table, "nope", "n_retells")

@@ -1,4 +1,10 @@
-"""``wattelt-eval compare``: compare arms on one or more outcomes from the command line."""
+"""``wattelt-eval compare``: compare arms on one or more outcomes from the command line.
+
+Defaults come from the study settings: the seed of the bootstrap, the language and the
+disclosure rule (``[disclosure] rule, threshold`` of ``study.toml``) when PATH is a data
+package (or ``--demo``), otherwise the defaults of
+:class:`~wattelt_eval.data.StudySettings`.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,14 @@ import argparse
 import sys
 import warnings
 from pathlib import Path
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
 
-from ..estimation.effects import HEADLINE, compare, compare_all
+from ..errors import UsageError, WatteltError
+from ..i18n import pair, text
+from ._common import EXIT_DATA, EXIT_OK, add_lang, guarded, lang_of
 
 STAT_COLUMNS = [
     "estimate",
@@ -22,18 +31,34 @@ STAT_COLUMNS = [
     "n_control",
     "n_treated",
 ]
+#: the columns printed for several outcomes
+SUMMARY_COLUMNS = [
+    "outcome",
+    "term",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_holm",
+    "ci_method",
+]
+
+
+def _msg(key: str, lang: str, **values: Any) -> str:
+    return text(f"estimation.cli.{key}", lang, **values)
 
 
 def add_cli(subparsers: argparse._SubParsersAction) -> None:
     """Register ``wattelt-eval compare``."""
+    from ..estimation.literals import CIMethod, Kind, Method
+
+    nl, en = pair("estimation.cli.description")
     p = subparsers.add_parser(
         "compare",
         help="compare arms on outcomes / vergelijk armen op uitkomsten",
         description=(
-            "Vergelijk de armen op één of meer uitkomsten (verschil, ratio, 95%-BI, p). / "
-            "Compare the arms on one or more outcomes (difference, ratio, 95% CI, p). PATH is "
-            "an outcome table (.csv/.parquet, from 'wattelt-eval outcomes') or a data package "
-            "(folder or .xlsx)."
+            f"{nl} / {en} PATH is an outcome table (.csv/.parquet, from 'wattelt-eval "
+            "outcomes') or a data package (folder or .xlsx)."
         ),
     )
     p.add_argument(
@@ -52,31 +77,27 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--arm", default="arm", help="two-valued arm column / armkolom")
     p.add_argument("--treated", default=None, help="value of --arm that is the intervention")
     p.add_argument(
-        "--method",
-        default="unadjusted",
-        choices=["unadjusted", "regression", "ipw", "aipw"],
-        help="estimator / schatter",
+        "--method", default="unadjusted", choices=get_args(Method), help="estimator / schatter"
     )
     p.add_argument(
         "--covariates",
         default=None,
         help="formula right-hand side, e.g. 'age + C(household)' / covariaten",
     )
-    p.add_argument(
-        "--kind",
-        default="auto",
-        choices=["auto", "continuous", "binary", "count", "proportion", "cost"],
-    )
+    p.add_argument("--kind", default="auto", choices=get_args(Kind))
     p.add_argument("--cluster", default=None, help="cluster column, e.g. team / clusterkolom")
     p.add_argument("--by", default=None, help="effect modifier (one outcome) / effectmodificator")
-    p.add_argument(
-        "--ci", default="auto", choices=["auto", "sandwich", "cluster_t", "wild", "bootstrap"]
-    )
+    p.add_argument("--ci", default="auto", choices=get_args(CIMethod))
     p.add_argument("--n-boot", type=int, default=2000, help="bootstrap replicates")
-    p.add_argument("--seed", type=int, default=20250101, help="seed of the bootstrap")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the bootstrap (default: study.seed of the study settings)",
+    )
     p.add_argument("--no-holm", action="store_true", help="no Holm adjustment (several outcomes)")
     p.add_argument("--out", required=True, help="output table, .csv or .parquet / uitvoerbestand")
-    p.add_argument("--lang", choices=["nl", "en"], default="nl", help="language / taal")
+    add_lang(p, default=None)
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -93,17 +114,22 @@ def _read_table(path: Path) -> pd.DataFrame:
     return df
 
 
-def suppress_small(tab: pd.DataFrame, min_n: int = 10) -> pd.DataFrame:
-    """Hide statistics resting on fewer than ``min_n`` residents in an arm (DESIGN.md
-    section 7): the row's numbers become missing and ``suppressed`` is True. Interaction
-    rows are hidden when one of their subgroups is."""
-    from ..disclosure import can_show
+def suppress_small(tab: pd.DataFrame, rule: Any = None) -> pd.DataFrame:
+    """Hide statistics resting on too few residents in an arm (``docs/privacy.md``).
 
+    ``rule`` is a disclosure rule name, a :class:`~wattelt_eval.disclosure.DisclosureRule`
+    or study settings (:func:`~wattelt_eval.disclosure.resolve_rule`; default ``min10``):
+    a row whose arms do not both reach the rule's ``min_n`` gets missing numbers and
+    ``suppressed`` True. Interaction rows are hidden when one of their subgroups is.
+    """
+    from ..disclosure import can_show, resolve_rule
+
+    rule = resolve_rule(rule)
     t = tab.copy()
     t["suppressed"] = False
     has_n = t["n_control"].notna() & t["n_treated"].notna()
     for i in t.index[has_n]:
-        if not can_show([t.at[i, "n_control"], t.at[i, "n_treated"]], "min10", min_n):
+        if not can_show([t.at[i, "n_control"], t.at[i, "n_treated"]], rule):
             t.at[i, "suppressed"] = True
     if "group" in t.columns:
         hidden = set(t.loc[t.suppressed, "group"])
@@ -116,64 +142,49 @@ def suppress_small(tab: pd.DataFrame, min_n: int = 10) -> pd.DataFrame:
     return t
 
 
-def run_cli(args: argparse.Namespace) -> int:
-    """Run ``wattelt-eval compare``; 0 ok, 1 invalid data, 2 usage error."""
-    nl = args.lang == "nl"
-    err = sys.stderr
+def _check_args(args: argparse.Namespace, outcomes: list[str]) -> None:
+    """Usage errors (exit code 2) found before any data is read."""
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".parquet"):
-        print(
-            f"wattelt-eval compare: {out} "
-            + ("moet eindigen op .csv of .parquet" if nl else "must end in .csv or .parquet"),
-            file=err,
-        )
-        return 2
+        raise UsageError(*pair("estimation.cli.out_suffix", path=str(out)))
     if bool(args.path) == bool(args.demo):
-        print(
-            "wattelt-eval compare: "
-            + (
-                "geef een PAD of --demo (niet allebei)"
-                if nl
-                else "give a PATH or --demo (not both)"
-            ),
-            file=err,
-        )
-        return 2
-    outcomes = args.outcome or list(HEADLINE)
+        raise UsageError(*pair("estimation.cli.path_or_demo"))
     if args.by and len(outcomes) > 1:
-        print(
-            "wattelt-eval compare: --by "
-            + ("werkt met één --outcome" if nl else "needs exactly one --outcome"),
-            file=err,
-        )
-        return 2
+        raise UsageError(*pair("estimation.cli.by_one_outcome"))
+    if args.path and not Path(args.path).exists():
+        raise UsageError(*pair("estimation.cli.missing_path", path=str(args.path)))
+
+
+def _load(args: argparse.Namespace, lang: str) -> tuple[pd.DataFrame | None, Any]:
+    """The outcome table and the study settings (``None`` table: invalid data, reported)."""
+    from ..data import StudySettings
     from ..outcome import outcomes as outcome_table
 
     if args.demo:
         from .. import synth
 
-        table = outcome_table(synth.demo())
-    else:
-        path = Path(args.path)
-        if not path.exists():
-            print(
-                f"wattelt-eval compare: {path} " + ("bestaat niet" if nl else "does not exist"),
-                file=err,
-            )
-            return 2
-        if path.is_file() and path.suffix.lower() in (".csv", ".parquet"):
-            table = _read_table(path)
-        else:
-            from ..validation import ValidationError, load
+        data = synth.demo()
+        return outcome_table(data), data.study
+    path = Path(args.path)
+    if path.is_file() and path.suffix.lower() in (".csv", ".parquet"):
+        return _read_table(path), StudySettings()
+    from ..validation import ValidationError, load
 
-            try:
-                table = outcome_table(load(path))
-            except ValidationError as exc:
-                print(("Ongeldige data:" if nl else "Invalid data:") + f" {exc}", file=err)
-                problems = getattr(exc, "problems", None)
-                if problems is not None and len(problems):
-                    print(problems.to_string(index=False), file=err)
-                return 1
+    try:
+        data = load(path)
+    except ValidationError as exc:
+        print(_msg("invalid_data", lang, error=exc), file=sys.stderr)
+        problems = getattr(exc, "problems", None)
+        if problems is not None and len(problems):
+            print(problems.to_string(index=False), file=sys.stderr)
+        return None, None
+    return outcome_table(data), data.study
+
+
+def _estimate(table, outcomes, args, seed, lang) -> tuple[pd.DataFrame, str, list]:
+    """The tidy result table, its printed summary and the warnings raised."""
+    from ..estimation.effects import compare, compare_all
+
     kw = dict(
         arm=args.arm,
         covariates=args.covariates,
@@ -181,53 +192,73 @@ def run_cli(args: argparse.Namespace) -> int:
         kind=args.kind,
         cluster=args.cluster,
         n_boot=args.n_boot,
-        seed=args.seed,
+        seed=seed,
         treated=args.treated,
         ci=args.ci,
-        lang=args.lang,
+        lang=lang,
     )
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            if len(outcomes) == 1:
-                res = compare(table, outcomes[0], by=args.by, **kw)
-                tab = res.table.copy()
-                tab["design"] = res.design
-                text = res.summary()
-            else:
-                tab = compare_all(table, outcomes, holm=not args.no_holm, **kw)
-                text = (
-                    tab[
-                        [
-                            "outcome",
-                            "term",
-                            "estimate",
-                            "ci_low",
-                            "ci_high",
-                            "p_value",
-                            "p_holm",
-                            "ci_method",
-                        ]
-                    ]
-                    .round(4)
-                    .to_string(index=False)
-                )
-    except (ValueError, TypeError) as exc:
-        print(f"wattelt-eval compare: {exc}", file=err)
-        return 1
-    for w in caught:
-        print(f"{'waarschuwing' if nl else 'warning'}: {w.message}", file=err)
-    tab = suppress_small(tab)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if len(outcomes) == 1:
+            res = compare(table, outcomes[0], by=args.by, **kw)
+            tab = res.table.copy()
+            tab["design"] = res.design
+            summary = res.summary()
+        else:
+            tab = compare_all(table, outcomes, holm=not args.no_holm, **kw)
+            summary = tab[SUMMARY_COLUMNS].round(4).to_string(index=False)
+    return tab, summary, list(caught)
+
+
+def _failed(exc: Exception) -> WatteltError:
+    """A library error as a command error of the same type (so the same exit code)."""
+    if isinstance(exc, WatteltError):
+        nl, en = exc.message("nl"), exc.message("en")
+        cls = type(exc)
+    else:
+        from ..errors import DataError
+
+        nl = en = str(exc)
+        cls = DataError
+    return cls(*(_msg("failed", lg, error=m) for lg, m in (("nl", nl), ("en", en))))
+
+
+def _write(tab: pd.DataFrame, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".parquet":
         tab.to_parquet(out, index=False)
     else:
         tab.to_csv(out, index=False, lineterminator="\n")
-    print(text)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run ``wattelt-eval compare``; 0 ok, 1 invalid data, 2 usage error."""
+    from ..disclosure import resolve_rule
+    from ..estimation.effects import HEADLINE
+
+    outcomes = args.outcome or list(HEADLINE)
+    _check_args(args, outcomes)
+    table, study = _load(args, lang_of(args))
+    if table is None:
+        return EXIT_DATA
+    lang = args.lang or study.language
+    seed = study.seed if args.seed is None else args.seed
+    try:
+        tab, summary, caught = _estimate(table, outcomes, args, seed, lang)
+    except (ValueError, TypeError) as exc:
+        raise _failed(exc) from exc
+    for w in caught:
+        print(_msg("warning", lang, message=w.message), file=sys.stderr)
+    rule = resolve_rule(study)
+    tab = suppress_small(tab, rule)
+    out = Path(args.out)
+    _write(tab, out)
+    print(summary)
     if tab["suppressed"].any():
-        print(
-            ("rijen onderdrukt (<10 per arm): " if nl else "rows suppressed (<10 per arm): ")
-            + str(int(tab["suppressed"].sum()))
-        )
-    print(("geschreven naar " if nl else "written to ") + str(out))
-    return 0
+        n = int(tab["suppressed"].sum())
+        print(_msg("suppressed", lang, threshold=rule.min_n, n=n))
+    print(_msg("written", lang, path=str(out)))
+    return EXIT_OK
+
+
+run_cli = guarded(_run)

@@ -1,21 +1,35 @@
 """Comparison engine: baseline balance, adjusted and clustered effect estimates,
 difference-in-differences, interrupted time series, power and cost-effectiveness.
 
-Public functions (DESIGN.md section 5)::
+Public functions (``docs/methods.md``)::
 
     we.balance(table, arm, covariates, weights=None)
     we.compare(table, outcome, arm, covariates=None, method=..., cluster=None, by=None)
     we.compare_all(table, ...)
     we.did(...), we.its(...), we.power(...), we.cea(...)
+
+Module map (each imports only the modules listed before it; no cycles):
+
+- ``literals``: option types (``Method``, ``Kind``, ``CIMethod``, ``PowerKind``) and ``check``;
+- ``bootstrap``, ``_models``, ``_core``: variances, model fits with influence functions,
+  point estimators (the model layer);
+- ``_shared``: catalogue texts, errors, arm indicator, analysis rows (``Prepared``), the
+  fitted-model handle (``FittedModel``, ``fit_model``), intervals;
+- ``results``: the result protocol (``TableView``: one printer for ``summary``, ``repr``
+  and HTML from the tidy table) and ``CompareResult``;
+- ``effects`` (``compare``, ``compare_all``, ``holm_adjust``), ``balancing`` (``balance``,
+  ``love_plot``), ``diff_in_diff``, ``time_series``, ``sample_size``;
+- ``cost_effectiveness`` (``cea``: reuses the fits of two ``compare`` results).
 """
 
 from __future__ import annotations
 
+from ._shared import FittedModel
 from .balancing import BalanceResult, balance, love_plot
 from .cost_effectiveness import CEAResult, cea
 from .diff_in_diff import DiDResult, did
 from .effects import compare, compare_all, holm_adjust
-from .results import CompareResult
+from .results import CompareResult, TableView
 from .sample_size import PowerResult, power
 from .time_series import ITSResult, its
 
@@ -35,4 +49,6 @@ __all__ = [
     "ITSResult",
     "PowerResult",
     "CEAResult",
+    "FittedModel",
+    "TableView",
 ]

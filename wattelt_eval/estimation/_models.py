@@ -198,7 +198,9 @@ def _mentions(code: str, name: str) -> bool:
     return re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", code) is not None
 
 
-def _rhs(covariates: str | list[str] | None, data: pd.DataFrame) -> str:
+def formula_rhs(covariates: str | list[str] | None, data: pd.DataFrame) -> str:
+    """Formula right-hand side of a covariate spec (a formula is kept; columns are quoted,
+    text, categorical and boolean columns wrapped in ``C()``)."""
     if covariates is None or (not isinstance(covariates, str) and len(covariates) == 0):
         return ""
     if isinstance(covariates, str):
@@ -221,7 +223,7 @@ def _rhs(covariates: str | list[str] | None, data: pd.DataFrame) -> str:
 def build_design(data: pd.DataFrame, arm_name: str, covariates: str | list[str] | None) -> Design:
     """Outcome design ``arm + covariates`` (formula terms may interact with the arm)
     and propensity design ``covariates`` without terms that mention the arm."""
-    rhs = _rhs(covariates, data)
+    rhs = formula_rhs(covariates, data)
     formula = f"{arm_name} + {rhs}" if rhs else arm_name
     # patsy reads pandas string/object columns value by value; as categoricals (levels
     # sorted, as patsy would) they are coded at once. Unused levels give all-zero columns,

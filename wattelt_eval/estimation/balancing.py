@@ -13,30 +13,22 @@ arm entirely while absent in the other, in which case it is ``inf`` and reported
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from .effects import _arm_indicator, _check_literal
+from ..i18n import format as fmt
+from ._shared import arm_indicator, require_columns, txt, usage_error
+from .literals import Lang, check
+from .results import TableView, title
 
-LABELS = {
-    "variable": {"nl": "kenmerk", "en": "variable"},
-    "level": {"nl": "niveau", "en": "level"},
-    "n": {"nl": "n", "en": "n"},
-    "missing": {"nl": "ontbrekend", "en": "missing"},
-    "smd": {"nl": "SMD", "en": "SMD"},
-    "smd_w": {"nl": "SMD gewogen", "en": "SMD weighted"},
-    "title": {"nl": "Balans van de achtergrondkenmerken", "en": "Covariate balance"},
-    "unweighted": {"nl": "ongewogen", "en": "unweighted"},
-    "weighted": {"nl": "gewogen", "en": "weighted"},
-    "xlab": {
-        "nl": "|gestandaardiseerd verschil in gemiddelden|",
-        "en": "|standardised mean difference|",
-    },
-}
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..data import StudySettings
+    from ..disclosure import DisclosureRule
 
 
 def _wstats(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
@@ -59,8 +51,8 @@ def _is_categorical(s: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
 
 
-@dataclass
-class BalanceResult:
+@dataclass(repr=False)
+class BalanceResult(TableView):
     """Baseline table by arm.
 
     ``table`` (tidy) has one row per numeric covariate, per categorical level and per
@@ -68,6 +60,8 @@ class BalanceResult:
     ``n``, ``n_missing``, ``mean``, ``sd``, ``median``, ``q1``, ``q3``, ``pct`` (share of the
     level, of non-missing values), weighted versions ``*_w`` and ``smd``, ``smd_weighted``.
     """
+
+    TITLE: ClassVar[dict[str, str]] = title("balance")
 
     table: pd.DataFrame
     treated: Any
@@ -77,48 +71,64 @@ class BalanceResult:
     lang: str = "nl"
     nonnormal: tuple[str, ...] = ()
 
+    def _cell(self, r: pd.Series, arm: str, lang: str) -> str:
+        """One arm's cell: mean (SD), median [IQR], n= or count (%)."""
+
+        def num(x: Any) -> str:
+            return fmt.number(x, 1, lang)
+
+        if r.type == "numeric":
+            if r.variable in self.nonnormal:
+                return f"{num(r[f'median_{arm}'])} [{num(r[f'q1_{arm}'])}, {num(r[f'q3_{arm}'])}]"
+            return f"{num(r[f'mean_{arm}'])} ({num(r[f'sd_{arm}'])})"
+        if r.level == "":
+            return f"n={int(r[f'n_{arm}'])}"
+        return f"{fmt.number(r[f'count_{arm}'], 0, lang)} ({fmt.percent(r[f'pct_{arm}'], 1, lang)})"
+
     def view(self, lang: str | None = None) -> pd.DataFrame:
         """The formatted baseline table (mean (SD), median [IQR] or %)."""
-        lang = lang or self.lang
+        lang = self._lang(lang)
         rows = []
         for _, r in self.table.iterrows():
-            row = {LABELS["variable"][lang]: r.variable, LABELS["level"][lang]: r.level}
+            row = {txt("balance.variable", lang): r.variable, txt("balance.level", lang): r.level}
             for arm, lab in (("t", self.treated), ("c", self.control)):
-                if r.type == "numeric":
-                    if r.variable in self.nonnormal:
-                        txt = (
-                            f"{r[f'median_{arm}']:.1f} [{r[f'q1_{arm}']:.1f}, {r[f'q3_{arm}']:.1f}]"
-                        )
-                    else:
-                        txt = f"{r[f'mean_{arm}']:.1f} ({r[f'sd_{arm}']:.1f})"
-                elif r.level == "":
-                    txt = f"n={int(r[f'n_{arm}'])}"
-                else:
-                    txt = f"{r[f'count_{arm}']:.0f} ({100 * r[f'pct_{arm}']:.1f}%)"
-                row[str(lab)] = txt
-            row[LABELS["missing"][lang]] = (
+                row[str(lab)] = self._cell(r, arm, lang)
+            row[txt("balance.missing", lang)] = (
                 f"{int(r.n_missing_t)}/{int(r.n_missing_c)}"
                 if r.level == "" or r.type == "numeric"
                 else ""
             )
-            row[LABELS["smd"][lang]] = f"{r.smd:.3f}"
+            row[txt("balance.smd", lang)] = fmt.number(r.smd, 3, lang)
             if self.weighted:
-                row[LABELS["smd_w"][lang]] = f"{r.smd_weighted:.3f}"
+                row[txt("balance.smd_weighted", lang)] = fmt.number(r.smd_weighted, 3, lang)
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def summary(self, lang: str | None = None) -> str:
-        return self.view(lang).to_string(index=False)
+    def _subject(self, lang: str) -> str:
+        return txt("balance.subject", lang, treated=self.treated, control=self.control)
 
-    def _repr_html_(self) -> str:
-        cap = html.escape(LABELS["title"][self.lang])
-        return f"<div><b>{cap}</b>{self.view().to_html(index=False, escape=True)}</div>"
+    def _header(self, lang: str) -> list[tuple[str, str]]:
+        return []
 
-    def __repr__(self) -> str:
-        return self.summary()
+    def _view(self, lang: str) -> pd.DataFrame:
+        return self.view(lang)
 
-    def plot(self, threshold: float = 0.1, lang: str | None = None):
-        return love_plot(self, threshold=threshold, lang=lang or self.lang)
+    def _notes(self, lang: str) -> list[str]:
+        if not self.weighted:
+            return []
+        ess = ", ".join(f"{k} {fmt.number(v, 1, lang)}" for k, v in self.ess.items())
+        return [txt("balance.ess", lang, ess=ess)]
+
+    def plot(
+        self,
+        threshold: float = 0.1,
+        lang: Lang | None = None,
+        *,
+        min_count: int | None = None,
+        rule: Any = None,
+    ) -> Figure:
+        """Love plot (:func:`love_plot`), with the small-number filter."""
+        return love_plot(self, threshold, lang=lang, min_count=min_count, rule=rule)
 
 
 def _smd_num(m1, m0, s1, s0) -> float:
@@ -157,7 +167,7 @@ def balance(
     *,
     treated: Any = None,
     nonnormal: list[str] | tuple[str, ...] = (),
-    lang: Literal["nl", "en"] = "nl",
+    lang: Lang = "nl",
 ) -> BalanceResult:
     """Baseline table by arm with standardised mean differences.
 
@@ -191,15 +201,13 @@ def balance(
     Yang D, Dalton JE (2012). A unified approach to measuring the effect size between two
     groups using SAS. SAS Global Forum, paper 335.
     """
-    _check_literal("lang", lang, Literal["nl", "en"])
+    check("lang", lang, Lang)
     if covariates is None:
-        raise ValueError("Give covariates=[...]. / Geef covariates=[...].")
+        raise usage_error("give_covariates")
     if isinstance(covariates, str):
         covariates = [c.strip() for c in covariates.split("+") if c.strip()]
-    missing = [c for c in [arm, *covariates] if c not in table.columns]
-    if missing:
-        raise ValueError(f"Columns not in the table: {missing}. / Kolommen ontbreken: {missing}.")
-    a_all, t_lab, c_lab = _arm_indicator(table[arm], arm, treated)
+    require_columns(table, [arm, *covariates])
+    a_all, t_lab, c_lab = arm_indicator(table[arm], arm, treated)
     ok_arm = ~np.isnan(a_all)
     df = table.loc[ok_arm].reset_index(drop=True)
     a = a_all[ok_arm]
@@ -208,10 +216,10 @@ def balance(
     else:
         w = np.asarray(table[weights] if isinstance(weights, str) else weights, dtype=float)
         if w.shape != (len(table),):
-            raise ValueError("weights must have one value per row of table.")
+            raise usage_error("weights_length")
         w = w[ok_arm]
         if np.any(~np.isfinite(w)) or np.any(w < 0):
-            raise ValueError("weights must be finite and non-negative.")
+            raise usage_error("weights_values")
     arms = {"t": a == 1, "c": a == 0}
     ess = {
         str(lab): float(w[m].sum() ** 2 / (w[m] ** 2).sum())
@@ -273,36 +281,107 @@ def balance(
     return BalanceResult(tab, t_lab, c_lab, weights is not None, ess, lang, tuple(nonnormal))
 
 
-def love_plot(
-    bal: BalanceResult,
-    threshold: float = 0.1,
-    lang: Literal["nl", "en"] | None = None,
-):
-    """Love plot: |SMD| per covariate (and categorical level), unweighted and weighted.
+def _small_covariates(tab: pd.DataFrame, min_count: int | None, rule: Any) -> tuple[pd.Series, int]:
+    """Rows of covariates with fewer than the threshold non-missing values in an arm."""
+    from ..disclosure import resolve_rule
 
-    Returns a matplotlib Figure; the dashed line marks ``threshold`` (0.1, Austin 2009).
+    if min_count is not None and (isinstance(min_count, bool) or int(min_count) < 1):
+        raise usage_error("invalid_option", name="min_count", value=repr(min_count), choices=">= 1")
+    thr = int(min_count) if min_count is not None else int(resolve_rule(rule).min_n)
+    small = (tab["n_t"] < thr) | (tab["n_c"] < thr)
+    return small, thr
+
+
+def _attach_notes(fig: Figure, notes: list[str]) -> Figure:
+    """Disclosure notes below the figure and as ``fig.wattelt_notes`` (as every figure)."""
+    import textwrap
+
+    fig.wattelt_notes = list(notes)  # type: ignore[attr-defined]
+    if notes:
+        width = max(int(fig.get_figwidth() * 15), 60)
+        body = "\n".join(textwrap.fill(n, width) for n in notes)
+        fig.supxlabel(body, x=0.01, ha="left", fontsize=8, color="#444444")
+    return fig
+
+
+def love_plot(
+    balance: BalanceResult,
+    threshold: float = 0.1,
+    *,
+    lang: Lang | None = None,
+    min_count: int | None = None,
+    rule: str | DisclosureRule | StudySettings | None = None,
+) -> Figure:
+    """Love plot of covariate balance: |SMD| per covariate (and categorical level),
+    unweighted and, when the balance is weighted, weighted.
+
+    Disclosure: a covariate whose non-missing values in either arm number fewer than
+    ``min_count`` residents (default the smallest group a published statistic may rest on
+    under ``rule``: 10 for the default ``min10`` rule) is not drawn, nor are its levels;
+    the figure says so in a note (``fig.wattelt_notes``).
+
+    Parameters
+    ----------
+    balance : BalanceResult
+        From ``we.balance(table, arm=..., covariates=..., weights=...)``.
+    threshold : float
+        Dashed reference line (0.1, Austin 2009).
+    lang : {"nl", "en"}, optional
+        Language of the labels; default the language of ``balance``.
+    min_count : int, optional
+        Smallest number of residents per arm behind a drawn covariate.
+    rule : {"min10", "cbs"}, DisclosureRule or StudySettings, optional
+        Disclosure rule giving the default ``min_count`` (see
+        :func:`wattelt_eval.disclosure.resolve_rule`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Axis 0 holds the unweighted |SMD| points (first collection) and, when weighted,
+        the weighted ones (second collection).
     """
+    lang = _lang_of(balance, lang)
+    tab = balance.table
+    notes: list[str] = []
+    if {"n_t", "n_c"} <= set(tab.columns):
+        small, thr = _small_covariates(tab, min_count, rule)
+        if small.any():
+            dropped = list(dict.fromkeys(tab.loc[small, "variable"].astype(str)))
+            notes = [txt("balance.not_shown", lang, t=thr, groups=", ".join(dropped))]
+            balance = replace(balance, table=tab[~small].reset_index(drop=True))
+    return _attach_notes(_draw_love_plot(balance, threshold, lang), notes)
+
+
+def _lang_of(result: Any, lang: str | None) -> str:
+    """``lang``, or the language of ``result``, checked."""
+    check("lang", lang or result.lang, Lang)
+    return lang or result.lang
+
+
+def _draw_love_plot(bal: BalanceResult, threshold: float, lang: str) -> Figure:
+    """The figure itself (no disclosure filtering here: see :func:`love_plot`)."""
     import matplotlib.pyplot as plt
 
-    lang = lang or bal.lang
     t = bal.table
     t = t[(t["type"] == "numeric") | (t["level"] != "")]
     labels = [v if lv == "" else f"{v}: {lv}" for v, lv in zip(t.variable, t.level, strict=True)]
     y = np.arange(len(t))[::-1]
     fig, ax = plt.subplots(figsize=(6.5, 0.3 * len(t) + 1.5))
     un = np.abs(t.smd.to_numpy(dtype=float))
-    ax.scatter(np.minimum(un, 5), y, color="#E69F00", marker="o", label=LABELS["unweighted"][lang])
+    ax.scatter(
+        np.minimum(un, 5), y, color="#E69F00", marker="o", label=txt("balance.unweighted", lang)
+    )
     if bal.weighted:
         wt = np.abs(t.smd_weighted.to_numpy(dtype=float))
         ax.scatter(
-            np.minimum(wt, 5), y, color="#0072B2", marker="D", label=LABELS["weighted"][lang]
+            np.minimum(wt, 5), y, color="#0072B2", marker="D", label=txt("balance.weighted", lang)
         )
         for yi, u, v in zip(y, un, wt, strict=True):
             ax.plot([min(u, 5), min(v, 5)], [yi, yi], color="#999999", lw=0.8, zorder=0)
     ax.axvline(threshold, color="#000000", ls="--", lw=0.8)
     ax.set_yticks(y, labels)
-    ax.set_xlabel(LABELS["xlab"][lang])
-    ax.set_title(LABELS["title"][lang])
+    ax.set_xlabel(txt("balance.xlab", lang))
+    ax.set_title(BalanceResult.TITLE[lang])
     ax.set_xlim(left=0)
     ax.legend(loc="lower right", frameon=False)
     fig.tight_layout()

@@ -80,7 +80,10 @@ def if_variance(phi: np.ndarray, clusters: Clusters, n_params: int = 1) -> Varia
         df = float(min(max(df, 1.0), g - 2))
         return VarianceResult(np.sqrt(v), df, "cluster_arm_welch")
     if g < 2:
-        raise ValueError("Cluster-robust variance needs at least two clusters.")
+        from ..errors import DataError
+        from ..i18n import pair
+
+        raise DataError(*pair("estimation.error.two_clusters"))
     v = g / (g - 1) * (n - 1) / max(n - n_params, 1) * float(psi @ psi)
     return VarianceResult(np.sqrt(v), float(g - 1), "CR1")
 

@@ -11,34 +11,27 @@ monetary benefit ``NMB(wtp) = wtp * d_effect - d_cost``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from . import _core
-from ._models import build_design, covariate_columns
+from ..i18n import format as fmt
+from ._models import covariate_columns
+from ._shared import KNOWN_TRIALS, method_text, require_columns, txt, usage_error
 from .bootstrap import bootstrap_counts, make_clusters
-from .effects import (
-    KNOWN_TRIALS,
-    METHOD_TEXT,
-    Kind,
-    Method,
-    _check_literal,
-    _drop_empty_columns,
-    _Prepared,
-    compare,
-)
-from .results import TableView
+from .effects import compare
+from .literals import Kind, Lang, Method, check
+from .results import TableView, estimate_view, title
 
-TEXT = {
-    "title": {"nl": "Kosteneffectiviteit", "en": "Cost-effectiveness"},
-    "icer": {
-        "nl": "ICER (extra kosten per eenheid effect)",
-        "en": "ICER (incremental cost per unit of effect)",
-    },
-}
 DEFAULT_WTP = (0, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000)
+#: quadrant of the cost-effect plane -> its key in :attr:`CEAResult.quadrants`
+QUADRANTS = {
+    "ne": "more effect, more cost (NE)",
+    "se": "more effect, less cost (SE, dominant)",
+    "sw": "less effect, less cost (SW)",
+    "nw": "less effect, more cost (NW, dominated)",
+}
 
 
 @dataclass(repr=False)
@@ -56,7 +49,7 @@ class CEAResult(TableView):
         The two underlying comparisons (their own CIs and diagnostics).
     """
 
-    TITLE: ClassVar[dict[str, str]] = TEXT["title"]
+    TITLE: ClassVar[dict[str, str]] = title("cea")
 
     cost_outcome: str
     effect_outcome: str
@@ -93,35 +86,36 @@ class CEAResult(TableView):
 
     @property
     def quadrants(self) -> dict[str, float]:
-        """Share of replicates per quadrant of the cost-effect plane."""
+        """Share of replicates per quadrant of the cost-effect plane (English keys)."""
+        return {QUADRANTS[k]: v for k, v in self._quadrant_shares().items()}
+
+    def _quadrant_shares(self) -> dict[str, float]:
         r = self.replicates
         more_e, more_c = r.d_effect > 0, r.d_cost > 0
         return {
-            "more effect, more cost (NE)": float((more_e & more_c).mean()),
-            "more effect, less cost (SE, dominant)": float((more_e & ~more_c).mean()),
-            "less effect, less cost (SW)": float((~more_e & ~more_c).mean()),
-            "less effect, more cost (NW, dominated)": float((~more_e & more_c).mean()),
+            "ne": float((more_e & more_c).mean()),
+            "se": float((more_e & ~more_c).mean()),
+            "sw": float((~more_e & ~more_c).mean()),
+            "nw": float((~more_e & more_c).mean()),
         }
 
-    def summary(self, lang: str | None = None) -> str:
-        lang = lang or self.lang
-        t = self.table.copy()
-        lines = [
-            f"{TEXT['title'][lang]}: {self.cost_outcome} / {self.effect_outcome}",
-            self.method,
-            self.design,
-            "",
-            t[["term", "wtp", "estimate", "ci_low", "ci_high"]].to_string(index=False),
-            "",
+    def _subject(self, lang: str) -> str:
+        return txt("cea.subject", lang, cost=self.cost_outcome, effect=self.effect_outcome)
+
+    def _view(self, lang: str) -> pd.DataFrame:
+        return estimate_view(self.table, lang)
+
+    def _notes(self, lang: str) -> list[str]:
+        return [
+            f"{txt(f'cea.quadrant.{k}', lang)}: {fmt.percent(v, 1, lang)}"
+            for k, v in self._quadrant_shares().items()
         ]
-        lines += [f"{k}: {v:.1%}" for k, v in self.quadrants.items()]
-        return "\n".join(lines)
 
     def plot(self, ax=None, lang: str | None = None):
         """Cost-effect plane (left) and acceptability curve (right); returns the figure."""
         import matplotlib.pyplot as plt
 
-        lang = lang or self.lang
+        lang = self._lang(lang)
         if ax is None:
             fig, ax = plt.subplots(1, 2, figsize=(9, 4))
         else:
@@ -131,35 +125,96 @@ class CEAResult(TableView):
         ax[0].scatter([self.d_effect], [self.d_cost], color="#D55E00", zorder=3)
         ax[0].axhline(0, color="grey", lw=0.8)
         ax[0].axvline(0, color="grey", lw=0.8)
-        ax[0].set_xlabel(
-            {"nl": "verschil in effect", "en": "difference in effect"}[lang]
-            + f" ({self.effect_outcome})"
-        )
-        ax[0].set_ylabel({"nl": "verschil in kosten", "en": "difference in cost"}[lang])
+        ax[0].set_xlabel(txt("cea.axis.effect", lang, effect=self.effect_outcome))
+        ax[0].set_ylabel(txt("cea.axis.cost", lang))
         c = self.ceac
         ax[1].plot(c.wtp, c.p_cost_effective, marker="o", color="#009E73")
         ax[1].set_ylim(0, 1)
-        ax[1].set_xlabel(
-            {
-                "nl": "betalingsbereidheid per eenheid effect",
-                "en": "willingness to pay per unit of effect",
-            }[lang]
-        )
-        ax[1].set_ylabel({"nl": "kans kosteneffectief", "en": "probability cost-effective"}[lang])
+        ax[1].set_xlabel(txt("cea.axis.wtp", lang))
+        ax[1].set_ylabel(txt("cea.axis.ceac", lang))
         fig.tight_layout()
         return fig
 
 
-def _estimator(table, outcome, arm, covariates, method, kind, cluster, treated, lang):
-    prep = _Prepared(table, outcome, arm, covariates, kind, cluster, None, treated, None, lang)
-    cov = None if method == "unadjusted" else covariates
-    design = build_design(prep.df, prep.arm_name, cov)
-    design.X, design.X0, design.X1, design.Z = _drop_empty_columns(
-        design.X, design.X0, design.X1, design.Z
+def _analysis_rows(table, cost, effect, arm, covariates, cluster) -> pd.Series:
+    """Rows with cost, effect, arm, covariates and cluster (and trials of the effect)."""
+    require_columns(table, [cost, effect, arm])
+    needed = (
+        [cost, effect, arm] + covariate_columns(covariates, table) + ([cluster] if cluster else [])
     )
-    trials = prep.v if prep.trials_col else None
-    est = _core.ESTIMATORS[method](prep.y, prep.a, prep.v, design, prep.kind, trials)
-    return prep, est
+    keep = table[needed].notna().all(axis=1)
+    if effect in KNOWN_TRIALS and KNOWN_TRIALS[effect] in table.columns:
+        tr = table[KNOWN_TRIALS[effect]]
+        keep &= tr.notna() & (tr.fillna(0) > 0)
+    return keep
+
+
+def _joint_replicates(fit_c, fit_e, n_boot, seed, sign):
+    """Replicates of (d_cost, d_effect) from the same bootstrap weights for both fits."""
+    a = fit_c.a
+    clusters = make_clusters(fit_c.cluster_values, a)
+    rng = np.random.default_rng(seed)
+    dc, de = [], []
+    chunk = max(1, int(10_000_000 // max(len(a), 1)))
+    done = 0
+    while done < n_boot:
+        b = min(chunk, n_boot - done)
+        W = bootstrap_counts(rng, b, a, clusters)
+        mc, me = fit_c.boot(W), fit_e.boot(W)
+        dc.append(mc[:, 1] - mc[:, 0])
+        de.append(sign * (me[:, 1] - me[:, 0]))
+        done += b
+    return np.concatenate(dc), np.concatenate(de), clusters
+
+
+def _cea_table(pc, pe, d_cost, d_eff, wtp, alpha) -> tuple[pd.DataFrame, bool]:
+    """Tidy rows d_cost, d_effect, icer, nmb and ceac per WTP; and whether the ICER has a CI."""
+    q = [alpha / 2, 1 - alpha / 2]
+    rows = []
+
+    def add(term, est, draws=None, w=np.nan, lo=np.nan, hi=np.nan):
+        if draws is not None:
+            lo, hi = np.quantile(draws, q)
+        rows.append(
+            {
+                "term": term,
+                "wtp": w,
+                "estimate": float(est),
+                "ci_low": float(lo),
+                "ci_high": float(hi),
+            }
+        )
+
+    add("d_cost", pc, d_cost)
+    add("d_effect", pe, d_eff)
+    icer = pc / pe if pe != 0 else np.nan
+    same_sign = bool(np.all(d_eff > 0) or np.all(d_eff < 0))
+    if same_sign:
+        add("icer", icer, d_cost / d_eff)
+    else:
+        add("icer", icer)
+    for w in wtp:
+        add("nmb", w * pe - pc, w * d_eff - d_cost, w=w)
+    for w in wtp:
+        add("ceac", float(np.mean(w * d_eff - d_cost > 0)), w=w)
+    return pd.DataFrame(rows), same_sign
+
+
+def _method_text(method, res_c, res_e, clusters, cluster, n, alpha, effect, higher, lang) -> str:
+    boot = "per_arm" if clusters.pure else "cluster" if cluster else "rows"
+    meth = txt(
+        "cea.method",
+        lang,
+        method=method_text(method, lang),
+        cost_model=res_c.model,
+        effect_model=res_e.model,
+        bootstrap=txt(f"cea.bootstrap.{boot}", lang),
+        n=n,
+        level=fmt.percent(1 - alpha, 0, lang),
+    )
+    if not higher:
+        meth += txt("cea.reduction", lang, effect=effect)
+    return meth
 
 
 def cea(
@@ -179,7 +234,7 @@ def cea(
     higher_is_better: bool = True,
     treated: Any = None,
     alpha: float = 0.05,
-    lang: Literal["nl", "en"] = "nl",
+    lang: Lang = "nl",
 ) -> CEAResult:
     """Incremental cost-effectiveness of the intervention arm.
 
@@ -209,24 +264,14 @@ def cea(
         when all replicates have a ``d_effect`` of the same sign, otherwise NaN: read the
         plane and the CEAC), NMB with percentile CIs and CEAC per WTP.
     """
-    _check_literal("lang", lang, Literal["nl", "en"])
+    check("lang", lang, Lang)
     if n_boot < 10:
-        raise ValueError("n_boot must be at least 10.")
+        raise usage_error("n_boot")
     wtp = [float(w) for w in wtp]
     if any(w < 0 for w in wtp):
-        raise ValueError("wtp values must be non-negative.")
-    for c in (cost, effect, arm):
-        if c not in table.columns:
-            raise ValueError(f"Column {c!r} not in the table. / Kolom {c!r} ontbreekt.")
-    needed = (
-        [cost, effect, arm] + covariate_columns(covariates, table) + ([cluster] if cluster else [])
-    )
-    keep = table[needed].notna().all(axis=1)
-    if effect in KNOWN_TRIALS and KNOWN_TRIALS[effect] in table.columns:
-        tr = table[KNOWN_TRIALS[effect]]
-        keep &= tr.notna() & (tr.fillna(0) > 0)
+        raise usage_error("wtp")
+    keep = _analysis_rows(table, cost, effect, arm, covariates, cluster)
     sub = table.loc[keep]
-    n_dropped = int((~keep).sum())
     kw = dict(
         arm=arm,
         covariates=covariates,
@@ -238,80 +283,24 @@ def cea(
         n_boot=n_boot,
         seed=seed,
     )
+    # the two comparisons carry their fits: the joint bootstrap reuses them (no refit)
     res_c = compare(sub, cost, kind=kind_cost, **kw)
     res_e = compare(sub, effect, kind=kind_effect, **kw)
-    sign = 1.0 if higher_is_better else -1.0
-    prep_c, est_c = _estimator(
-        sub, cost, arm, covariates, method, kind_cost, cluster, treated, lang
-    )
-    prep_e, est_e = _estimator(
-        sub, effect, arm, covariates, method, kind_effect, cluster, treated, lang
-    )
-    if len(prep_c.df) != len(prep_e.df):  # pragma: no cover - rows aligned above
+    fit_c, fit_e = res_c.fit, res_e.fit
+    if fit_c.n != fit_e.n:  # pragma: no cover - rows aligned above
         raise RuntimeError("cost and effect rows differ")
-    a = prep_c.a
-    clusters = make_clusters(prep_c.cluster_values, a)
-    rng = np.random.default_rng(seed)
-    dc, de = [], []
-    chunk = max(1, int(10_000_000 // max(len(a), 1)))
-    done = 0
-    while done < n_boot:
-        b = min(chunk, n_boot - done)
-        W = bootstrap_counts(rng, b, a, clusters)
-        mc, me = est_c.boot(W), est_e.boot(W)
-        dc.append(mc[:, 1] - mc[:, 0])
-        de.append(sign * (me[:, 1] - me[:, 0]))
-        done += b
-    d_cost, d_eff = np.concatenate(dc), np.concatenate(de)
+    sign = 1.0 if higher_is_better else -1.0
+    d_cost, d_eff, clusters = _joint_replicates(fit_c, fit_e, n_boot, seed, sign)
     ok = np.isfinite(d_cost) & np.isfinite(d_eff)
     d_cost, d_eff = d_cost[ok], d_eff[ok]
-    pc = float(est_c.mu[1] - est_c.mu[0])
-    pe = float(sign * (est_e.mu[1] - est_e.mu[0]))
-    q = [alpha / 2, 1 - alpha / 2]
-    rows = []
-
-    def add(term, est, draws=None, w=np.nan, lo=np.nan, hi=np.nan):
-        if draws is not None:
-            lo, hi = np.quantile(draws, q)
-        rows.append(
-            {
-                "term": term,
-                "wtp": w,
-                "estimate": float(est),
-                "ci_low": float(lo),
-                "ci_high": float(hi),
-            }
-        )
-
-    add("d_cost", pc, d_cost)
-    add("d_effect", pe, d_eff)
-    icer = pc / pe if pe != 0 else np.nan
-    same_sign = bool(np.all(d_eff > 0) or np.all(d_eff < 0))
-    if same_sign:
-        add("icer", icer, d_cost / d_eff)
-    else:
-        add("icer", icer)
-    for w in wtp:
-        add("nmb", w * pe - pc, w * d_eff - d_cost, w=w)
-    for w in wtp:
-        add("ceac", float(np.mean(w * d_eff - d_cost > 0)), w=w)
-    tab = pd.DataFrame(rows)
+    pc = float(fit_c.mu[1] - fit_c.mu[0])
+    pe = float(sign * (fit_e.mu[1] - fit_e.mu[0]))
+    tab, same_sign = _cea_table(pc, pe, d_cost, d_eff, wtp, alpha)
     tab.insert(0, "effect_outcome", effect)
     tab.insert(0, "cost_outcome", cost)
-    boot_lab = (
-        "cluster bootstrap (teams resampled within arm)"
-        if clusters.pure
-        else "cluster bootstrap"
-        if cluster
-        else "bootstrap (rows resampled within arm)"
+    meth = _method_text(
+        method, res_c, res_e, clusters, cluster, len(d_cost), alpha, effect, higher_is_better, lang
     )
-    meth = (
-        f"{METHOD_TEXT[method]['en']}; cost model {res_c.model}, effect model "
-        f"{res_e.model}; joint {boot_lab}, {len(d_cost)} replicates (one-step), "
-        f"percentile {1 - alpha:.0%} intervals; NMB = wtp x d_effect - d_cost"
-    )
-    if not higher_is_better:
-        meth += f"; effect = reduction in {effect} (control - intervention)"
     return CEAResult(
         cost,
         effect,
@@ -322,8 +311,8 @@ def cea(
         meth,
         res_c.design,
         {
-            "n_used": len(prep_c.df),
-            "n_dropped": n_dropped,
+            "n_used": fit_c.n,
+            "n_dropped": int((~keep).sum()),
             "n_boot": n_boot,
             "n_boot_failed": int((~ok).sum()),
             "icer_ci": same_sign,

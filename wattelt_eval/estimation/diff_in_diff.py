@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import patsy
 
-from ._models import _rhs, covariate_columns, fit_glm
+from ._models import covariate_columns, fit_glm, formula_rhs
+from ._shared import arm_indicator, data_error, numeric, require_columns, summarise_interval, txt
 from .bootstrap import if_variance, make_clusters
-from .effects import _arm_indicator, _check_literal, _numeric, _summarise_interval
-from .results import TableView
-
-TEXT = {
-    "title": {"nl": "Verschil-in-verschillen", "en": "Difference-in-differences"},
-    "did": {"nl": "verschil in verschillen", "en": "difference-in-differences"},
-}
+from .literals import Lang, check
+from .results import TableView, estimate_view, title
 
 
 @dataclass(repr=False)
@@ -29,7 +25,7 @@ class DiDResult(TableView):
     adjusted for covariates when given. ``cells`` holds the four raw cell means and counts.
     """
 
-    TITLE: ClassVar[dict[str, str]] = TEXT["title"]
+    TITLE: ClassVar[dict[str, str]] = title("did")
 
     outcome: str
     estimate: float
@@ -41,7 +37,7 @@ class DiDResult(TableView):
     ci_method: str
     cells: pd.DataFrame
     design: str
-    method: str = "OLS of outcome on group x period (+ covariates); coefficient of the interaction"
+    method: str = ""
     diagnostics: dict[str, Any] = field(default_factory=dict)
     lang: str = "nl"
 
@@ -66,14 +62,14 @@ class DiDResult(TableView):
             ]
         )
 
-    def summary(self, lang: str | None = None) -> str:
-        lang = lang or self.lang
-        return (
-            f"{TEXT['title'][lang]}: {self.outcome}\n{self.method}\n{self.design}\n"
-            f"{TEXT['did'][lang]}: {self.estimate:.4g} (95%: {self.ci_low:.4g} ; "
-            f"{self.ci_high:.4g}), p = {self.p_value:.3g} [{self.ci_method}]\n\n"
-            f"{self.cells.to_string(index=False)}"
-        )
+    def _subject(self, lang: str) -> str:
+        return self.outcome
+
+    def _view(self, lang: str) -> pd.DataFrame:
+        return estimate_view(self.table, lang)
+
+    def _extra_tables(self, lang: str) -> list[pd.DataFrame]:
+        return [self.cells]
 
 
 def did(
@@ -87,7 +83,7 @@ def did(
     treated: Any = None,
     after: Any = "after",
     alpha: float = 0.05,
-    lang: Literal["nl", "en"] = "nl",
+    lang: Lang = "nl",
 ) -> DiDResult:
     """Difference-in-differences with cluster-robust inference.
 
@@ -114,13 +110,11 @@ def did(
     Parallel trends in the absence of the pilot is the identifying assumption; it cannot
     be checked with two periods.
     """
-    _check_literal("lang", lang, Literal["nl", "en"])
-    for c in [outcome, arm, period] + ([cluster] if cluster else []):
-        if c not in table.columns:
-            raise ValueError(f"Column {c!r} not in the table. / Kolom {c!r} ontbreekt.")
-    g, t_lab, c_lab = _arm_indicator(table[arm], arm, treated)
-    p, a_lab, b_lab = _arm_indicator(table[period], period, after)
-    y = _numeric(table[outcome], outcome).to_numpy()
+    check("lang", lang, Lang)
+    require_columns(table, [outcome, arm, period] + ([cluster] if cluster else []))
+    g, t_lab, c_lab = arm_indicator(table[arm], arm, treated)
+    p, a_lab, b_lab = arm_indicator(table[period], period, after)
+    y = numeric(table[outcome], outcome).to_numpy()
     cov_cols = covariate_columns(covariates, table)
     keep = ~np.isnan(g) & ~np.isnan(p) & ~np.isnan(y)
     if cov_cols:
@@ -134,12 +128,10 @@ def did(
     y = y[keep]
     counts = df.groupby(["_g", "_p"]).size()
     if len(counts) < 4:
-        raise ValueError(
-            "Every arm x period cell needs rows. / Elke cel arm x periode heeft rijen nodig."
-        )
+        raise data_error("did_cells")
     rhs = "_g + _p + _gp"
     if covariates:
-        Xd = patsy.dmatrix(f"{rhs} + {_rhs(covariates, df)}", df, return_type="dataframe")
+        Xd = patsy.dmatrix(f"{rhs} + {formula_rhs(covariates, df)}", df, return_type="dataframe")
         j = list(Xd.columns).index("_gp")  # patsy may put categorical terms first
         X = np.asarray(Xd, dtype=float)
     else:
@@ -152,27 +144,28 @@ def did(
         df[cluster].astype(str).to_numpy() if cluster else None, df["_g"].to_numpy()
     )
     vr = if_variance(phi, clusters, X.shape[1])
-    lo, hi, pval = _summarise_interval(est, vr.se, vr.df, alpha)
+    lo, hi, pval = summarise_interval(est, vr.se, vr.df, alpha)
     cells = df.assign(_y=y).groupby(["_g", "_p"])["_y"].agg(["count", "mean"]).reset_index()
     cells[arm] = np.where(cells["_g"] == 1, str(t_lab), str(c_lab))
     cells[period] = np.where(cells["_p"] == 1, str(a_lab), str(b_lab))
     cells = cells[[arm, period, "count", "mean"]]
-    design_txt = (
-        f"before/after ({b_lab} -> {a_lab}) x {t_lab} vs {c_lab}"
-        + (f"; clustered by {cluster} ({clusters.n_clusters} clusters)" if cluster else "")
-        + "; assumes parallel trends"
+    clustered = (
+        txt("did.clustered", lang, cluster=cluster, g=clusters.n_clusters) if cluster else ""
     )
-    method_txt = (
-        "OLS of the outcome on group x period"
-        + (f" + {_rhs(covariates, df)}" if covariates else "")
-        + "; the interaction coefficient is the DiD (linear probability model for 0/1 "
-        "outcomes); "
-        + {
-            "HC1": "HC1 robust SE, normal",
-            "CR1": "cluster-robust CR1 SE, t(G-1)",
-            "cluster_arm_welch": "cluster-robust SE with per-group "
-            "few-cluster correction, t with Welch-Satterthwaite df",
-        }[vr.label]
+    design_txt = txt(
+        "did.design",
+        lang,
+        before=b_lab,
+        after=a_lab,
+        treated=t_lab,
+        control=c_lab,
+        clustered=clustered,
+    )
+    method_txt = txt(
+        "did.method",
+        lang,
+        covariates=f" + {formula_rhs(covariates, df)}" if covariates else "",
+        inference=txt(f"did.inference.{vr.label}", lang),
     )
     return DiDResult(
         outcome,

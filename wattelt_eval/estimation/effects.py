@@ -1,21 +1,33 @@
 """``we.compare`` and ``we.compare_all``: adjusted, clustered effect estimates.
 
-See ``docs/methods.md`` for the methods, the decisions where DESIGN.md is silent and the
-simulation study behind the default inference with few clusters.
+See ``docs/methods.md`` for the methods, the decisions taken where the issues were silent
+and the simulation study behind the default inference with few clusters.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from . import _core
-from ._models import build_design, covariate_columns
+from ..i18n import format as fmt
+from ._shared import (
+    KNOWN_KINDS,
+    KNOWN_TREATED,
+    KNOWN_TRIALS,
+    RATIO_KINDS,
+    FittedModel,
+    Prepared,
+    bilingual,
+    data_error,
+    detect_kind,
+    fit_model,
+    summarise_interval,
+    txt,
+    usage_error,
+)
 from .bootstrap import (
     Clusters,
     bootstrap_counts,
@@ -23,206 +35,24 @@ from .bootstrap import (
     make_clusters,
     wild_cluster_t,
 )
+from .literals import CIMethod, Kind, Lang, Method, check
 from .results import CompareResult
 
-Method = Literal["unadjusted", "regression", "ipw", "aipw"]
-Kind = Literal["auto", "continuous", "binary", "count", "proportion", "cost"]
-CIMethod = Literal["auto", "sandwich", "cluster_t", "wild", "bootstrap"]
+__all__ = [
+    "compare",
+    "compare_all",
+    "holm_adjust",
+    "detect_kind",
+    "HEADLINE",
+    "METHOD_TEXT",
+    "KNOWN_KINDS",
+    "KNOWN_TRIALS",
+    "KNOWN_TREATED",
+    "RATIO_KINDS",
+]
 
-#: outcome name -> kind (the package's own outcomes; others are detected from the values)
-KNOWN_KINDS: dict[str, str] = {
-    "goal_retention": "proportion",
-    "goal_ownership": "proportion",
-    "goals_achieved_share": "proportion",
-    "n_retells": "count",
-    "n_tellings": "count",
-    "n_contacts": "count",
-    "n_goals_final": "count",
-    "n_problem_domains_t0": "count",
-    "any_provision": "binary",
-    "full_follow_up": "binary",
-}
-#: proportion outcome -> its number of trials
-KNOWN_TRIALS: dict[str, str] = {"goal_retention": "n_resident_goals"}
-#: treated level for well-known arm columns
-KNOWN_TREATED: dict[str, Any] = {"arm": "demand_driven", "period": "after"}
-RATIO_KINDS = {"binary", "count", "proportion", "cost"}
-
-METHOD_TEXT = {
-    "unadjusted": {
-        "en": "unadjusted difference in means",
-        "nl": "ongecorrigeerd verschil in gemiddelden",
-    },
-    "regression": {
-        "en": "regression standardisation (g-computation), marginal over the analysis sample",
-        "nl": "regressiestandaardisatie (g-computation), marginaal over de analysesteekproef",
-    },
-    "ipw": {
-        "en": "inverse probability weighting (stabilised weights, Hajek), logistic propensity score",
-        "nl": "inverse-kansweging (gestabiliseerde gewichten, Hajek), logistische propensityscore",
-    },
-    "aipw": {
-        "en": "augmented IPW (doubly robust)",
-        "nl": "augmented IPW (dubbel robuust)",
-    },
-}
-
-
-def _check_literal(name: str, value: Any, lit: Any) -> None:
-    allowed = get_args(lit)
-    if value not in allowed:
-        raise ValueError(
-            f"{name}={value!r} is not valid; choose one of {', '.join(map(repr, allowed))}. "
-            f"/ {name}={value!r} is ongeldig; kies uit {', '.join(map(repr, allowed))}."
-        )
-
-
-def _numeric(s: pd.Series, name: str) -> pd.Series:
-    if pd.api.types.is_bool_dtype(s) or s.dtype == "boolean":
-        return s.astype("Float64").astype(float)
-    if not pd.api.types.is_numeric_dtype(s):
-        raise ValueError(
-            f"Column {name!r} must be numeric (dtype {s.dtype}). / Kolom {name!r} moet numeriek zijn."
-        )
-    return s.astype("Float64").astype(float)
-
-
-def detect_kind(name: str, values: pd.Series) -> str:
-    """Outcome type from the outcome's name, else from its values."""
-    if name in KNOWN_KINDS:
-        return KNOWN_KINDS[name]
-    if name.startswith("cost"):
-        return "cost"
-    v = values.dropna()
-    if pd.api.types.is_bool_dtype(values) or set(np.unique(v)) <= {0.0, 1.0}:
-        return "binary"
-    if (v >= 0).all() and (v == np.round(v)).all():
-        return "count"
-    if (v >= 0).all() and (v <= 1).all():
-        return "proportion"
-    return "continuous"
-
-
-def _arm_indicator(s: pd.Series, arm: str, treated: Any) -> tuple[np.ndarray, Any, Any]:
-    vals = pd.unique(s.dropna())
-    if len(vals) != 2:
-        raise ValueError(
-            f"The arm column {arm!r} must have exactly two values, found {len(vals)}: "
-            f"{list(vals)[:5]}. / De armkolom {arm!r} moet precies twee waarden hebben."
-        )
-    if treated is None:
-        if arm in KNOWN_TREATED and KNOWN_TREATED[arm] in set(map(str, vals)):
-            treated = KNOWN_TREATED[arm]
-        elif set(map(str, vals)) == {"True", "False"}:
-            treated = True
-        elif all(isinstance(v, (int, float, np.integer, np.floating)) for v in vals) and set(
-            map(float, vals)
-        ) == {0.0, 1.0}:
-            treated = 1
-        else:
-            raise ValueError(
-                f"Cannot tell which value of {arm!r} is the treated arm ({list(vals)}); pass "
-                f"treated=. / Geef met treated= aan welke waarde van {arm!r} de interventie is."
-            )
-    match = [v for v in vals if v == treated or str(v) == str(treated)]
-    if not match:
-        raise ValueError(
-            f"treated={treated!r} is not a value of {arm!r} ({list(vals)}). / treated={treated!r} "
-            f"komt niet voor in {arm!r}."
-        )
-    t = match[0]
-    c = [v for v in vals if v is not t and str(v) != str(t)][0]
-    return (s == t).to_numpy(dtype=float, na_value=np.nan), t, c
-
-
-class _Prepared:
-    """The analysis rows after dropping and counting missing values."""
-
-    def __init__(self, table, outcome, arm, covariates, kind, cluster, by, treated, trials, lang):
-        if not isinstance(table, pd.DataFrame):
-            raise TypeError("table must be a pandas DataFrame (e.g. we.outcomes(data)).")
-        needed = [outcome, arm] + [c for c in (cluster, by, trials) if c]
-        missing = [c for c in needed if c not in table.columns]
-        if isinstance(covariates, (list, tuple)):
-            missing += [c for c in covariates if c not in table.columns]
-        if missing:
-            raise ValueError(
-                f"Columns not in the table: {missing}. / Kolommen ontbreken in de tabel: {missing}."
-            )
-        y_all = _numeric(table[outcome], outcome)
-        if kind == "auto":
-            kind = detect_kind(outcome, table[outcome])
-        if kind == "proportion" and trials is None and outcome in KNOWN_TRIALS:
-            if KNOWN_TRIALS[outcome] in table.columns:
-                trials = KNOWN_TRIALS[outcome]
-        cov_cols = covariate_columns(covariates, table)
-        if isinstance(covariates, str) and arm in cov_cols:
-            cov_cols.remove(arm)
-        a_all, self.treated, self.control = _arm_indicator(table[arm], arm, treated)
-        drops: dict[str, int] = {}
-        keep = pd.Series(True, index=table.index)
-
-        def drop(mask: pd.Series, reason: str) -> None:
-            nonlocal keep
-            new = mask & keep
-            if new.any():
-                drops[reason] = int(new.sum())
-            keep &= ~mask
-
-        drop(pd.Series(np.isnan(a_all), index=table.index), "arm missing")
-        drop(y_all.isna(), "outcome missing")
-        if cov_cols:
-            drop(table[cov_cols].isna().any(axis=1), "covariate missing")
-        if trials:
-            tr = _numeric(table[trials], trials)
-            drop(tr.isna() | (tr <= 0), "trials missing or zero")
-        if cluster:
-            drop(table[cluster].isna(), "cluster missing")
-        if by:
-            drop(table[by].isna(), "subgroup missing")
-        if kind in ("binary", "proportion") and ((y_all < 0) | (y_all > 1)).any():
-            raise ValueError(f"Outcome {outcome!r} of kind {kind!r} must lie in [0, 1].")
-        if kind in ("count", "cost") and (y_all < 0).any():
-            raise ValueError(f"Outcome {outcome!r} of kind {kind!r} must be non-negative.")
-        self.df = table.loc[keep].reset_index(drop=True)
-        if len(self.df) == 0:
-            raise ValueError("No rows left after dropping missing values. / Geen rijen over.")
-        self.n_dropped = drops
-        self.n_input = len(table)
-        self.kind = kind
-        self.trials_col = trials
-        self.y = y_all[keep].to_numpy()
-        self.a = a_all[keep.to_numpy()]
-        self.v = _numeric(self.df[trials], trials).to_numpy() if trials else np.ones(len(self.df))
-        self.arm_name = arm if re.fullmatch(r"[A-Za-z_]\w*", arm) else "_treat"
-        self.df[self.arm_name] = self.a
-        self.covariates = covariates
-        self.cluster = cluster
-        self.by = by
-        self.cluster_values = self.df[cluster].astype(str).to_numpy() if cluster else None
-        for lab, val in (("control", 0), ("treated", 1)):
-            if (self.a == val).sum() == 0:
-                raise ValueError(f"No {lab} rows left. / Geen rijen over in één van de armen.")
-
-
-def _drop_empty_columns(X, X0, X1, Z):
-    keep = np.any(X != 0, axis=0) | np.any(X1 != 0, axis=0)
-    # also drop columns that are exactly collinear duplicates of the intercept (constant)
-    X, X0, X1 = X[:, keep], X0[:, keep], X1[:, keep]
-    if Z is not None:
-        zk = np.any(Z != 0, axis=0)
-        zk[0] = True
-        const = np.all(Z == Z[:1], axis=0)
-        const[0] = False
-        Z = Z[:, zk & ~const]
-    return X, X0, X1, Z
-
-
-def _summarise_interval(stat, se, df, alpha):
-    q = stats.norm.ppf(1 - alpha / 2) if not np.isfinite(df) else stats.t.ppf(1 - alpha / 2, df)
-    z = stat / se if se > 0 else np.inf * np.sign(stat)
-    p = 2 * (stats.norm.sf(abs(z)) if not np.isfinite(df) else stats.t.sf(abs(z), df))
-    return stat - q * se, stat + q * se, float(p)
+#: ``{method: {"nl": ..., "en": ...}}`` from the catalogue (``estimation.method.*``)
+METHOD_TEXT = bilingual("method", ("unadjusted", "regression", "ipw", "aipw"))
 
 
 def _resolve_ci(ci: str, kind: str, clusters: Clusters) -> str:
@@ -235,110 +65,90 @@ def _resolve_ci(ci: str, kind: str, clusters: Clusters) -> str:
     return "sandwich"
 
 
-def _run(
-    prep: _Prepared,
-    rows: np.ndarray,
-    method: str,
-    ci: str,
-    n_boot: int,
-    rng: np.random.Generator,
-    alpha: float,
-    trim: float | None,
-    ps_fixed: bool = False,
-):
-    """Estimate on the rows ``rows`` (bool mask over prep.df); returns rows + IFs."""
-    df = prep.df.loc[rows].reset_index(drop=True)
-    y, a, v = prep.y[rows], prep.a[rows], prep.v[rows]
-    cov = None if method == "unadjusted" else prep.covariates
-    if method in ("ipw", "aipw") and not cov:
-        raise ValueError(
-            f"method={method!r} needs covariates. / method={method!r} vereist covariaten."
-        )
-    design = build_design(df, prep.arm_name, cov)
-    X, X0, X1, Z = _drop_empty_columns(design.X, design.X0, design.X1, design.Z)
-    design.X, design.X0, design.X1, design.Z = X, X0, X1, Z
-    diag: dict[str, Any] = {}
-    sub = np.ones(len(y), dtype=bool)
-    if trim is not None and method in ("ipw", "aipw"):
-        e = _core.propensity(a, Z).mean(Z)
-        sub = (e >= trim) & (e <= 1 - trim)
-        diag["n_trimmed"] = int((~sub).sum())
-        if (~sub).any():
-            y, a, v, df = y[sub], a[sub], v[sub], df.loc[sub].reset_index(drop=True)
-            design = build_design(df, prep.arm_name, cov)
-            X, X0, X1, Z = _drop_empty_columns(design.X, design.X0, design.X1, design.Z)
-            design.X, design.X0, design.X1, design.Z = X, X0, X1, Z
-    trials = v if prep.trials_col else None
-    est = _core.ESTIMATORS[method](y, a, v, design, prep.kind, trials, ps_fixed=ps_fixed)
-    diag.update(est.diagnostics)
-    cl_vals = prep.cluster_values[rows][sub] if prep.cluster_values is not None else None
-    clusters = make_clusters(cl_vals, a)
-    ci_used = _resolve_ci(ci, prep.kind, clusters)
-    if ci_used in ("cluster_t", "wild") and clusters.codes is None:
-        raise ValueError(f"ci={ci_used!r} needs cluster=. / ci={ci_used!r} vereist cluster=.")
-    mu = est.mu
-    phi = est.phi
-    stats_: dict[str, tuple[float, np.ndarray]] = {
+def _term_stats(fit: FittedModel) -> dict[str, tuple[float, np.ndarray]]:
+    """Statistic and influence function per term (the ratio on the log scale)."""
+    mu, phi = fit.estimate.mu, fit.estimate.phi
+    out: dict[str, tuple[float, np.ndarray]] = {
         "mean_control": (mu[0], phi[:, 0]),
         "mean_treated": (mu[1], phi[:, 1]),
         "difference": (mu[1] - mu[0], phi[:, 1] - phi[:, 0]),
     }
-    ratio_ok = prep.kind in RATIO_KINDS and mu[0] > 0 and mu[1] > 0
-    if ratio_ok:
-        stats_["ratio"] = (
-            float(np.log(mu[1] / mu[0])),
-            phi[:, 1] / mu[1] - phi[:, 0] / mu[0],
-        )
-    n_params = design.X.shape[1] if method != "ipw" else 2
+    if fit.kind in RATIO_KINDS and mu[0] > 0 and mu[1] > 0:
+        out["ratio"] = (float(np.log(mu[1] / mu[0])), phi[:, 1] / mu[1] - phi[:, 0] / mu[0])
+    return out
+
+
+def _boot_draws(
+    fit: FittedModel, clusters: Clusters, n_boot: int, rng: np.random.Generator, diag: dict
+) -> np.ndarray:
+    """Bootstrap replicates of the arm means (B, 2), failed replicates left out."""
+    draws = []
+    # chunks of replicates keep memory at ~B_chunk x n
+    chunk = max(1, int(10_000_000 // max(fit.n, 1)))
+    done = 0
+    while done < n_boot:
+        b = min(chunk, n_boot - done)
+        W = bootstrap_counts(rng, b, fit.a, clusters)
+        draws.append(fit.boot(W))
+        done += b
+    boot_draws = np.vstack(draws)
+    ok = np.all(np.isfinite(boot_draws), axis=1)
+    diag["n_boot"] = n_boot
+    diag["n_boot_failed"] = int((~ok).sum())
+    return boot_draws[ok]
+
+
+def _boot_interval(term: str, d: np.ndarray, alpha: float, clustered: bool):
+    """(low, high, se, p, label) of a bootstrap percentile interval for ``term``."""
+    if term == "mean_control":
+        bs = d[:, 0]
+    elif term == "mean_treated":
+        bs = d[:, 1]
+    elif term == "difference":
+        bs = d[:, 1] - d[:, 0]
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bs = np.log(d[:, 1] / d[:, 0])
+        bs = bs[np.isfinite(bs)]
+    lo, hi = np.quantile(bs, [alpha / 2, 1 - alpha / 2])
+    se = float(np.std(bs, ddof=1))
+    null = 0.0
+    p = float(min(1.0, 2 * min(np.mean(bs <= null), np.mean(bs >= null))))
+    p = max(p, 1.0 / len(bs)) if term in ("difference", "ratio") else np.nan
+    label = "bootstrap_percentile" + ("_cluster" if clustered else "")
+    return lo, hi, se, p, label
+
+
+def _wild_interval(stat, se, f, clusters, n_boot, rng, alpha):
+    """(low, high, p) of the wild cluster bootstrap-t."""
+    tstar = wild_cluster_t(f, clusters, n_boot, rng)
+    crit = float(np.quantile(np.abs(tstar), 1 - alpha))
+    tobs = stat / se if se > 0 else np.inf
+    p = float((np.sum(np.abs(tstar) >= abs(tobs)) + 1) / (len(tstar) + 1))
+    return stat - crit * se, stat + crit * se, p
+
+
+def _inference(prep, fit, stats_, ci, n_boot, rng, alpha, diag):
+    """The tidy rows (term, estimate, se, CI, p, df, ci_method) and the CI method used."""
+    clusters = make_clusters(fit.cluster_values, fit.a)
+    ci_used = _resolve_ci(ci, prep.kind, clusters)
+    if ci_used in ("cluster_t", "wild") and clusters.codes is None:
+        raise usage_error("needs_cluster", ci=ci_used)
+    n_params = fit.design.X.shape[1] if fit.method != "ipw" else 2
+    boot_draws = _boot_draws(fit, clusters, n_boot, rng, diag) if ci_used == "bootstrap" else None
     out_rows = []
-    boot_draws = None
-    if ci_used == "bootstrap":
-        draws = []
-        # chunks of replicates keep memory at ~B_chunk x n
-        chunk = max(1, int(10_000_000 // max(len(y), 1)))
-        done = 0
-        while done < n_boot:
-            b = min(chunk, n_boot - done)
-            W = bootstrap_counts(rng, b, a, clusters)
-            draws.append(est.boot(W))
-            done += b
-        boot_draws = np.vstack(draws)
-        ok = np.all(np.isfinite(boot_draws), axis=1)
-        diag["n_boot"] = n_boot
-        diag["n_boot_failed"] = int((~ok).sum())
-        boot_draws = boot_draws[ok]
     for term, (stat, f) in stats_.items():
         vr = if_variance(f, clusters, n_params)
         se, df_ = vr.se, vr.df
         if ci_used in ("sandwich", "cluster_t"):
-            lo, hi, p = _summarise_interval(stat, se, df_, alpha)
+            lo, hi, p = summarise_interval(stat, se, df_, alpha)
             label = vr.label
         elif ci_used == "wild":
-            tstar = wild_cluster_t(f, clusters, n_boot, rng)
-            crit = float(np.quantile(np.abs(tstar), 1 - alpha))
-            lo, hi = stat - crit * se, stat + crit * se
-            tobs = stat / se if se > 0 else np.inf
-            p = float((np.sum(np.abs(tstar) >= abs(tobs)) + 1) / (len(tstar) + 1))
-            label = "wild_cluster_webb"
-            df_ = np.nan
-        else:  # bootstrap
-            d = boot_draws
-            if term == "mean_control":
-                bs = d[:, 0]
-            elif term == "mean_treated":
-                bs = d[:, 1]
-            elif term == "difference":
-                bs = d[:, 1] - d[:, 0]
-            else:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    bs = np.log(d[:, 1] / d[:, 0])
-                bs = bs[np.isfinite(bs)]
-            lo, hi = np.quantile(bs, [alpha / 2, 1 - alpha / 2])
-            se = float(np.std(bs, ddof=1))
-            null = 0.0
-            p = float(min(1.0, 2 * min(np.mean(bs <= null), np.mean(bs >= null))))
-            p = max(p, 1.0 / len(bs)) if term in ("difference", "ratio") else np.nan
-            label = "bootstrap_percentile" + ("_cluster" if clusters.codes is not None else "")
+            lo, hi, p = _wild_interval(stat, se, f, clusters, n_boot, rng, alpha)
+            label, df_ = "wild_cluster_webb", np.nan
+        else:
+            clustered = clusters.codes is not None
+            lo, hi, se, p, label = _boot_interval(term, boot_draws, alpha, clustered)
             df_ = np.nan
         if term.startswith("mean"):
             p = np.nan
@@ -356,22 +166,42 @@ def _run(
                 "ci_method": label,
             }
         )
+    return out_rows, ci_used, clusters
+
+
+def _run(
+    prep: Prepared,
+    rows: np.ndarray,
+    method: str,
+    ci: str,
+    n_boot: int,
+    rng: np.random.Generator,
+    alpha: float,
+    trim: float | None,
+    ps_fixed: bool = False,
+):
+    """Fit and infer on the rows ``rows`` (bool mask over prep.df).
+
+    Returns the tidy rows, the diagnostics, (n control, n treated), the statistics with
+    their influence functions and the fit (whose ``rows`` map them back onto prep.df).
+    """
+    fit, diag = fit_model(prep, rows, method, trim, ps_fixed)
+    stats_ = _term_stats(fit)
+    out_rows, ci_used, clusters = _inference(prep, fit, stats_, ci, n_boot, rng, alpha, diag)
     diag.update(
         {
             "ci_method": ci_used,
             "n_clusters": clusters.n_clusters if clusters.codes is not None else None,
             "n_clusters_per_arm": clusters.n_clusters_arm if clusters.pure else None,
             "treatment_at_cluster_level": clusters.pure,
-            "models": est.models,
-            "converged": est.converged,
-            "design_columns": design.columns,
-            "propensity_columns": design.z_columns,
+            "models": fit.estimate.models,
+            "converged": fit.estimate.converged,
+            "design_columns": fit.design.columns,
+            "propensity_columns": fit.design.z_columns,
         }
     )
-    n_arm = (int((a == 0).sum()), int((a == 1).sum()))
-    # IF of the difference and ratio mapped back onto prep.df rows (for interaction tests)
-    full_idx = np.flatnonzero(rows)[sub]
-    return out_rows, diag, n_arm, stats_, full_idx
+    n_arm = (int((fit.a == 0).sum()), int((fit.a == 1).sum()))
+    return out_rows, diag, n_arm, stats_, fit
 
 
 def compare(
@@ -392,7 +222,7 @@ def compare(
     ps_fixed: bool = False,
     ci: CIMethod = "auto",
     alpha: float = 0.05,
-    lang: Literal["nl", "en"] = "nl",
+    lang: Lang = "nl",
 ) -> CompareResult:
     """Compare two arms on one outcome: marginal difference (and ratio), 95% CI, p-value.
 
@@ -469,71 +299,18 @@ def compare(
     Cameron AC, Gelbach JB, Miller DL (2008). Bootstrap-based improvements for inference
     with clustered errors. Rev Econ Stat 90(3).
     """
-    _check_literal("method", method, Method)
-    _check_literal("kind", kind, Kind)
-    _check_literal("ci", ci, CIMethod)
-    _check_literal("lang", lang, Literal["nl", "en"])
-    if not 0 < alpha < 1:
-        raise ValueError("alpha must lie in (0, 1).")
-    if trim is not None and not 0 < trim < 0.5:
-        raise ValueError("trim must lie in (0, 0.5).")
-    if n_boot < 10:
-        raise ValueError("n_boot must be at least 10.")
+    _check_options(method, kind, ci, lang, alpha, trim, n_boot)
     rng = np.random.default_rng(seed)
-    prep = _Prepared(table, outcome, arm, covariates, kind, cluster, by, treated, trials, lang)
+    prep = Prepared(table, outcome, arm, covariates, kind, cluster, by, treated, trials)
     all_rows = np.ones(len(prep.df), dtype=bool)
-    rows_out, diag, n_arm, st, _ = _run(
+    rows_out, diag, n_arm, _, fit = _run(
         prep, all_rows, method, ci, n_boot, rng, alpha, trim, ps_fixed
     )
     tidy = [dict(group="all", **r, n_control=n_arm[0], n_treated=n_arm[1]) for r in rows_out]
     sub_diag: dict[str, Any] = {}
     if by:
-        levels = sorted(pd.unique(prep.df[by].astype(str)))
-        if len(levels) < 2:
-            raise ValueError(f"by={by!r} has fewer than two levels. / by={by!r} heeft <2 niveaus.")
-        phis: dict[str, dict[str, np.ndarray]] = {}
-        ests: dict[str, dict[str, float]] = {}
-        for lev in levels:
-            rows = (prep.df[by].astype(str) == lev).to_numpy()
-            r_out, d_sub, n_sub, st_sub, idx = _run(
-                prep, rows, method, ci, n_boot, rng, alpha, trim, ps_fixed
-            )
-            sub_diag[lev] = d_sub
-            tidy += [dict(group=lev, **r, n_control=n_sub[0], n_treated=n_sub[1]) for r in r_out]
-            phis[lev], ests[lev] = {}, {}
-            for term in ("difference", "ratio"):
-                if term in st_sub:
-                    full = np.zeros(len(prep.df))
-                    full[idx] = st_sub[term][1]
-                    phis[lev][term] = full
-                    ests[lev][term] = st_sub[term][0]
-        clusters = make_clusters(prep.cluster_values, prep.a)
-        ref = levels[0]
-        for lev in levels[1:]:
-            for term in ("difference", "ratio"):
-                if term not in phis[ref] or term not in phis[lev]:
-                    continue
-                stat = ests[lev][term] - ests[ref][term]
-                f = phis[lev][term] - phis[ref][term]
-                vr = if_variance(f, clusters, 1)
-                lo, hi, p = _summarise_interval(stat, vr.se, vr.df, alpha)
-                if term == "ratio":
-                    stat, lo, hi = np.exp(stat), np.exp(lo), np.exp(hi)
-                tidy.append(
-                    dict(
-                        group=f"{lev} vs {ref}",
-                        term=f"interaction_{term}",
-                        estimate=float(stat),
-                        se=vr.se,
-                        ci_low=float(lo),
-                        ci_high=float(hi),
-                        p_value=p,
-                        df=vr.df,
-                        ci_method=vr.label,
-                        n_control=np.nan,
-                        n_treated=np.nan,
-                    )
-                )
+        sub_rows, sub_diag = _by_subgroup(prep, method, ci, n_boot, rng, alpha, trim, ps_fixed)
+        tidy += sub_rows
     tab = pd.DataFrame(tidy)
     tab.insert(0, "outcome", outcome)
     tab.insert(1, "kind", prep.kind)
@@ -545,15 +322,14 @@ def compare(
     if sub_diag:
         diag["subgroups"] = sub_diag
     if not diag.get("converged", True):
-        warnings.warn(f"A model did not converge for {outcome!r}; see diagnostics.", stacklevel=2)
+        warnings.warn(txt("warning.not_converged", lang, outcome=outcome), stacklevel=2)
     if method in ("ipw", "aipw"):
-        _positivity_warnings(diag, outcome)
-    design = _design_text(prep, diag)
+        _positivity_warnings(diag, outcome, lang)
     return CompareResult(
         outcome=outcome,
         kind=prep.kind,
         method=method,
-        design=design,
+        design=_design_text(prep, diag, lang),
         arm=arm,
         treated=prep.treated,
         control=prep.control,
@@ -561,43 +337,124 @@ def compare(
         diagnostics=diag,
         lang=lang,
         alpha=alpha,
+        fit=fit,
     )
 
 
-def _positivity_warnings(diag: dict[str, Any], outcome: str) -> None:
-    msgs = []
-    if diag.get("share_ps_outside_05_95", 0) > 0.05:
-        msgs.append(
-            f"{diag['share_ps_outside_05_95']:.0%} of propensity scores outside [0.05, 0.95] "
-            "(positivity at risk; consider trim=)"
+def _check_options(method, kind, ci, lang, alpha, trim, n_boot) -> None:
+    """Check the options of :func:`compare` at the boundary."""
+    check("method", method, Method)
+    check("kind", kind, Kind)
+    check("ci", ci, CIMethod)
+    check("lang", lang, Lang)
+    if not 0 < alpha < 1:
+        raise usage_error("alpha")
+    if trim is not None and not 0 < trim < 0.5:
+        raise usage_error("trim")
+    if n_boot < 10:
+        raise usage_error("n_boot")
+
+
+def _by_subgroup(prep, method, ci, n_boot, rng, alpha, trim, ps_fixed):
+    """Tidy rows per level of ``prep.by`` and the interaction tests against the first level."""
+    by = prep.by
+    levels = sorted(pd.unique(prep.df[by].astype(str)))
+    if len(levels) < 2:
+        raise data_error("by_levels", by=by)
+    tidy: list[dict[str, Any]] = []
+    sub_diag: dict[str, Any] = {}
+    phis: dict[str, dict[str, np.ndarray]] = {}
+    ests: dict[str, dict[str, float]] = {}
+    for lev in levels:
+        rows = (prep.df[by].astype(str) == lev).to_numpy()
+        r_out, d_sub, n_sub, st_sub, fit = _run(
+            prep, rows, method, ci, n_boot, rng, alpha, trim, ps_fixed
         )
+        sub_diag[lev] = d_sub
+        tidy += [dict(group=lev, **r, n_control=n_sub[0], n_treated=n_sub[1]) for r in r_out]
+        phis[lev], ests[lev] = {}, {}
+        for term in ("difference", "ratio"):
+            if term in st_sub:
+                full = np.zeros(len(prep.df))
+                full[fit.rows] = st_sub[term][1]
+                phis[lev][term] = full
+                ests[lev][term] = st_sub[term][0]
+    clusters = make_clusters(prep.cluster_values, prep.a)
+    for lev in levels[1:]:
+        tidy += _interaction_rows(lev, levels[0], ests, phis, clusters, alpha)
+    return tidy, sub_diag
+
+
+def _interaction_rows(lev, ref, ests, phis, clusters, alpha) -> list[dict[str, Any]]:
+    """Difference of the arm differences (and ratio of ratios) of ``lev`` against ``ref``."""
+    out = []
+    for term in ("difference", "ratio"):
+        if term not in phis[ref] or term not in phis[lev]:
+            continue
+        stat = ests[lev][term] - ests[ref][term]
+        f = phis[lev][term] - phis[ref][term]
+        vr = if_variance(f, clusters, 1)
+        lo, hi, p = summarise_interval(stat, vr.se, vr.df, alpha)
+        if term == "ratio":
+            stat, lo, hi = np.exp(stat), np.exp(lo), np.exp(hi)
+        out.append(
+            dict(
+                group=f"{lev} vs {ref}",
+                term=f"interaction_{term}",
+                estimate=float(stat),
+                se=vr.se,
+                ci_low=float(lo),
+                ci_high=float(hi),
+                p_value=p,
+                df=vr.df,
+                ci_method=vr.label,
+                n_control=np.nan,
+                n_treated=np.nan,
+            )
+        )
+    return out
+
+
+def _positivity_warnings(diag: dict[str, Any], outcome: str, lang: str = "nl") -> None:
+    msgs = []
+    share = diag.get("share_ps_outside_05_95", 0)
+    if share > 0.05:
+        msgs.append(txt("warning.ps_outside", lang, share=fmt.percent(share, 0, lang)))
     for lab in ("control", "treated"):
         w = diag.get(f"weights_{lab}")
         if w and w["ess"] < 0.5 * w["n"]:
-            msgs.append(f"effective sample size in the {lab} arm is {w['ess']:.0f} of {w['n']}")
-    if diag.get("share_outside_common_support", 0) > 0.1:
-        msgs.append(f"{diag['share_outside_common_support']:.0%} of rows outside common support")
+            ess = fmt.number(w["ess"], 0, lang)
+            msgs.append(txt(f"warning.ess_{lab}", lang, ess=ess, n=w["n"]))
+    outside = diag.get("share_outside_common_support", 0)
+    if outside > 0.1:
+        msgs.append(txt("warning.common_support", lang, share=fmt.percent(outside, 0, lang)))
     if msgs:
-        warnings.warn(f"Overlap / positivity ({outcome}): " + "; ".join(msgs), stacklevel=3)
+        details = "; ".join(msgs)
+        warnings.warn(
+            txt("warning.positivity", lang, outcome=outcome, details=details), stacklevel=3
+        )
 
 
-def _design_text(prep: _Prepared, diag: dict[str, Any]) -> str:
-    parts = [f"concurrent comparison of {prep.arm_name}={prep.treated!s} vs {prep.control!s}"]
+def _design_text(prep: Prepared, diag: dict[str, Any], lang: str = "nl") -> str:
+    parts = [
+        txt(
+            "design.concurrent",
+            lang,
+            arm=prep.arm_name,
+            treated=str(prep.treated),
+            control=str(prep.control),
+        )
+    ]
     if prep.cluster:
         g = diag["n_clusters"]
         if diag["treatment_at_cluster_level"]:
             gc, gt = diag["n_clusters_per_arm"]
             parts.append(
-                f"clustered by {prep.cluster} ({g} clusters: {gt} treated, {gc} control; "
-                "arm assigned per cluster)"
+                txt("design.clustered_per_arm", lang, cluster=prep.cluster, g=g, gt=gt, gc=gc)
             )
         else:
-            parts.append(f"clustered by {prep.cluster} ({g} clusters)")
-    parts.append(
-        "observational: causal reading assumes no unmeasured confounding"
-        if prep.covariates
-        else "observational, no adjustment for case-mix"
-    )
+            parts.append(txt("design.clustered", lang, cluster=prep.cluster, g=g))
+    parts.append(txt("design.adjusted" if prep.covariates else "design.unadjusted", lang))
     return "; ".join(parts)
 
 

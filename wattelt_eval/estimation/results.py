@@ -1,105 +1,194 @@
-"""The :class:`CompareResult` object returned by ``we.compare``."""
+"""The result protocol of the comparison engine and :class:`CompareResult`.
+
+Every result type (:class:`CompareResult`, ``BalanceResult``, ``DiDResult``,
+``ITSResult``, ``PowerResult``, ``CEAResult``) is a :class:`TableView`: its tidy table
+(``tidy()``, the single source) is rendered by one printer into the text ``summary()``
+(which is also ``repr``) and the notebook HTML (``_repr_html_``). A result type only says
+what goes where: a title, a subject, header lines (method, design, ...), the displayed
+table (``_view``, by default the tidy table itself), extra tables and notes.
+Numbers are formatted by :mod:`wattelt_eval.i18n.format` in the result's language.
+"""
 
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-TERM_LABELS = {
-    "mean_control": {"en": "mean, control arm", "nl": "gemiddelde, controlearm"},
-    "mean_treated": {"en": "mean, intervention arm", "nl": "gemiddelde, interventiearm"},
-    "difference": {
-        "en": "difference (intervention - control)",
-        "nl": "verschil (interventie - controle)",
-    },
-    "ratio": {"en": "ratio (intervention / control)", "nl": "ratio (interventie / controle)"},
-    "interaction_difference": {
-        "en": "interaction: difference of differences",
-        "nl": "interactie: verschil in verschillen",
-    },
-    "interaction_ratio": {
-        "en": "interaction: ratio of ratios",
-        "nl": "interactie: ratio van ratio's",
-    },
-}
-TEXT = {
-    "outcome": {"en": "Outcome", "nl": "Uitkomst"},
-    "method": {"en": "Method", "nl": "Methode"},
-    "design": {"en": "Design", "nl": "Opzet"},
-    "models": {"en": "Models", "nl": "Modellen"},
-    "inference": {"en": "Inference", "nl": "Onzekerheid"},
-    "n": {"en": "n used (dropped)", "nl": "n gebruikt (weggelaten)"},
-    "group": {"en": "group", "nl": "groep"},
-    "term": {"en": "estimate", "nl": "schatting"},
-    "ci": {"en": "95% CI", "nl": "95%-BI"},
-}
+from ..i18n import LANGS
+from ..i18n import format as fmt
+from ._shared import FittedModel, bilingual, ci_text, method_text, txt
+
+__all__ = ["TableView", "CompareResult", "CI_TEXT", "TERM_LABELS", "estimate_view", "fmt_estimate"]
+
+#: ``{ci_method: {"nl": ..., "en": ...}}`` from the catalogue (``estimation.ci.*``)
+CI_TEXT = bilingual("ci", ("sandwich", "cluster_t", "wild", "bootstrap"))
+#: ``{term: {"nl": ..., "en": ...}}`` for the terms of a comparison
+TERM_LABELS = bilingual(
+    "term",
+    (
+        "mean_control",
+        "mean_treated",
+        "difference",
+        "ratio",
+        "interaction_difference",
+        "interaction_ratio",
+    ),
+)
+
+
+def title(name: str) -> dict[str, str]:
+    """The title ``estimation.title.<name>`` in every language (a result's ``TITLE``)."""
+    return {lang: txt(f"title.{name}", lang) for lang in LANGS}
+
+
+# ------------------------------------------------------------------------------ numbers
+
+
+def fmt_estimate(x: Any, lang: str = "nl", digits: int = 3) -> str:
+    """An estimate for display: 0 decimals from 1000, 1 from 100, else ``digits``
+    decimals, and ``digits`` significant digits below 0.001; missing gives ``–``."""
+    if fmt.is_missing(x):
+        return fmt.MISSING
+    x = float(x)
+    ax = abs(x)
+    if ax >= 1000:
+        return fmt.number(x, 0, lang)
+    if ax >= 100:
+        return fmt.number(x, 1, lang)
+    if 0 < ax < 0.001:
+        return fmt.number(x, digits - 1 - math.floor(math.log10(ax)), lang)
+    return fmt.number(x, digits, lang)
+
+
+def _term_label(term: str, lang: str, wtp: Any = None) -> str:
+    from ..i18n import catalogue
+
+    key = f"estimation.term.{term}"
+    label = catalogue()[key][lang] if key in catalogue() else str(term)
+    if wtp is not None and not fmt.is_missing(wtp):
+        label += f" (wtp {fmt.number(wtp, 0, lang)})"
+    return label
+
+
+def estimate_view(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The displayed form of a tidy table of estimates (one printer for every result).
+
+    Columns shown when present: group, term (labelled), estimate, CI, p, n per arm
+    (control/treated).
+    """
+    out: dict[str, Any] = {}
+    if "group" in table.columns:
+        out[txt("label.group", lang)] = table["group"].to_numpy()
+    wtps = table["wtp"] if "wtp" in table.columns else [None] * len(table)
+    out[txt("label.term", lang)] = [
+        _term_label(t, lang, w) for t, w in zip(table["term"], wtps, strict=True)
+    ]
+    out[""] = [fmt_estimate(x, lang) for x in table["estimate"]]
+    out[txt("label.ci", lang)] = [
+        ""
+        if fmt.is_missing(lo) and fmt.is_missing(hi)
+        else txt("label.ci_range", lang, low=fmt_estimate(lo, lang), high=fmt_estimate(hi, lang))
+        for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
+    ]
+    if "p_value" in table.columns:
+        out["p"] = ["" if fmt.is_missing(p) else fmt.p_value(p, lang) for p in table["p_value"]]
+    if {"n_control", "n_treated"} <= set(table.columns):
+        out["n"] = [
+            f"{int(c)}/{int(t)}" if np.isfinite(c) else ""
+            for c, t in zip(table["n_control"], table["n_treated"], strict=True)
+        ]
+    return pd.DataFrame(out)
+
+
+# ------------------------------------------------------------------------------ the printer
 
 
 class TableView:
-    """Shared views of the design-level results (did, its, power, cea).
+    """The one result protocol: every view derives from the tidy table.
 
-    A subclass (a ``@dataclass(repr=False)``) has ``table``, ``method``, ``design``, ``lang``,
-    a ``summary()`` built from ``table``, and a class attribute ``TITLE`` ({"nl", "en"}).
-    Every view derives from ``table``, the single source.
+    A subclass (a ``@dataclass(repr=False)``) has ``lang`` and either a ``table`` attribute
+    or its own :meth:`tidy`; it sets ``TITLE`` (``{"nl", "en"}``) and overrides what it
+    needs of :meth:`_subject`, :meth:`_header`, :meth:`_view`, :meth:`_extra_tables` and
+    :meth:`_notes`. :meth:`summary`, ``repr`` and ``_repr_html_`` are not overridden.
     """
 
-    TITLE: dict[str, str] = {}
+    TITLE: ClassVar[dict[str, str]] = {}
+
+    def tidy(self) -> pd.DataFrame:
+        """The tidy table of the result (the single source of every view)."""
+        return self.table  # type: ignore[attr-defined]
+
+    # --- what a result type says (overridable)
+    def _subject(self, lang: str) -> str:
+        return ""
+
+    def _header(self, lang: str) -> list[tuple[str, str]]:
+        return [
+            (txt("label.method", lang), str(getattr(self, "method", ""))),
+            (txt("label.design", lang), str(getattr(self, "design", ""))),
+        ]
+
+    def _view(self, lang: str) -> pd.DataFrame:
+        return self.tidy()
+
+    def _extra_tables(self, lang: str) -> list[pd.DataFrame]:
+        return []
+
+    def _notes(self, lang: str) -> list[str]:
+        return []
+
+    # --- the printer
+    def _lang(self, lang: str | None) -> str:
+        from ..i18n import check_lang
+
+        return check_lang(lang or getattr(self, "lang", "nl"))
+
+    def summary(self, lang: str | None = None) -> str:
+        """Plain-text summary (in the result's language unless ``lang`` is given)."""
+        lang = self._lang(lang)
+        subject = self._subject(lang)
+        lines = [self.TITLE[lang] + (f": {subject}" if subject else "")]
+        lines += [f"{k}: {v}" for k, v in self._header(lang)]
+        lines += ["", self._view(lang).to_string(index=False)]
+        for extra in self._extra_tables(lang):
+            lines += ["", extra.to_string(index=False)]
+        notes = self._notes(lang)
+        if notes:
+            lines += [""] + notes
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return self.summary()  # type: ignore[attr-defined]
+        return self.summary()
 
     def _repr_html_(self) -> str:
-        title = html.escape(self.TITLE[self.lang])  # type: ignore[attr-defined]
-        return (
-            f"<div><b>{title}</b>: {html.escape(self.method)}; "  # type: ignore[attr-defined]
-            f"{html.escape(self.design)}"  # type: ignore[attr-defined]
-            f"{self.table.to_html(index=False)}</div>"
-        )  # type: ignore[attr-defined]
+        lang = self._lang(None)
+        subject = self._subject(lang)
+        head = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+            for k, v in self._header(lang)
+        )
+        parts = [
+            f"<div><b>{html.escape(self.TITLE[lang])}</b>",
+            f": {html.escape(subject)}" if subject else "",
+            f"<table>{head}</table>",
+            self._view(lang).to_html(index=False),
+        ]
+        parts += [t.to_html(index=False) for t in self._extra_tables(lang)]
+        parts += [f"<p>{html.escape(n)}</p>" for n in self._notes(lang)]
+        return "".join(parts) + "</div>"
 
 
-CI_TEXT = {
-    "sandwich": {
-        "en": "robust (sandwich) standard errors",
-        "nl": "robuuste (sandwich) standaardfouten",
-    },
-    "cluster_t": {
-        "en": "cluster-robust, per-arm small-sample correction, t with Welch-Satterthwaite df",
-        "nl": "clusterrobuust, correctie voor weinig clusters per arm, t met Welch-Satterthwaite df",
-    },
-    "wild": {
-        "en": "wild cluster bootstrap (Webb weights)",
-        "nl": "wild-cluster-bootstrap (Webb-gewichten)",
-    },
-    "bootstrap": {
-        "en": "bootstrap percentile interval (one-step weighted bootstrap)",
-        "nl": "bootstrap-percentielinterval (one-step gewogen bootstrap)",
-    },
-}
+# ------------------------------------------------------------------------------ compare
 
 
-def _fmt(x: float, digits: int = 3) -> str:
-    if x is None or (isinstance(x, float) and not np.isfinite(x)):
-        return ""
-    ax = abs(x)
-    if ax >= 1000:
-        return f"{x:,.0f}"
-    if ax >= 100:
-        return f"{x:.1f}"
-    return f"{x:.{digits}g}" if ax < 0.001 and ax > 0 else f"{x:.{digits}f}"
-
-
-def _fmt_p(p: float) -> str:
-    if p is None or not np.isfinite(p):
-        return ""
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-@dataclass
-class CompareResult:
+@dataclass(repr=False)
+class CompareResult(TableView):
     """Result of :func:`wattelt_eval.compare`.
 
     Attributes
@@ -116,7 +205,13 @@ class CompareResult:
     diagnostics : dict
         Models, convergence, weights summary (stabilised weights, effective sample size),
         overlap, dropped rows, inference method, clusters.
+    fit : FittedModel
+        The fit over all rows (design, marginal means, influence functions, bootstrap
+        functional), for analyses that build on this comparison (``we.cea``) without
+        refitting.
     """
+
+    TITLE: ClassVar[dict[str, str]] = title("compare")
 
     outcome: str
     kind: str
@@ -129,6 +224,7 @@ class CompareResult:
     diagnostics: dict[str, Any] = field(default_factory=dict)
     lang: str = "nl"
     alpha: float = 0.05
+    fit: FittedModel | None = field(default=None, compare=False)
 
     def _row(self, term: str, group: str = "all") -> pd.Series | None:
         t = self.table
@@ -176,76 +272,41 @@ class CompareResult:
     def ci_method(self) -> str:
         return str(self.diagnostics.get("ci_method"))
 
-    def _view(self, lang: str) -> pd.DataFrame:
-        t = self.table
-        out = pd.DataFrame(
-            {
-                TEXT["group"][lang]: t["group"],
-                TEXT["term"][lang]: [TERM_LABELS.get(x, {}).get(lang, x) for x in t["term"]],
-                "": [_fmt(x) for x in t["estimate"]],
-                TEXT["ci"][lang]: [
-                    f"{_fmt(lo)} to {_fmt(hi)}" if lang == "en" else f"{_fmt(lo)} tot {_fmt(hi)}"
-                    for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
-                ],
-                "p": [_fmt_p(p) for p in t["p_value"]],
-                "n": [
-                    f"{int(c)}/{int(tr)}" if np.isfinite(c) else ""
-                    for c, tr in zip(t["n_control"], t["n_treated"], strict=True)
-                ],
-            }
-        )
-        return out
+    def _subject(self, lang: str) -> str:
+        return f"{self.outcome} ({self.kind}); {self.arm}: {self.treated} vs {self.control}"
 
     def _header(self, lang: str) -> list[tuple[str, str]]:
-        from .effects import METHOD_TEXT
-
         d = self.diagnostics
         dropped = sum(d.get("n_dropped", {}).values())
         return [
-            (
-                TEXT["outcome"][lang],
-                f"{self.outcome} ({self.kind}); {self.arm}: {self.treated} vs {self.control}",
-            ),
-            (TEXT["method"][lang], METHOD_TEXT[self.method][lang]),
-            (TEXT["models"][lang], self.model),
-            (TEXT["inference"][lang], CI_TEXT.get(self.ci_method, {}).get(lang, self.ci_method)),
-            (TEXT["design"][lang], self.design),
-            (TEXT["n"][lang], f"{d.get('n_used')} ({dropped})"),
+            (txt("label.method", lang), method_text(self.method, lang)),
+            (txt("label.models", lang), self.model),
+            (txt("label.inference", lang), ci_text(self.ci_method, lang)),
+            (txt("label.design", lang), self.design),
+            (txt("label.n", lang), f"{d.get('n_used')} ({dropped})"),
         ]
 
-    def summary(self, lang: str | None = None) -> str:
-        """Plain-text summary (Dutch by default)."""
-        lang = lang or self.lang
-        lines = [f"{k}: {v}" for k, v in self._header(lang)]
-        lines.append("")
-        lines.append(self._view(lang).to_string(index=False))
-        w = {k: v for k, v in self.diagnostics.items() if k.startswith("weights_")}
-        for k, v in w.items():
-            lines.append(
-                f"{k}: mean {v['mean']:.2f}, max {v['max']:.2f}, ESS {v['ess']:.0f} / {v['n']}"
-            )
+    def _view(self, lang: str) -> pd.DataFrame:
+        return estimate_view(self.table, lang)
+
+    def _notes(self, lang: str) -> list[str]:
+        notes = []
+        for k, v in self.diagnostics.items():
+            if k.startswith("weights_"):
+                notes.append(
+                    txt(
+                        "label.weights",
+                        lang,
+                        name=k,
+                        mean=fmt.number(v["mean"], 2, lang),
+                        max=fmt.number(v["max"], 2, lang),
+                        ess=fmt.number(v["ess"], 0, lang),
+                        n=v["n"],
+                    )
+                )
         if not self.diagnostics.get("converged", True):
-            lines.append(
-                "WARNING: a model did not converge / WAARSCHUWING: model niet geconvergeerd"
-            )
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return (
-            f"CompareResult({self.outcome}, {self.method}: {self.estimate:.4g} "
-            f"[{self.ci_low:.4g}, {self.ci_high:.4g}], p={self.p_value:.3g})"
-        )
-
-    def _repr_html_(self) -> str:
-        lang = self.lang
-        head = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
-            for k, v in self._header(lang)
-        )
-        return (
-            f"<div><table>{head}</table>{self._view(lang).to_html(index=False, escape=True)}</div>"
-        )
+            notes.append(txt("label.not_converged", lang))
+        return notes
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict (table records + scalar diagnostics)."""

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .effects import _check_literal
-from .results import TableView
-
-TEXT = {
-    "title": {"nl": "Onderbroken tijdreeks", "en": "Interrupted time series"},
-    "level_change": {"nl": "niveausprong", "en": "level change"},
-    "slope_change": {"nl": "verandering in trend (per periode)", "en": "slope change (per period)"},
-    "effect_at_end": {"nl": "effect aan het eind", "en": "effect at the end"},
-}
+from ._shared import data_error, require_columns, txt, usage_error
+from .literals import Lang, check
+from .results import TableView, estimate_view, title
 
 
 def newey_west_lags(n: int) -> int:
@@ -45,7 +39,7 @@ class ITSResult(TableView):
     effect at the last period (level + slope x periods since the interruption), with
     Newey-West CIs (t with n - 4 df)."""
 
-    TITLE: ClassVar[dict[str, str]] = TEXT["title"]
+    TITLE: ClassVar[dict[str, str]] = title("its")
 
     outcome: str
     table: pd.DataFrame
@@ -67,14 +61,66 @@ class ITSResult(TableView):
     def slope_change(self) -> float:
         return float(self._row("slope_change").estimate)
 
-    def summary(self, lang: str | None = None) -> str:
-        lang = lang or self.lang
-        t = self.table.copy()
-        t["term"] = [TEXT[x][lang] for x in t.term]
-        cols = ["term", "estimate", "ci_low", "ci_high", "p_value"]
-        return f"{TEXT['title'][lang]}: {self.outcome}\n{self.method}\n{self.design}\n" + t[
-            cols
-        ].to_string(index=False)
+    def _subject(self, lang: str) -> str:
+        return self.outcome
+
+    def _view(self, lang: str) -> pd.DataFrame:
+        return estimate_view(self.table, lang)
+
+
+def _series(series, interruption, time, outcome, freq):
+    """(times, values, name, rows per period or None, interruption) of the input series."""
+    counts = None
+    if isinstance(series, pd.Series):
+        s = series.sort_index()
+        times, y, name = s.index.to_numpy(), s.to_numpy(dtype=float), str(series.name or "y")
+    else:
+        if time is None or outcome is None:
+            raise usage_error("its_columns")
+        require_columns(series, [time, outcome])
+        counts = None
+        if freq is not None:
+            per = pd.to_datetime(series[time]).dt.to_period(freq)
+            yy = pd.to_numeric(series[outcome], errors="coerce").astype(float)
+            agg = pd.DataFrame({"t": per, "y": yy}).dropna().groupby("t")["y"].agg(["mean", "size"])
+            full = pd.period_range(agg.index.min(), agg.index.max(), freq=freq)
+            gaps = full.difference(agg.index)
+            if len(gaps):
+                raise data_error("its_gaps", periods=[str(x) for x in gaps[:5]])
+            agg.index = agg.index.to_timestamp()
+            d = agg.reset_index()
+            times, y, counts = d["t"].to_numpy(), d["mean"].to_numpy(float), d["size"].to_numpy()
+            interruption = pd.Timestamp(interruption).to_datetime64()
+        else:
+            d = series.sort_values(time)
+            times, y = d[time].to_numpy(), d[outcome].to_numpy(dtype=float)
+        name = outcome
+    return times, y, name, counts, interruption
+
+
+def _effect_rows(beta, cov, k_end, dfree, alpha) -> list[dict[str, Any]]:
+    """Level change, slope change and effect at the end with t intervals."""
+    q = stats.t.ppf(1 - alpha / 2, dfree)
+    rows = []
+    for term, c in (
+        ("level_change", [0, 0, 1, 0]),
+        ("slope_change", [0, 0, 0, 1]),
+        ("effect_at_end", [0, 0, 1, k_end]),
+    ):
+        c = np.array(c, dtype=float)
+        est, se = float(c @ beta), float(np.sqrt(c @ cov @ c))
+        rows.append(
+            {
+                "term": term,
+                "estimate": est,
+                "se": se,
+                "ci_low": est - q * se,
+                "ci_high": est + q * se,
+                "p_value": float(2 * stats.t.sf(abs(est / se), dfree)),
+                "df": dfree,
+            }
+        )
+    return rows
 
 
 def its(
@@ -86,7 +132,7 @@ def its(
     freq: str | None = None,
     lags: int | None = None,
     alpha: float = 0.05,
-    lang: Literal["nl", "en"] = "nl",
+    lang: Lang = "nl",
 ) -> ITSResult:
     """Interrupted time series by segmented regression with Newey-West errors.
 
@@ -113,38 +159,10 @@ def its(
     evaluation of public health interventions: a tutorial. Int J Epidemiol 46(1).
     Newey WK, West KD (1987). Econometrica 55(3).
     """
-    _check_literal("lang", lang, Literal["nl", "en"])
-    counts = None
-    if isinstance(series, pd.Series):
-        s = series.sort_index()
-        times, y, name = s.index.to_numpy(), s.to_numpy(dtype=float), str(series.name or "y")
-    else:
-        if time is None or outcome is None:
-            raise ValueError("With a DataFrame give time= and outcome=. / Geef time= en outcome=.")
-        for c in (time, outcome):
-            if c not in series.columns:
-                raise ValueError(f"Column {c!r} not in the table. / Kolom {c!r} ontbreekt.")
-        counts = None
-        if freq is not None:
-            per = pd.to_datetime(series[time]).dt.to_period(freq)
-            yy = pd.to_numeric(series[outcome], errors="coerce").astype(float)
-            agg = pd.DataFrame({"t": per, "y": yy}).dropna().groupby("t")["y"].agg(["mean", "size"])
-            full = pd.period_range(agg.index.min(), agg.index.max(), freq=freq)
-            gaps = full.difference(agg.index)
-            if len(gaps):
-                raise ValueError(
-                    f"Periods without rows: {[str(x) for x in gaps[:5]]}. / Perioden zonder rijen."
-                )
-            agg.index = agg.index.to_timestamp()
-            d = agg.reset_index()
-            times, y, counts = d["t"].to_numpy(), d["mean"].to_numpy(float), d["size"].to_numpy()
-            interruption = pd.Timestamp(interruption).to_datetime64()
-        else:
-            d = series.sort_values(time)
-            times, y = d[time].to_numpy(), d[outcome].to_numpy(dtype=float)
-        name = outcome
+    check("lang", lang, Lang)
+    times, y, name, counts, interruption = _series(series, interruption, time, outcome, freq)
     if np.isnan(y).any():
-        raise ValueError("The series has missing values. / De reeks heeft ontbrekende waarden.")
+        raise data_error("its_missing")
     n = len(y)
     t = np.arange(n, dtype=float)
     if np.issubdtype(np.asarray(times).dtype, np.datetime64):
@@ -152,7 +170,7 @@ def its(
         interruption = pd.Timestamp(interruption).to_datetime64()
     post = (times >= interruption).astype(float)
     if post.sum() < 2 or (1 - post).sum() < 2:
-        raise ValueError("Need at least 2 periods before and after the interruption.")
+        raise data_error("its_short")
     t0 = float(np.argmax(post))
     X = np.column_stack([np.ones(n), t, post, (t - t0) * post])
     beta, *_ = np.linalg.lstsq(X, y, rcond=None)
@@ -160,27 +178,7 @@ def its(
     L = newey_west_lags(n) if lags is None else int(lags)
     cov = hac_cov(X, resid, L)
     dfree = n - 4
-    q = stats.t.ppf(1 - alpha / 2, dfree)
-    rows = []
-    k_end = t[-1] - t0
-    for term, c in (
-        ("level_change", [0, 0, 1, 0]),
-        ("slope_change", [0, 0, 0, 1]),
-        ("effect_at_end", [0, 0, 1, k_end]),
-    ):
-        c = np.array(c, dtype=float)
-        est, se = float(c @ beta), float(np.sqrt(c @ cov @ c))
-        rows.append(
-            {
-                "term": term,
-                "estimate": est,
-                "se": se,
-                "ci_low": est - q * se,
-                "ci_high": est + q * se,
-                "p_value": float(2 * stats.t.sf(abs(est / se), dfree)),
-                "df": dfree,
-            }
-        )
+    rows = _effect_rows(beta, cov, t[-1] - t0, dfree, alpha)
     fitted = pd.DataFrame(
         {"time": times, "observed": y, "fitted": X @ beta, "counterfactual": X[:, :2] @ beta[:2]}
     )
@@ -194,16 +192,15 @@ def its(
     start = times[int(t0)]
     if isinstance(start, np.datetime64):
         start = pd.Timestamp(start).date()
-    design = (
-        f"interrupted time series, one series of {n} periods ({int((1 - post).sum())} "
-        f"before, {int(post.sum())} from the interruption at {start}); "
-        "no comparison group: assumes the pre-interruption trend would have continued "
-        "and nothing else changed at the interruption"
+    design = txt(
+        "its.design",
+        lang,
+        n=n,
+        before=int((1 - post).sum()),
+        after=int(post.sum()),
+        start=start,
     )
-    method = (
-        "segmented OLS regression y ~ time + post + time_since_interruption; "
-        f"Newey-West (Bartlett) HAC standard errors with {L} lags, t with n - 4 df"
-    )
+    method = txt("its.method", lang, lags=L)
     return ITSResult(
         name,
         tab,
