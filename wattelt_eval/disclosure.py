@@ -52,14 +52,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
-from .i18n import check_lang, pair, text
+from .i18n import Lang, check_lang, pair, text
 from .i18n import format as fmt
 
 if TYPE_CHECKING:
     from .data import StudySettings
 
 Rule = Literal["min10", "cbs"]
-Lang = Literal["nl", "en"]
 RULES: tuple[str, ...] = ("min10", "cbs")
 
 #: cbs rule: counts 0-7 suppressed, others rounded to a multiple of 5.
@@ -735,3 +734,32 @@ def filter_groups(
     kept = df[~small].copy()
     nl, en = pair("disclosure.groups.left_out", min_n=r.min_n, groups=groups)
     return kept, nl, en
+
+
+# --------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------
+
+
+def dropped_note(dropped: Iterable[str], threshold: int, lang: Lang = "nl") -> list[str]:
+    """The note for groups left out of a figure because they rest on too few residents."""
+    names = list(dict.fromkeys(str(d) for d in dropped))
+    if not names:
+        return []
+    return [text("disclosure.not_shown", lang, t=threshold, groups=", ".join(names))]
+
+
+def attach_notes(fig: Any, notes: list[str]) -> Any:
+    """Disclosure / data notes below a matplotlib figure and as ``fig.wattelt_notes``.
+
+    Every figure of the package ends here, so a reader (and a test) finds what was
+    left out in one place.
+    """
+    import textwrap
+
+    fig.wattelt_notes = list(notes)
+    if notes:
+        width = max(int(fig.get_figwidth() * 15), 60)
+        body = "\n".join(textwrap.fill(n, width) for n in notes)
+        fig.supxlabel(body, x=0.01, ha="left", fontsize=8, color="#444444")
+    return fig

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ..disclosure import attach_notes, dropped_note
 from ..i18n import format as fmt
 from ._shared import arm_indicator, require_columns, txt, usage_error
 from .literals import Lang, check
@@ -292,18 +293,6 @@ def _small_covariates(tab: pd.DataFrame, min_count: int | None, rule: Any) -> tu
     return small, thr
 
 
-def _attach_notes(fig: Figure, notes: list[str]) -> Figure:
-    """Disclosure notes below the figure and as ``fig.wattelt_notes`` (as every figure)."""
-    import textwrap
-
-    fig.wattelt_notes = list(notes)  # type: ignore[attr-defined]
-    if notes:
-        width = max(int(fig.get_figwidth() * 15), 60)
-        body = "\n".join(textwrap.fill(n, width) for n in notes)
-        fig.supxlabel(body, x=0.01, ha="left", fontsize=8, color="#444444")
-    return fig
-
-
 def love_plot(
     balance: BalanceResult,
     threshold: float = 0.1,
@@ -347,9 +336,9 @@ def love_plot(
         small, thr = _small_covariates(tab, min_count, rule)
         if small.any():
             dropped = list(dict.fromkeys(tab.loc[small, "variable"].astype(str)))
-            notes = [txt("balance.not_shown", lang, t=thr, groups=", ".join(dropped))]
+            notes = dropped_note(dropped, thr, lang)
             balance = replace(balance, table=tab[~small].reset_index(drop=True))
-    return _attach_notes(_draw_love_plot(balance, threshold, lang), notes)
+    return attach_notes(_draw_love_plot(balance, threshold, lang), notes)
 
 
 def _lang_of(result: Any, lang: str | None) -> str:

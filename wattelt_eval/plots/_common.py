@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import schema
+from ..disclosure import attach_notes as _finish  # noqa: F401 - used by every figure module
+from ..disclosure import dropped_note as _dropped_note  # noqa: F401
 from ..i18n import Lang, check_lang, text, texts
 from ..i18n import format as fmt
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from ..data import PilotData
 
 __all__ = ["Lang", "check_lang"]
@@ -127,22 +127,6 @@ def _threshold(data: Any, min_count: int | None) -> int:
         None if min_count is None else int(min_count),
     )
     return int(rule.min_n) if min_count is None else int(min_count)
-
-
-def _finish(fig: Figure, notes: list[str]) -> Figure:
-    """Attach disclosure / data notes below the figure and as ``fig.wattelt_notes``."""
-    fig.wattelt_notes = list(notes)  # type: ignore[attr-defined]
-    if notes:
-        width = max(int(fig.get_figwidth() * 15), 60)
-        body = "\n".join(textwrap.fill(n, width) for n in notes)
-        fig.supxlabel(body, x=0.01, ha="left", fontsize=8, color="#444444")
-    return fig
-
-
-def _dropped_note(dropped: Sequence[str], threshold: int, lang: str) -> list[str]:
-    if not dropped:
-        return []
-    return [_t("dropped_groups", lang, t=threshold, groups=", ".join(dropped))]
 
 
 def _wrap(s: str, width: int) -> str:
