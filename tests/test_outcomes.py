@@ -1,4 +1,4 @@
-"""Hand-worked tests of the outcome table (DESIGN.md section 4, docs/outcomes.md).
+"""Hand-worked tests of the outcome table (docs/outcomes.md).
 
 One tiny package, built row by row below, exercises every rule. Every expected value
 is worked out by hand in the comments next to the assertion.

@@ -1,6 +1,6 @@
 """The pilot data package schema: the single source of truth.
 
-Every table of a pilot data package (DESIGN.md section 3) is described here once,
+Every table of a pilot data package (docs/data_model.md) is described here once,
 as code. From this one definition come:
 
 * validation (:mod:`wattelt_eval.validation`, which also builds pandera schemas
