@@ -12,7 +12,15 @@ Every error a user can cause carries its message in Dutch and English
 
 from __future__ import annotations
 
-__all__ = ["WatteltError", "DataError", "UsageError"]
+__all__ = [
+    "WatteltError",
+    "DataError",
+    "UsageError",
+    "WatteltWarning",
+    "ConvergenceWarning",
+    "OverlapWarning",
+    "DroppedRowsWarning",
+]
 
 
 class WatteltError(ValueError):
@@ -46,3 +54,19 @@ class UsageError(WatteltError):
     """The request is wrong: an option, a path, a missing key (exit code 2)."""
 
     exit_code = 2
+
+
+class WatteltWarning(UserWarning):
+    """Base class of the package's warnings (filter them by class, never by text)."""
+
+
+class ConvergenceWarning(WatteltWarning):
+    """A model did not converge; its estimate may be unreliable."""
+
+
+class OverlapWarning(WatteltWarning):
+    """Poor overlap (positivity) between the arms on the covariates."""
+
+
+class DroppedRowsWarning(WatteltWarning):
+    """Rows were left out of an analysis (e.g. missing covariates) beyond a set share."""

@@ -245,6 +245,11 @@ class FittedModel:
         Cluster of each row used.
     rows : ndarray
         Positions of the rows used in the analysis rows of :class:`Prepared`.
+    y, v : ndarray
+        Outcome and row weights (trials for a proportion, else 1) of the rows used, so
+        that inference can refit the model (wild bootstrap, randomization inference).
+    has_trials : bool
+        The outcome is a proportion with trials (``v`` enters the model as weights).
     """
 
     method: str
@@ -254,6 +259,9 @@ class FittedModel:
     a: np.ndarray
     cluster_values: np.ndarray | None
     rows: np.ndarray
+    y: np.ndarray | None = None
+    v: np.ndarray | None = None
+    has_trials: bool = False
 
     @property
     def n(self) -> int:
@@ -284,6 +292,31 @@ def drop_empty_columns(design: Design) -> Design:
     return design
 
 
+def _check_identified(a: np.ndarray, design: Design) -> None:
+    """Refuse covariates that determine the arm (e.g. team dummies with the arm per team).
+
+    The arm effect is then not identified: the arm indicator lies in the span of the
+    covariate columns (checked by least squares; exact up to rounding).
+    """
+    Z = design.Z
+    if Z is None or Z.shape[1] < 2:
+        return
+    coef, *_ = np.linalg.lstsq(Z, a.astype(float), rcond=None)
+    if np.max(np.abs(a - Z @ coef)) < 1e-8:
+        raise data_error("arm_determined", columns=", ".join(design.z_columns[1:]))
+
+
+def _overlap(a: np.ndarray, Z: np.ndarray, v: np.ndarray) -> dict[str, Any]:
+    """Overlap diagnostics for an adjusted method without a propensity model of its own."""
+    try:
+        e = _core.propensity(a, Z).mean(Z)
+    except Exception:  # noqa: BLE001 - separation etc.: reported, not fatal
+        return {"overlap_diagnostics": "propensity model failed"}
+    out = _core.weight_diagnostics(a, np.clip(e, 1e-12, 1 - 1e-12), v)
+    out.pop("stabilised_weights", None)
+    return out
+
+
 def fit_model(
     prep: Prepared, rows: np.ndarray, method: str, trim: float | None, ps_fixed: bool = False
 ) -> tuple[FittedModel, dict[str, Any]]:
@@ -307,11 +340,25 @@ def fit_model(
         if (~sub).any():
             y, a, v, df = y[sub], a[sub], v[sub], df.loc[sub].reset_index(drop=True)
             design = drop_empty_columns(build_design(df, prep.arm_name, cov))
+    _check_identified(a, design)
     trials = v if prep.trials_col else None
     est = _core.ESTIMATORS[method](y, a, v, design, prep.kind, trials, ps_fixed=ps_fixed)
     diag.update(est.diagnostics)
+    if method == "regression" and design.Z is not None:
+        diag.update(_overlap(a, design.Z, v))
     cl_vals = prep.cluster_values[rows][sub] if prep.cluster_values is not None else None
-    fit = FittedModel(method, prep.kind, design, est, a, cl_vals, np.flatnonzero(rows)[sub])
+    fit = FittedModel(
+        method,
+        prep.kind,
+        design,
+        est,
+        a,
+        cl_vals,
+        np.flatnonzero(rows)[sub],
+        y,
+        v,
+        bool(trials is not None),
+    )
     return fit, diag
 
 

@@ -11,9 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-#: Webb's (2014) six-point distribution for the wild cluster bootstrap.
-WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
-
 
 @dataclass
 class Clusters:
@@ -86,37 +83,6 @@ def if_variance(phi: np.ndarray, clusters: Clusters, n_params: int = 1) -> Varia
         raise DataError(*pair("estimation.error.two_clusters"))
     v = g / (g - 1) * (n - 1) / max(n - n_params, 1) * float(psi @ psi)
     return VarianceResult(np.sqrt(v), float(g - 1), "CR1")
-
-
-def wild_cluster_t(
-    phi: np.ndarray,
-    clusters: Clusters,
-    n_boot: int,
-    rng: np.random.Generator,
-    weights: str = "webb",
-) -> np.ndarray:
-    """Wild cluster bootstrap of the influence-function sums: studentised draws
-    ``t*_b = sum_g w_bg psi_g / se*(w_b psi)`` (unrestricted, Webb or Rademacher weights).
-    Returns the B draws of ``t*``.
-    """
-    codes = clusters.codes if clusters.codes is not None else np.arange(len(phi))
-    g = int(codes.max()) + 1
-    psi = np.bincount(codes, weights=phi, minlength=g)
-    if weights == "webb":
-        w = rng.choice(WEBB, size=(n_boot, g))
-    else:
-        w = rng.choice(np.array([-1.0, 1.0]), size=(n_boot, g))
-    star = w * psi[None, :]
-    num = star.sum(axis=1)
-    if clusters.pure and min(clusters.n_clusters_arm) >= 2:
-        var = np.zeros(n_boot)
-        for a in (0, 1):
-            m = clusters.cluster_arm == a
-            ga = int(m.sum())
-            var += ga / (ga - 1) * (star[:, m] ** 2).sum(axis=1)
-    else:
-        var = g / (g - 1) * (star**2).sum(axis=1)
-    return num / np.sqrt(np.maximum(var, 1e-300))
 
 
 class BootWeights:

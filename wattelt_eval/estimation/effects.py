@@ -7,12 +7,19 @@ and the simulation study behind the default inference with few clusters.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from ..errors import ConvergenceWarning, DroppedRowsWarning, OverlapWarning
 from ..i18n import format as fmt
+from ._cluster_inference import (
+    Interval,
+    analytic_cluster_trusted,
+    randomization_intervals,
+    wild_intervals,
+)
 from ._shared import (
     KNOWN_KINDS,
     KNOWN_TREATED,
@@ -33,10 +40,13 @@ from .bootstrap import (
     bootstrap_counts,
     if_variance,
     make_clusters,
-    wild_cluster_t,
 )
 from .literals import CIMethod, Kind, Lang, Method, check
 from .results import CompareResult
+from .sensitivity import e_value_ratio
+
+#: warn when missing covariates (or other reasons) leave out more than this share of rows
+DROPPED_WARN_SHARE = 0.05
 
 __all__ = [
     "compare",
@@ -56,13 +66,30 @@ METHOD_TEXT = bilingual("method", ("unadjusted", "regression", "ipw", "aipw"))
 
 
 def _resolve_ci(ci: str, kind: str, clusters: Clusters) -> str:
+    """The inference actually used for ``ci`` (``auto``: see docs/methods.md, "Few teams")."""
     if ci != "auto":
         return ci
+    if clusters.codes is not None and not analytic_cluster_trusted(clusters):
+        if clusters.pure:
+            return "randomization"
+        raise usage_error("few_clusters_mixed", g=clusters.n_clusters)
     if clusters.codes is not None and clusters.n_clusters < 30:
         return "cluster_t"
     if kind == "cost":
         return "bootstrap"
     return "sandwich"
+
+
+def _check_ci(ci_used: str, clusters: Clusters) -> None:
+    """Refuse inference that the cluster structure cannot support, naming the alternative."""
+    if ci_used in ("cluster_t", "wild", "randomization") and clusters.codes is None:
+        raise usage_error("needs_cluster", ci=ci_used)
+    if ci_used == "randomization" and not clusters.pure:
+        raise usage_error("randomization_needs_cluster_arm")
+    if ci_used in ("cluster_t", "sandwich") and clusters.codes is not None:
+        if not analytic_cluster_trusted(clusters):
+            gc, gt = clusters.n_clusters_arm if clusters.pure else (0, 0)
+            raise usage_error("few_clusters", g=clusters.n_clusters, gt=gt, gc=gc)
 
 
 def _term_stats(fit: FittedModel) -> dict[str, tuple[float, np.ndarray]]:
@@ -119,33 +146,32 @@ def _boot_interval(term: str, d: np.ndarray, alpha: float, clustered: bool):
     return lo, hi, se, p, label
 
 
-def _wild_interval(stat, se, f, clusters, n_boot, rng, alpha):
-    """(low, high, p) of the wild cluster bootstrap-t."""
-    tstar = wild_cluster_t(f, clusters, n_boot, rng)
-    crit = float(np.quantile(np.abs(tstar), 1 - alpha))
-    tobs = stat / se if se > 0 else np.inf
-    p = float((np.sum(np.abs(tstar) >= abs(tobs)) + 1) / (len(tstar) + 1))
-    return stat - crit * se, stat + crit * se, p
-
-
 def _inference(prep, fit, stats_, ci, n_boot, rng, alpha, diag):
     """The tidy rows (term, estimate, se, CI, p, df, ci_method) and the CI method used."""
     clusters = make_clusters(fit.cluster_values, fit.a)
     ci_used = _resolve_ci(ci, prep.kind, clusters)
-    if ci_used in ("cluster_t", "wild") and clusters.codes is None:
-        raise usage_error("needs_cluster", ci=ci_used)
+    _check_ci(ci_used, clusters)
     n_params = fit.design.X.shape[1] if fit.method != "ipw" else 2
     boot_draws = _boot_draws(fit, clusters, n_boot, rng, diag) if ci_used == "bootstrap" else None
+    special: dict[str, Interval] = {}
+    if ci_used == "wild":
+        special = wild_intervals(fit, stats_, clusters, n_boot, rng, alpha)
+    elif ci_used == "randomization":
+        special = randomization_intervals(fit, stats_, clusters, n_boot, rng, alpha)
+        diag["ci_notes"] = {t: iv.note for t, iv in special.items() if iv.note}
+    trusted = analytic_cluster_trusted(clusters)
     out_rows = []
     for term, (stat, f) in stats_.items():
         vr = if_variance(f, clusters, n_params)
         se, df_ = vr.se, vr.df
-        if ci_used in ("sandwich", "cluster_t"):
+        if term in special:
+            iv = special[term]
+            lo, hi, p, label, df_ = iv.low, iv.high, iv.p_value, iv.label, np.nan
+        elif ci_used in ("sandwich", "cluster_t", "wild", "randomization"):
             lo, hi, p = summarise_interval(stat, se, df_, alpha)
             label = vr.label
-        elif ci_used == "wild":
-            lo, hi, p = _wild_interval(stat, se, f, clusters, n_boot, rng, alpha)
-            label, df_ = "wild_cluster_webb", np.nan
+            if not trusted:  # a mean's analytic interval with one or two teams in an arm
+                lo, hi, label = np.nan, np.nan, "not_available_few_clusters"
         else:
             clustered = clusters.codes is not None
             lo, hi, se, p, label = _boot_interval(term, boot_draws, alpha, clustered)
@@ -209,7 +235,7 @@ def compare(
     outcome: str,
     arm: str = "arm",
     covariates: str | list[str] | None = None,
-    method: Method = "unadjusted",
+    method: Method | Literal["auto"] = "auto",
     kind: Kind = "auto",
     cluster: str | None = None,
     by: str | None = None,
@@ -239,8 +265,11 @@ def compare(
         Columns (categorical columns enter as ``C(...)``) or a formula right-hand side such
         as ``"age + I(age**2) + C(household)"``. Formula terms may interact with the arm
         (``arm:age``); the propensity model uses the terms without the arm.
-    method : {"unadjusted", "regression", "ipw", "aipw"}
-        ``regression`` is g-computation (regression standardisation) over the analysis
+    method : {"auto", "unadjusted", "regression", "ipw", "aipw"}
+        ``auto`` (default): ``aipw`` when covariates are given, else ``unadjusted`` (with a
+        note in the design text: an unadjusted comparison is biased when the case-mix
+        differs between the arms; the simulation in docs/methods.md). ``regression`` is
+        g-computation (regression standardisation) over the analysis
         sample; ``ipw`` Hajek inverse probability weighting with stabilised weights;
         ``aipw`` augmented IPW (doubly robust).
     kind : {"auto", "continuous", "binary", "count", "proportion", "cost"}
@@ -270,9 +299,12 @@ def compare(
         e.g. Hernan & Robins Program 12.3), which ignores the estimation of the propensity
         score and is conservative. Default False: the propensity model's estimating
         equations enter the influence function (M-estimation).
-    ci : {"auto", "sandwich", "cluster_t", "wild", "bootstrap"}
-        Inference. ``auto``: with fewer than 30 clusters ``cluster_t``; else for costs
-        ``bootstrap``; else ``sandwich``. See Notes.
+    ci : {"auto", "sandwich", "cluster_t", "wild", "bootstrap", "randomization"}
+        Inference. ``auto``: when the arm is assigned per cluster and an arm has fewer
+        than three clusters (one treated team, say) or there are two clusters in all,
+        ``randomization``; otherwise with fewer than 30 clusters ``cluster_t``; else for
+        costs ``bootstrap``; else ``sandwich``. A cluster-robust t (``cluster_t``,
+        ``sandwich`` with clusters) is refused where it cannot be trusted. See Notes.
     alpha : float
         1 - confidence level.
     lang : {"nl", "en"}
@@ -289,9 +321,13 @@ def compare(
     takes each arm's cluster sums as independent draws with a per-arm G_a/(G_a-1) factor
     and a t reference with Welch-Satterthwaite df (Bell & McCaffrey 2002; Imbens & Kolesar
     2016). ``bootstrap`` is a (cluster, within-arm) weighted bootstrap with one-step
-    parameter updates from the full-sample fit; ``wild`` is a wild cluster bootstrap of the
-    influence-function sums with Webb weights (Webb 2014). The simulation study in
-    ``benchmarks/sim_compare.py`` and ``docs/methods.md`` reports their coverage.
+    parameter updates from the full-sample fit; ``wild`` is the restricted wild cluster
+    bootstrap (WCR, Webb weights; for non-linear estimators the restricted score bootstrap
+    of Kline & Santos 2012) with intervals by test inversion; ``randomization`` recomputes
+    the estimate under every assignment of the clusters to the arms (exact when there are
+    at most 20,000). The simulation study in ``benchmarks/sim_compare.py`` and
+    ``docs/methods.md`` reports their type-I error and coverage. Ratio terms carry
+    E-values (VanderWeele & Ding 2017) in ``e_value`` and ``e_value_ci``.
 
     References
     ----------
@@ -299,6 +335,9 @@ def compare(
     Cameron AC, Gelbach JB, Miller DL (2008). Bootstrap-based improvements for inference
     with clustered errors. Rev Econ Stat 90(3).
     """
+    method_auto = method == "auto"
+    if method_auto:
+        method = "aipw" if covariates else "unadjusted"
     _check_options(method, kind, ci, lang, alpha, trim, n_boot)
     rng = np.random.default_rng(seed)
     prep = Prepared(table, outcome, arm, covariates, kind, cluster, by, treated, trials)
@@ -311,7 +350,7 @@ def compare(
     if by:
         sub_rows, sub_diag = _by_subgroup(prep, method, ci, n_boot, rng, alpha, trim, ps_fixed)
         tidy += sub_rows
-    tab = pd.DataFrame(tidy)
+    tab = _with_e_values(pd.DataFrame(tidy))
     tab.insert(0, "outcome", outcome)
     tab.insert(1, "kind", prep.kind)
     tab.insert(2, "method", method)
@@ -319,12 +358,13 @@ def compare(
     diag["n_used"] = len(prep.df)
     diag["n_dropped"] = prep.n_dropped
     diag["trials"] = prep.trials_col
+    if method_auto:
+        diag["method_auto"] = txt(
+            "method_auto.adjusted" if covariates else "method_auto.unadjusted", lang
+        )
     if sub_diag:
         diag["subgroups"] = sub_diag
-    if not diag.get("converged", True):
-        warnings.warn(txt("warning.not_converged", lang, outcome=outcome), stacklevel=2)
-    if method in ("ipw", "aipw"):
-        _positivity_warnings(diag, outcome, lang)
+    _warn(diag, prep, outcome, method, lang)
     return CompareResult(
         outcome=outcome,
         kind=prep.kind,
@@ -339,6 +379,33 @@ def compare(
         alpha=alpha,
         fit=fit,
     )
+
+
+def _with_e_values(tab: pd.DataFrame) -> pd.DataFrame:
+    """E-values of each ratio estimate and of its confidence limit nearer 1."""
+    ev = np.full(len(tab), np.nan)
+    ev_ci = np.full(len(tab), np.nan)
+    for i, row in enumerate(tab.itertuples()):
+        if row.term in ("ratio",):
+            ev[i], ev_ci[i] = e_value_ratio(row.estimate, row.ci_low, row.ci_high)
+    return tab.assign(e_value=ev, e_value_ci=ev_ci)
+
+
+def _warn(diag: dict[str, Any], prep: Prepared, outcome: str, method: str, lang: str) -> None:
+    """The warnings of a comparison, each of its own class (filter by class)."""
+    if not diag.get("converged", True):
+        warnings.warn(
+            ConvergenceWarning(txt("warning.not_converged", lang, outcome=outcome)), stacklevel=3
+        )
+    if method in ("regression", "ipw", "aipw"):
+        _positivity_warnings(diag, outcome, lang)
+    n_cov = prep.n_dropped.get("covariate missing", 0)
+    if prep.n_input and n_cov / prep.n_input > DROPPED_WARN_SHARE:
+        share = fmt.percent(n_cov / prep.n_input, 0, lang)
+        msg = txt(
+            "warning.dropped_rows", lang, outcome=outcome, n=n_cov, total=prep.n_input, share=share
+        )
+        warnings.warn(DroppedRowsWarning(msg), stacklevel=3)
 
 
 def _check_options(method, kind, ci, lang, alpha, trim, n_boot) -> None:
@@ -431,7 +498,8 @@ def _positivity_warnings(diag: dict[str, Any], outcome: str, lang: str = "nl") -
     if msgs:
         details = "; ".join(msgs)
         warnings.warn(
-            txt("warning.positivity", lang, outcome=outcome, details=details), stacklevel=3
+            OverlapWarning(txt("warning.positivity", lang, outcome=outcome, details=details)),
+            stacklevel=4,
         )
 
 

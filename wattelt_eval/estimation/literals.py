@@ -18,7 +18,7 @@ Method = Literal["unadjusted", "regression", "ipw", "aipw"]
 #: outcome type (the outcome model)
 Kind = Literal["auto", "continuous", "binary", "count", "proportion", "cost"]
 #: inference for :func:`~wattelt_eval.estimation.compare`
-CIMethod = Literal["auto", "sandwich", "cluster_t", "wild", "bootstrap"]
+CIMethod = Literal["auto", "sandwich", "cluster_t", "wild", "bootstrap", "randomization"]
 #: outcome type of :func:`~wattelt_eval.estimation.power`
 PowerKind = Literal["continuous", "binary", "proportion"]
 
