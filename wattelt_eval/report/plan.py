@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..errors import ConvergenceWarning, DroppedRowsWarning, OverlapWarning
+
 if TYPE_CHECKING:
     from ..data import StudySettings
 
@@ -79,10 +81,14 @@ RETELL_BINS: tuple[tuple[float, float | None], ...] = ((0, 0), (1, 1), (2, 2), (
 #: Cost bands in euros; 0 < cost < 1 counts as 1.
 COST_BINS: tuple[tuple[float, float | None], ...] = ((0, 0), (1, 999), (1000, 4999), (5000, None))
 
-#: Warnings :func:`wattelt_eval.compare` is expected to give on real pilots (``UserWarning``
-#: whose message starts so). They are kept on the effect (``Effect.warnings``) instead of
+#: Warnings :func:`wattelt_eval.compare` is expected to give on real pilots (by class, see
+#: :mod:`wattelt_eval.errors`). They are kept on the effect (``Effect.warnings``) instead of
 #: being shown; any other warning passes through. None occurs on the demo pilot.
-EXPECTED_WARNINGS: tuple[str, ...] = ("Overlap / positivity", "A model did not converge")
+EXPECTED_WARNINGS: tuple[type[Warning], ...] = (
+    OverlapWarning,
+    ConvergenceWarning,
+    DroppedRowsWarning,
+)
 
 
 @dataclass(frozen=True)
