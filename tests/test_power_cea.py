@@ -111,6 +111,7 @@ def test_icer_is_the_ratio_of_the_two_compare_estimates(table):
             n_boot=200,
             seed=1,
             lang="en",
+            uncertainty="bootstrap",
         )
         sub = table[table.goal_retention.notna()]
         c = compare(
@@ -146,6 +147,7 @@ def test_ceac_equals_share_of_positive_nmb_recomputed_by_hand(table):
         wtp=wtp,
         n_boot=500,
         seed=7,
+        uncertainty="bootstrap",
     )
     a = (table.arm == "demand_driven").to_numpy(dtype=float)
     W = bootstrap_weights(np.random.default_rng(7), 500, a, make_clusters(None, a))

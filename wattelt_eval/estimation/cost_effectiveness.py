@@ -1,27 +1,33 @@
 """``we.cea``: cost-effectiveness of the intervention arm against the control arm.
 
 Incremental cost and incremental effect are two :func:`compare` estimates on the same
-rows (same method, covariates and clusters); the joint uncertainty comes from one
-bootstrap with the *same* replicate weights for both (vectorised one-step bootstrap,
-clusters resampled within arm when ``cluster`` is given). From the joint replicates:
-the cost-effect plane, the cost-effectiveness acceptability curve (CEAC) and the net
-monetary benefit ``NMB(wtp) = wtp * d_effect - d_cost``.
+rows (same method, covariates, clusters and inference). By default (``uncertainty=
+"compare"``) everything comes from the same inference as :func:`compare`: the rows
+``d_cost`` and ``d_effect`` *are* compare's intervals; the net monetary benefit
+``NMB(wtp) = wtp * d_effect - d_cost`` is a linear combination whose influence function
+``wtp * phi_effect - phi_cost`` gets the same cluster-robust variance and t reference as
+compare's (so the cost-effect correlation is kept); the acceptability curve is
+``P(NMB > 0)`` under that t distribution, so the probability of saving (CEAC at 0) agrees
+with compare's interval for the cost; the ICER interval is Fieller's, given only where it
+is bounded. The cost-effect plane shows draws from that joint t distribution.
+``uncertainty="bootstrap"`` keeps the earlier joint one-step bootstrap (clusters
+resampled within arm), which is too narrow with few teams (docs/methods.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
 
 from ..i18n import format as fmt
 from ._models import covariate_columns
-from ._shared import KNOWN_TRIALS, method_text, require_columns, txt, usage_error
-from .bootstrap import bootstrap_counts, make_clusters
+from ._shared import KNOWN_TRIALS, ci_text, method_text, require_columns, txt, usage_error
+from .bootstrap import bootstrap_counts, if_variance, make_clusters
 from .effects import compare
-from .literals import Kind, Lang, Method, check
+from .literals import CIMethod, Kind, Lang, Method, check
 from .results import TableView, estimate_view, title
 
 DEFAULT_WTP = (0, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000)
@@ -200,6 +206,107 @@ def _cea_table(pc, pe, d_cost, d_eff, wtp, alpha) -> tuple[pd.DataFrame, bool]:
     return pd.DataFrame(rows), same_sign
 
 
+def _t_quantile(df: float, q: float) -> float:
+    from scipy import stats
+
+    return float(stats.norm.ppf(q) if not np.isfinite(df) else stats.t.ppf(q, df))
+
+
+def _t_cdf(x: float, df: float) -> float:
+    from scipy import stats
+
+    return float(stats.norm.cdf(x) if not np.isfinite(df) else stats.t.cdf(x, df))
+
+
+def fieller_interval(
+    dc: float, de: float, vc: float, ve: float, cov: float, crit: float
+) -> tuple[float, float]:
+    """Fieller's interval for the ratio ``dc / de``; ``(nan, nan)`` where it is unbounded.
+
+    The set of ``R`` with ``(dc - R de)^2 <= crit^2 (vc - 2 R cov + R^2 ve)``: bounded
+    only when ``de`` differs from zero at that level (``de^2 > crit^2 ve``).
+    """
+    a = de**2 - crit**2 * ve
+    b = -2 * (dc * de - crit**2 * cov)
+    c = dc**2 - crit**2 * vc
+    disc = b**2 - 4 * a * c
+    if a <= 0 or disc < 0:
+        return np.nan, np.nan
+    r = np.sqrt(disc)
+    return float((-b - r) / (2 * a)), float((-b + r) / (2 * a))
+
+
+def _joint_from_compare(res_c, res_e, sign, wtp, alpha, seed, n_draws):
+    """Table rows and plane draws from the influence functions of the two comparisons."""
+    fit_c, fit_e = res_c.fit, res_e.fit
+    clusters = make_clusters(fit_c.cluster_values, fit_c.a)
+    phi_c = fit_c.estimate.phi[:, 1] - fit_c.estimate.phi[:, 0]
+    phi_e = sign * (fit_e.estimate.phi[:, 1] - fit_e.estimate.phi[:, 0])
+    pc = float(fit_c.mu[1] - fit_c.mu[0])
+    pe = float(sign * (fit_e.mu[1] - fit_e.mu[0]))
+    k = fit_c.design.X.shape[1] if fit_c.method != "ipw" else 2  # as compare's variance
+
+    def var(phi: np.ndarray):
+        return if_variance(phi, clusters, k)
+
+    vr_c, vr_e, vr_s = var(phi_c), var(phi_e), var(phi_c + phi_e)
+    cov = (vr_s.se**2 - vr_c.se**2 - vr_e.se**2) / 2
+    df = float(min(vr_c.df, vr_e.df))
+    rows = [_copy_row("d_cost", res_c, 1.0), _copy_row("d_effect", res_e, sign)]
+    crit = _t_quantile(df, 1 - alpha / 2)
+    lo, hi = fieller_interval(pc, pe, vr_c.se**2, vr_e.se**2, cov, crit)
+    rows.append(_row("icer", pc / pe if pe != 0 else np.nan, lo, hi))
+    for w in wtp:
+        vr = var(w * phi_e - phi_c)
+        nmb, q = w * pe - pc, _t_quantile(vr.df, 1 - alpha / 2)
+        rows.append(_row("nmb", nmb, nmb - q * vr.se, nmb + q * vr.se, w))
+    for w in wtp:
+        vr = var(w * phi_e - phi_c)
+        nmb = w * pe - pc
+        p = _t_cdf(nmb / vr.se, vr.df) if vr.se > 0 else float(nmb > 0)
+        rows.append(_row("ceac", p, w=w))
+    cov_m = np.array([[vr_c.se**2, cov], [cov, vr_e.se**2]])
+    rng = np.random.default_rng(seed)
+    z = rng.multivariate_normal([0.0, 0.0], cov_m, size=n_draws)
+    scale = np.sqrt(df / rng.chisquare(df, size=n_draws)) if np.isfinite(df) else 1.0
+    draws = z * np.atleast_1d(scale)[:, None]
+    info = {"df": df, "se_cost": vr_c.se, "se_effect": vr_e.se, "cov": cov, "clusters": clusters}
+    return pd.DataFrame(rows), pc + draws[:, 0], pe + draws[:, 1], info
+
+
+def _row(term, est, lo=np.nan, hi=np.nan, w=np.nan) -> dict[str, Any]:
+    return {
+        "term": term,
+        "wtp": w,
+        "estimate": float(est),
+        "ci_low": float(lo),
+        "ci_high": float(hi),
+    }
+
+
+def _copy_row(term: str, res: Any, sign: float) -> dict[str, Any]:
+    """compare's own interval for the difference (sign-flipped for a reduction)."""
+    r = res.table.set_index("term").loc["difference"]
+    if sign > 0:
+        return _row(term, r["estimate"], r["ci_low"], r["ci_high"])
+    return _row(term, -r["estimate"], -r["ci_high"], -r["ci_low"])
+
+
+def _method_text_compare(method, res_c, res_e, info, alpha, effect, higher, lang) -> str:
+    meth = txt(
+        "cea.method_compare",
+        lang,
+        method=method_text(method, lang),
+        cost_model=res_c.model,
+        effect_model=res_e.model,
+        inference=ci_text(res_c.ci_method, lang),
+        level=fmt.percent(1 - alpha, 0, lang),
+    )
+    if not higher:
+        meth += txt("cea.reduction", lang, effect=effect)
+    return meth
+
+
 def _method_text(method, res_c, res_e, clusters, cluster, n, alpha, effect, higher, lang) -> str:
     boot = "per_arm" if clusters.pure else "cluster" if cluster else "rows"
     meth = txt(
@@ -223,12 +330,14 @@ def cea(
     effect: str = "goal_retention",
     arm: str = "arm",
     covariates: str | list[str] | None = None,
-    method: Method = "unadjusted",
+    method: Method | Literal["auto"] = "auto",
     cluster: str | None = None,
     wtp: tuple[float, ...] | list[float] = DEFAULT_WTP,
     n_boot: int = 2000,
     seed: int | None = None,
     *,
+    ci: CIMethod = "auto",
+    uncertainty: Literal["compare", "bootstrap"] = "compare",
     kind_cost: Kind = "cost",
     kind_effect: Kind = "auto",
     higher_is_better: bool = True,
@@ -247,12 +356,21 @@ def cea(
     cost, effect : str
         Cost column (default ``cost_total``, kind ``cost``: two-part model) and effect
         column (default ``goal_retention``).
-    method, covariates, cluster :
-        As in :func:`compare`; used for both.
+    method, covariates, cluster, ci :
+        As in :func:`compare`; used for both (``method="auto"``: AIPW with covariates,
+        else unadjusted).
+    uncertainty : {"compare", "bootstrap"}
+        ``compare`` (default): the same inference as :func:`compare` — ``d_cost`` and
+        ``d_effect`` carry compare's intervals, NMB and CEAC come from the joint
+        influence functions with compare's variance and t reference, the ICER interval
+        is Fieller's (missing where unbounded). ``bootstrap``: the joint one-step
+        bootstrap (clusters resampled within arm) with percentile intervals; too narrow
+        with few teams (docs/methods.md).
     wtp : sequence of float
         Willingness-to-pay values per unit of effect for the NMB and the CEAC.
     n_boot, seed :
-        Joint bootstrap replicates (same weights for cost and effect) and their seed.
+        Replicates of compare's bootstrap or randomization inference and of the joint
+        bootstrap, and draws of the cost-effect plane; their seed.
     higher_is_better : bool
         ``False`` for effects where less is better (e.g. ``n_retells``): the effect is
         then the reduction, control - intervention.
@@ -260,9 +378,9 @@ def cea(
     Returns
     -------
     CEAResult
-        ICER ``d_cost / d_effect`` (point estimate; a bootstrap percentile interval only
-        when all replicates have a ``d_effect`` of the same sign, otherwise NaN: read the
-        plane and the CEAC), NMB with percentile CIs and CEAC per WTP.
+        ICER ``d_cost / d_effect`` with an interval only where it is defined (Fieller
+        bounded; with ``bootstrap``: all replicates of ``d_effect`` of one sign), NMB
+        with CIs and CEAC per WTP.
     """
     check("lang", lang, Lang)
     if n_boot < 10:
@@ -272,6 +390,9 @@ def cea(
         raise usage_error("wtp")
     keep = _analysis_rows(table, cost, effect, arm, covariates, cluster)
     sub = table.loc[keep]
+    check("uncertainty", uncertainty, Literal["compare", "bootstrap"])
+    if method == "auto":
+        method = "aipw" if covariates else "unadjusted"
     kw = dict(
         arm=arm,
         covariates=covariates,
@@ -282,6 +403,7 @@ def cea(
         lang=lang,
         n_boot=n_boot,
         seed=seed,
+        ci=ci,
     )
     # the two comparisons carry their fits: the joint bootstrap reuses them (no refit)
     res_c = compare(sub, cost, kind=kind_cost, **kw)
@@ -290,17 +412,34 @@ def cea(
     if fit_c.n != fit_e.n:  # pragma: no cover - rows aligned above
         raise RuntimeError("cost and effect rows differ")
     sign = 1.0 if higher_is_better else -1.0
-    d_cost, d_eff, clusters = _joint_replicates(fit_c, fit_e, n_boot, seed, sign)
-    ok = np.isfinite(d_cost) & np.isfinite(d_eff)
-    d_cost, d_eff = d_cost[ok], d_eff[ok]
-    pc = float(fit_c.mu[1] - fit_c.mu[0])
-    pe = float(sign * (fit_e.mu[1] - fit_e.mu[0]))
-    tab, same_sign = _cea_table(pc, pe, d_cost, d_eff, wtp, alpha)
+    if uncertainty == "compare":
+        tab, d_cost, d_eff, info = _joint_from_compare(res_c, res_e, sign, wtp, alpha, seed, n_boot)
+        ok = np.ones(len(d_cost), dtype=bool)
+        clusters, same_sign = info["clusters"], bool(np.isfinite(tab.ci_low.iloc[2]))
+        meth = _method_text_compare(
+            method, res_c, res_e, info, alpha, effect, higher_is_better, lang
+        )
+    else:
+        d_cost, d_eff, clusters = _joint_replicates(fit_c, fit_e, n_boot, seed, sign)
+        ok = np.isfinite(d_cost) & np.isfinite(d_eff)
+        d_cost, d_eff = d_cost[ok], d_eff[ok]
+        pc = float(fit_c.mu[1] - fit_c.mu[0])
+        pe = float(sign * (fit_e.mu[1] - fit_e.mu[0]))
+        tab, same_sign = _cea_table(pc, pe, d_cost, d_eff, wtp, alpha)
+        meth = _method_text(
+            method,
+            res_c,
+            res_e,
+            clusters,
+            cluster,
+            len(d_cost),
+            alpha,
+            effect,
+            higher_is_better,
+            lang,
+        )
     tab.insert(0, "effect_outcome", effect)
     tab.insert(0, "cost_outcome", cost)
-    meth = _method_text(
-        method, res_c, res_e, clusters, cluster, len(d_cost), alpha, effect, higher_is_better, lang
-    )
     return CEAResult(
         cost,
         effect,
@@ -316,6 +455,7 @@ def cea(
             "n_boot": n_boot,
             "n_boot_failed": int((~ok).sum()),
             "icer_ci": same_sign,
+            "uncertainty": uncertainty,
             "n_clusters": clusters.n_clusters if cluster else None,
         },
         lang,

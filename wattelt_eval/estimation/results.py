@@ -26,7 +26,7 @@ from ._shared import FittedModel, bilingual, ci_text, method_text, txt
 __all__ = ["TableView", "CompareResult", "CI_TEXT", "TERM_LABELS", "estimate_view", "fmt_estimate"]
 
 #: ``{ci_method: {"nl": ..., "en": ...}}`` from the catalogue (``estimation.ci.*``)
-CI_TEXT = bilingual("ci", ("sandwich", "cluster_t", "wild", "bootstrap"))
+CI_TEXT = bilingual("ci", ("sandwich", "cluster_t", "wild", "bootstrap", "randomization"))
 #: ``{term: {"nl": ..., "en": ...}}`` for the terms of a comparison
 TERM_LABELS = bilingual(
     "term",
