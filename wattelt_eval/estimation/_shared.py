@@ -174,6 +174,8 @@ class Prepared:
             raise data_error("out_of_unit", outcome=outcome, kind=kind)
         if kind in ("count", "cost") and (y_all < 0).any():
             raise data_error("negative", outcome=outcome, kind=kind)
+        #: the table's index of the analysis rows (aligns several outcomes' rows)
+        self.index = table.index[keep.to_numpy()]
         self.df = table.loc[keep].reset_index(drop=True)
         if len(self.df) == 0:
             raise data_error("no_rows")
@@ -262,6 +264,7 @@ class FittedModel:
     y: np.ndarray | None = None
     v: np.ndarray | None = None
     has_trials: bool = False
+    table_index: Any = None
 
     @property
     def n(self) -> int:
@@ -347,17 +350,9 @@ def fit_model(
     if method == "regression" and design.Z is not None:
         diag.update(_overlap(a, design.Z, v))
     cl_vals = prep.cluster_values[rows][sub] if prep.cluster_values is not None else None
+    pos = np.flatnonzero(rows)[sub]
     fit = FittedModel(
-        method,
-        prep.kind,
-        design,
-        est,
-        a,
-        cl_vals,
-        np.flatnonzero(rows)[sub],
-        y,
-        v,
-        bool(trials is not None),
+        method, prep.kind, design, est, a, cl_vals, pos, y, v, trials is not None, prep.index[pos]
     )
     return fit, diag
 

@@ -42,6 +42,8 @@ from .bootstrap import (
     make_clusters,
 )
 from .literals import CIMethod, Kind, Lang, Method, check
+from .multiplicity import holm_adjust
+from .multiplicity import romano_wolf as romano_wolf_adjust
 from .results import CompareResult
 from .sensitivity import e_value_ratio
 
@@ -351,6 +353,12 @@ def compare(
         sub_rows, sub_diag = _by_subgroup(prep, method, ci, n_boot, rng, alpha, trim, ps_fixed)
         tidy += sub_rows
     tab = _with_e_values(pd.DataFrame(tidy))
+    if by:  # Holm over the subgroups' differences (and over the interaction tests)
+        tab["p_holm"] = np.nan
+        for terms in (("difference",), ("interaction_difference",)):
+            m = (tab["group"] != "all") & tab["term"].isin(terms) & tab["p_value"].notna()
+            if m.any():
+                tab.loc[m, "p_holm"] = holm_adjust(tab.loc[m, "p_value"].to_numpy())
     tab.insert(0, "outcome", outcome)
     tab.insert(1, "kind", prep.kind)
     tab.insert(2, "method", method)
@@ -534,17 +542,23 @@ def compare_all(
     outcomes: tuple[str, ...] | list[str] = HEADLINE,
     *,
     holm: bool = True,
+    romano_wolf: bool = False,
+    n_boot_rw: int = 9999,
     **kwargs: Any,
 ) -> pd.DataFrame:
     """One tidy table for several outcomes (default the three headline outcomes and
-    ``any_provision``), with an optional Holm adjustment of the difference p-values.
+    ``any_provision``), with adjustments of the difference p-values for multiplicity.
 
     Other keyword arguments go to :func:`compare`. The result has one row per outcome
-    (the overall difference) plus the ratio where natural, and ``p_holm``.
+    (the overall difference) plus the ratio where natural, ``p_holm`` (Holm) and, with
+    ``romano_wolf=True``, ``p_romano_wolf``: the Romano-Wolf step-down adjustment from a
+    joint restricted score bootstrap over teams (:mod:`.multiplicity`), which keeps the
+    correlation between the outcomes.
     """
-    frames = []
+    frames, fits = [], []
     for out in outcomes:
         res = compare(table, out, **kwargs)
+        fits.append(res.fit)
         t = res.table
         t = t[(t["group"] == "all") & t["term"].isin(["difference", "ratio"])].copy()
         t["ci_method"] = res.diagnostics["ci_method"]
@@ -554,20 +568,11 @@ def compare_all(
         frames.append(t)
     tab = pd.concat(frames, ignore_index=True)
     tab["p_holm"] = np.nan
+    m = tab["term"] == "difference"
     if holm:
-        m = tab["term"] == "difference"
         tab.loc[m, "p_holm"] = holm_adjust(tab.loc[m, "p_value"].to_numpy())
+    if romano_wolf:
+        _, p_rw = romano_wolf_adjust(fits, n_boot=n_boot_rw, seed=kwargs.get("seed"))
+        tab["p_romano_wolf"] = np.nan
+        tab.loc[m, "p_romano_wolf"] = p_rw
     return tab
-
-
-def holm_adjust(p: np.ndarray) -> np.ndarray:
-    """Holm (1979) step-down adjusted p-values."""
-    p = np.asarray(p, dtype=float)
-    m = len(p)
-    order = np.argsort(p)
-    adj = np.empty(m)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p[i]))
-        adj[i] = running
-    return adj
