@@ -306,6 +306,22 @@ class CompareResult(TableView):
                 )
         if not self.diagnostics.get("converged", True):
             notes.append(txt("label.not_converged", lang))
+        if self.diagnostics.get("method_auto"):
+            notes.append(str(self.diagnostics["method_auto"]))
+        for term, note in self.diagnostics.get("ci_notes", {}).items():
+            notes.append(f"{term}: {txt(f'ci_note.{note}', lang)}")
+        t = self.table
+        rows = t[(t["group"] == "all") & (t["term"] == "ratio")] if "e_value" in t else t[:0]
+        for r in rows.itertuples():
+            if np.isfinite(r.e_value):
+                notes.append(
+                    txt(
+                        "label.e_value",
+                        lang,
+                        e=fmt.number(r.e_value, 2, lang),
+                        e_ci=fmt.number(r.e_value_ci, 2, lang),
+                    )
+                )
         return notes
 
     def to_dict(self) -> dict[str, Any]:
