@@ -205,10 +205,12 @@ def did(
         inference_txt = txt(
             "did_few.inference_placebo",
             lang,
-            n=placebo.n_assignments,
+            n=placebo.n_possible,
             treated=clusters.n_clusters_arm[1],
             g=clusters.n_clusters,
-            exact=txt("did_few.exact" if placebo.exact else "did_few.sampled", lang),
+            exact=txt("did_few.exact", lang)
+            if placebo.exact
+            else txt("did_few.sampled", lang, m=placebo.n_assignments),
         )
     else:
         inference_txt = txt(f"did.inference.{label}", lang)

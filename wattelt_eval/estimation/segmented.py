@@ -68,39 +68,42 @@ def segmented_design(n: int, t0: int) -> np.ndarray:
 
 
 def prais_winsten(X: np.ndarray, Y: np.ndarray, iterations: int = PW_ITERATIONS) -> PraisWinsten:
-    """Prais-Winsten FGLS of each column of ``Y`` (n, B) on ``X`` (n, k)."""
+    """Prais-Winsten FGLS of each column of ``Y`` (n, B) on ``X`` (n, k).
+
+    The transformed design ``X~`` depends on each series' ``rho`` only through fixed
+    cross-products: ``X~'X~ = (1 - rho^2) x_0 x_0' + S11 - rho (S10 + S01) + rho^2 S00``
+    with ``S11 = sum_{t>=1} x_t x_t'``, ``S10 = sum_{t>=1} x_t x_{t-1}'`` and
+    ``S00 = sum_{t>=1} x_{t-1} x_{t-1}'``; ``X~'y~`` is formed from ``y~`` with two
+    matrix products. So no (B, n, k) array is built and B fits cost little more than one.
+    """
     X = np.asarray(X, dtype=float)
     Y = np.asarray(Y, dtype=float)
     if Y.ndim == 1:
         Y = Y[:, None]
     n, k = X.shape
-    beta = np.linalg.lstsq(X, Y, rcond=None)[0].T  # (B, k)
+    X1, X0 = X[1:], X[:-1]
+    S11, S10, S00 = X1.T @ X1, X1.T @ X0, X0.T @ X0
+    x0x0 = np.outer(X[0], X[0])
+    beta = (np.linalg.pinv(X) @ Y).T  # OLS start (B, k); pinv: one SVD for all B series
     for _ in range(iterations):
-        resid = Y.T - beta @ X.T
+        resid = Y - X @ beta.T  # (n, B)
         rho = np.clip(
-            (resid[:, 1:] * resid[:, :-1]).sum(1) / (resid * resid).sum(1), -RHO_BOUND, RHO_BOUND
+            (resid[1:] * resid[:-1]).sum(0) / (resid * resid).sum(0), -RHO_BOUND, RHO_BOUND
         )
-        Xt, Yt = _transform(X, Y, rho)
-        xtx = np.einsum("bnk,bnl->bkl", Xt, Xt)
-        beta = np.linalg.solve(xtx, np.einsum("bnk,bn->bk", Xt, Yt)[..., None])[..., 0]
-    e = Yt - np.einsum("bnk,bk->bn", Xt, beta)
-    s2 = (e * e).sum(1) / (n - k - 1)
+        r = rho[:, None, None]
+        xtx = (1.0 - r**2) * x0x0 + S11 - r * (S10 + S10.T) + r**2 * S00
+        Yt1 = Y[1:] - rho * Y[:-1]  # (n - 1, B)
+        xty = (
+            (1.0 - rho**2)[:, None] * (Y[0][:, None] * X[0])
+            + (X1.T @ Yt1).T
+            - rho[:, None] * (X0.T @ Yt1).T
+        )
+        beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
+    e = Y - X @ beta.T
+    et = np.vstack([np.sqrt(1.0 - rho**2) * e[0], e[1:] - rho * e[:-1]])
+    s2 = (et * et).sum(0) / (n - k - 1)
     se = np.sqrt(s2[:, None] * np.einsum("bkk->bk", np.linalg.inv(xtx)))
     return PraisWinsten(beta, se, rho, np.sqrt(s2))
-
-
-def _transform(X: np.ndarray, Y: np.ndarray, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The Prais-Winsten transformation for each rho: (B, n, k) and (B, n)."""
-    n, k = X.shape
-    b = len(rho)
-    scale = np.sqrt(1.0 - rho**2)
-    Xt = np.empty((b, n, k))
-    Yt = np.empty((b, n))
-    Xt[:, 0, :] = scale[:, None] * X[0]
-    Yt[:, 0] = scale * Y[0]
-    Xt[:, 1:, :] = X[None, 1:, :] - rho[:, None, None] * X[None, :-1, :]
-    Yt[:, 1:] = Y[1:].T - rho[:, None] * Y[:-1].T
-    return Xt, Yt
 
 
 def ar1_errors(n: int, rho: float, sigma: float, size: int, rng: np.random.Generator) -> np.ndarray:
