@@ -169,3 +169,16 @@ def test_placebo_refused_for_clusters_holding_both_groups(organ):
     assert (
         did(d, "Rate", "group", "period", cluster="mixed", treated="California").ci_method == "CR1"
     )
+
+
+def test_too_few_choices_give_no_bounded_interval(organ):
+    """California and 9 other states: 10 choices, so p >= 1/10 and no 95% interval."""
+    keep = sorted(organ["State"].unique())[:10]
+    d = organ[organ["State"].isin(keep)]
+    res = did(d, "Rate", "group", "period", cluster="State", treated="California", lang="en")
+    placebo = {s: _did_by_ols(d, [s]) for s in keep}
+    p_hand = np.mean([abs(v) >= abs(placebo["California"]) - 1e-12 for v in placebo.values()])
+    assert res.p_value == pytest.approx(p_hand, abs=1e-12) and res.p_value >= 0.1
+    assert np.isinf(res.ci_low) and np.isinf(res.ci_high)
+    assert res.diagnostics["min_p_value"] == pytest.approx(0.1)
+    assert "1/10" in res.method and "Difference-in-differences" in res.summary()
