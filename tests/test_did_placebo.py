@@ -182,3 +182,30 @@ def test_too_few_choices_give_no_bounded_interval(organ):
     assert np.isinf(res.ci_low) and np.isinf(res.ci_high)
     assert res.diagnostics["min_p_value"] == pytest.approx(0.1)
     assert "1/10" in res.method and "Difference-in-differences" in res.summary()
+
+
+def test_two_way_fixed_effects_placebo_matches_statsmodels(organ):
+    """State and quarter fixed effects (the state dummies absorb the group column): the
+    placebo estimates equal one statsmodels OLS ``g:p + C(State) + C(Quarter)`` per state."""
+    res = did(
+        organ,
+        "Rate",
+        "group",
+        "period",
+        covariates="C(State) + C(Quarter)",
+        cluster="State",
+        treated="California",
+    )
+    states = sorted(organ["State"].unique())
+    fe = {
+        s: smf.ols("Rate ~ g:p + C(State) + C(Quarter)", organ.assign(g=(organ.State == s) * 1.0))
+        .fit()
+        .params["g:p"]
+        for s in states
+    }
+    np.testing.assert_allclose(
+        np.sort(res.diagnostics["placebo_estimates"]), np.sort(list(fe.values())), atol=1e-10
+    )
+    assert res.estimate == pytest.approx(fe["California"], rel=1e-8)
+    p_hand = np.mean([abs(v) >= abs(fe["California"]) - 1e-12 for v in fe.values()])
+    assert res.p_value == pytest.approx(p_hand, abs=1e-12)

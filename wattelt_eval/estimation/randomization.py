@@ -266,7 +266,8 @@ def did_estimates(
     The model is ``y ~ 1 + g + post + g:post (+ covariates)`` with ``g = A[codes]``. All
     cross-products involving ``g`` are sums over clusters and periods, so the normal
     equations for M assignments are built from (G, 2) cluster-period sums and solved in
-    one batch — no loop over rows.
+    one batch — no loop over rows. Covariates collinear with ``g`` (unit fixed effects)
+    are allowed.
 
     Parameters
     ----------
@@ -286,6 +287,11 @@ def did_estimates(
     post = np.asarray(post, dtype=float)
     A = np.asarray(assignments, dtype=float)
     Z = np.zeros((len(post), 0)) if covariates is None else np.asarray(covariates, float)
+    # standardised covariates (the DiD is invariant to affine changes of them), so that
+    # the pseudo-inverse below can tell collinear columns (e.g. unit fixed effects, which
+    # absorb g) from badly scaled ones; constant columns are absorbed by the intercept
+    sd = Z.std(axis=0)
+    Z = (Z[:, sd > 0] - Z[:, sd > 0].mean(axis=0)) / sd[sd > 0]
     g_n = A.shape[1]
     # base columns that do not depend on the assignment: 1, post, covariates
     B = np.column_stack([np.ones(len(post)), post, Z])  # (n, kb)
@@ -318,7 +324,9 @@ def did_estimates(
     XtY = np.concatenate(
         [np.broadcast_to(BY, (m_, kb, Y.shape[1])), gY[:, None, :], gpY[:, None, :]], axis=1
     )
-    beta = np.linalg.solve(XtX, XtY)  # (M, k, m)
+    # the DiD coefficient is estimable also when g is collinear with the covariates, so
+    # the minimum-norm solution gives it
+    beta = np.linalg.pinv(XtX, rcond=1e-10, hermitian=True) @ XtY  # (M, k, m)
     out = beta[:, kb + 1, :]
     return out[:, 0] if flat else out
 
