@@ -97,7 +97,7 @@ def test_organ_donations_old_cr1_path_is_refused(organ):
 
 
 def test_two_treated_states_exact_over_pairs_and_covariates_match_statsmodels(organ):
-    """Two treated clusters (< 3): auto uses the placebo test over all 351 pairs."""
+    """Two treated clusters (< 4): auto uses the placebo test over all 351 pairs."""
     d = organ.copy()
     pilot = ["California", "Washington"]
     d["group"] = np.where(d["State"].isin(pilot), "pilot", "other")
@@ -136,6 +136,12 @@ def test_two_treated_states_exact_over_pairs_and_covariates_match_statsmodels(or
         rel=1e-8,
     )
     assert res_z.ci_method == "placebo"
+    # the threshold: 3 treated states -> placebo (2925 choices), 4 -> the analytic path
+    for k, label in ((3, "placebo"), (4, "cluster_arm_welch")):
+        dk = d.assign(group=np.where(d["State"].isin(states[:k]), "pilot", "other"))
+        assert (
+            did(dk, "Rate", "group", "period", cluster="State", treated="pilot").ci_method == label
+        )
 
 
 def test_two_clusters_in_all_are_refused_and_teams_stay_analytic():
