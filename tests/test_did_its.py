@@ -131,8 +131,9 @@ def test_newey_west_default_lags():
 
 @pytest.mark.parametrize("lags", [None, 0, 6])
 def test_its_matches_statsmodels_hac(lags):
+    """``method="newey_west"`` keeps the numbers of the package's original method."""
     s, start = _series()
-    res = its(s, start, lags=lags)
+    res = its(s, start, method="newey_west", lags=lags)
     n = len(s)
     L = newey_west_lags(n) if lags is None else lags
     t = np.arange(n)
@@ -154,14 +155,16 @@ def test_its_matches_statsmodels_hac(lags):
     assert res.lags == L
     assert isinstance(res, ITSResult) and "Newey-West" in res.method
     # the interruption may be given as a date string
-    pd.testing.assert_frame_equal(its(s, str(start.date()), lags=lags).table, res.table)
+    pd.testing.assert_frame_equal(
+        its(s, str(start.date()), method="newey_west", lags=lags).table, res.table
+    )
 
 
 def test_its_aggregates_a_trajectory_table_by_month():
     rng = np.random.default_rng(3)
     dates = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 730, 2000), "D")
     tab = pd.DataFrame({"start_date": dates, "x": rng.normal(size=2000)})
-    res = its(tab, "2023-01-01", time="start_date", outcome="x", freq="M", lang="en")
+    res = its(tab, "2023-01-01", time="start_date", outcome="x", freq="M", lang="en", n_boot=99)
     by_hand = tab.groupby(tab.start_date.dt.to_period("M"))["x"].agg(["mean", "size"])
     assert len(res.fitted) == 24
     np.testing.assert_allclose(res.fitted["observed"], by_hand["mean"].to_numpy(), rtol=1e-12)
@@ -169,7 +172,7 @@ def test_its_aggregates_a_trajectory_table_by_month():
     assert "12 before, 12 from the interruption at 2023-01-01" in res.design
     gap = tab[tab.start_date.dt.month != 5]
     with pytest.raises(ValueError, match="Perioden zonder rijen"):
-        its(gap, "2023-01-01", time="start_date", outcome="x", freq="M")
+        its(gap, "2023-01-01", time="start_date", outcome="x", freq="M", n_boot=99)
 
 
 def test_its_level_change_covers_synth_truth():
@@ -179,7 +182,7 @@ def test_its_level_change_covers_synth_truth():
         table = we.outcomes(data)
     start = pd.Timestamp(data.truth["switch_date"])
     for out in ("goal_retention", "any_provision"):
-        res = its(table, start, time="start_date", outcome=out, freq="M")
+        res = its(table, start, time="start_date", outcome=out, freq="M", n_boot=199)
         r = res.table.set_index("term").loc["level_change"]
         t = data.truth["sample_treated"][out]["difference"]
         assert r.ci_low < t < r.ci_high, (out, r.ci_low, t, r.ci_high)
