@@ -250,9 +250,7 @@ def _problems(plan: Any, effect, n_per_arm, power, generator, n_sim, outcome) ->
         out.append(("n_sim", {"n_sim": n_sim}))
     if generator == "synth":
         if outcome not in SYNTH_OUTCOMES:
-            out.append(
-                ("synth_outcome", {"outcome": outcome, "known": ", ".join(SYNTH_OUTCOMES)})
-            )
+            out.append(("synth_outcome", {"outcome": outcome, "known": ", ".join(SYNTH_OUTCOMES)}))
         return out
     if not plan.clustered:
         out.append(("simulate_needs_teams", {}))

@@ -206,6 +206,13 @@ class _Plan:
         return np.inf if self.kind == "binary" else lay.n1 + lay.n0 - 2
 
     # ------------------------------------------------------------------ the scales
+    @property
+    def raw_scale(self) -> bool:
+        """Whether the variance depends on the effect (counts; binary with teams, analysed
+        by ``cluster_t`` on the difference in proportions, with the arms' own variances);
+        the MDE is then searched on the outcome scale, separately for a decrease."""
+        return self.kind == "count" or (self.kind == "binary" and self.clustered)
+
     def analysis_scale(self, eff: float) -> tuple[float, float, float]:
         """(difference, variance per resident treated, control) on the analysed scale:
         Cohen's h with unit variance (binary), the mean with ``sd^2`` (continuous,
@@ -214,6 +221,9 @@ class _Plan:
             mu0 = self.mean_control
             mu1 = mu0 + eff
             return eff, mu1 + self.dispersion * mu1**2, mu0 + self.dispersion * mu0**2
+        if self.raw_scale:  # binary with teams: cluster_t on the difference in proportions
+            p0 = self.p_control
+            return eff, (p0 + eff) * (1 - p0 - eff), p0 * (1 - p0)
         if self.kind == "binary":
             return self.std_effect(eff), 1.0, 1.0
         return eff, self.sd**2, self.sd**2
@@ -266,11 +276,6 @@ class _Plan:
         _, s1, s0 = self.analysis_scale(0.0)
         delta = es if self.kind == "binary" else es * self.sd
         return self.power_of_delta(delta, *self.mean_variances(s1, s0, lay), lay)
-
-    def power_at(self, es: float, n: float) -> float:
-        """Power for the standardised effect ``es`` with ``n`` residents in the treated
-        arm (whole teams)."""
-        return self.power_std(es, self.layout(n))
 
 
 def _problems(effect, n_per_arm, power, plan: _Plan) -> list[tuple[str, dict[str, Any]]]:
@@ -379,16 +384,19 @@ def _solve_n(plan: _Plan, effect: float, power: float) -> dict[str, Any]:
 def _mde(plan: _Plan, lay: Layout, power: float, sign: float) -> tuple[float, float]:
     """(effect, standardised effect) of the smallest effect of sign ``sign`` detected
     with ``power``; NaN when no effect of that sign reaches it."""
-    if plan.kind == "count":
-        mu0 = plan.mean_control
-        top = 1e6 * (1 + mu0) if sign > 0 else mu0 * (1 - 1e-12)
+    if plan.raw_scale:
+        if plan.kind == "count":
+            mu0 = plan.mean_control
+            top, tol = (1e6 * (1 + mu0) if sign > 0 else mu0 * (1 - 1e-12)), 1e-12 * (1 + mu0)
+        else:
+            top, tol = (1 - plan.p_control if sign > 0 else plan.p_control) * (1 - 1e-12), 1e-12
 
         def g(e: float) -> float:
             return plan.power_of(sign * e, lay) - power
 
         if g(top) < 0:
             return np.nan, np.nan
-        eff = sign * optimize.brentq(g, 1e-12 * (1 + mu0), top, xtol=1e-12 * (1 + mu0))
+        eff = sign * optimize.brentq(g, tol, top, xtol=tol)
         return eff, abs(plan.std_effect(eff))
     top = 40.0 if plan.kind != "binary" else np.pi
 
@@ -404,7 +412,7 @@ def _solve_effect(plan: _Plan, n: float, power: float) -> dict[str, Any]:
     lay = plan.layout(n)
     eff, es = _mde(plan, lay, power, 1.0)
     row: dict[str, Any] = {"effect": eff}
-    if plan.kind == "count":
+    if plan.raw_scale:
         row["effect_decrease"] = _mde(plan, lay, power, -1.0)[0]
     elif plan.kind in ("binary", "proportion"):
         row["effect_decrease"] = plan.from_std(-es)
@@ -425,10 +433,14 @@ def _solve_power(plan: _Plan, n: float, effect: float) -> dict[str, Any]:
 def _scenario(plan: _Plan, row: dict[str, Any]) -> dict[str, Any]:
     """A solved row completed with the layout (teams, design effect, df, ...)."""
     lay = plan.layout(row["n_per_arm"])
-    _, v1, v0 = plan.arm_variances(row["effect"], lay) if np.isfinite(row["effect"]) else (
-        0.0,
-        1.0,
-        1.0,
+    _, v1, v0 = (
+        plan.arm_variances(row["effect"], lay)
+        if np.isfinite(row["effect"])
+        else (
+            0.0,
+            1.0,
+            1.0,
+        )
     )
     de = plan.design_effect(lay.n1, lay.k1) if lay.clustered else 1.0
     row.update(
@@ -471,6 +483,8 @@ def _texts(plan: _Plan, lang: str) -> tuple[str, str]:
     sd = f"{plan.sd or 0:.3g}"
     if kind == "count":
         scale = txt("power_plan.scale.count", lang, dispersion=f"{plan.dispersion:.3g}")
+    elif plan.raw_scale:
+        scale = txt("power_plan.scale.binary_teams", lang)
     else:
         scale = txt(f"power.scale.{kind}", lang, **({"sd": sd} if kind == "proportion" else {}))
     reference = (
