@@ -20,7 +20,7 @@ Kind = Literal["auto", "continuous", "binary", "count", "proportion", "cost"]
 #: inference for :func:`~wattelt_eval.estimation.compare`
 CIMethod = Literal["auto", "sandwich", "cluster_t", "wild", "bootstrap", "randomization"]
 #: outcome type of :func:`~wattelt_eval.estimation.power`
-PowerKind = Literal["continuous", "binary", "proportion"]
+PowerKind = Literal["continuous", "binary", "proportion", "count"]
 
 
 def check(name: str, value: Any, lit: Any) -> None:
