@@ -266,7 +266,8 @@ def _fixed_block(frame: pd.DataFrame, y: np.ndarray, a: np.ndarray, extra: list[
 
 def _independent(X: np.ndarray) -> np.ndarray:
     """Indices of a maximal set of linearly independent columns (pivoted QR)."""
-    _, R, piv = linalg.qr(X, mode="economic", pivoting=True)
+    small = np.linalg.qr(X, mode="r")  # same column dependencies as X, p x p
+    _, R, piv = linalg.qr(small, pivoting=True)
     d = np.abs(np.diag(R))
     rank = int((d > 1e-9 * max(d[0], 1.0)).sum()) if len(d) else 0
     return np.sort(piv[:rank])
@@ -428,7 +429,7 @@ def impute_and_compare(
     kwargs = dict(compare_kwargs, method=method, cluster=cluster, alpha=alpha, lang=lang)
     if not incomplete.any():
         res = compare(table, outcome, arm, covariates, seed=seed, **kwargs)
-        return _as_mi(res, 0, imputer, 0, missing_per_column, [res])
+        return _as_mi(res, 0, imputer, 0, missing_per_column, [res], res.table)
     tables = impute(
         table,
         columns,
@@ -449,9 +450,8 @@ def impute_and_compare(
             results.append(compare(done, outcome, arm, covariates, seed=inner_seed, **kwargs))
     _rewarn(caught, m)
     pooled = _pool_tables([r.table for r in results], int(m), imputer, alpha)
-    first = results[0]
-    first.table = pooled
-    return _as_mi(first, int(m), imputer, int(incomplete.sum()), missing_per_column, results)
+    n_inc = int(incomplete.sum())
+    return _as_mi(results[0], int(m), imputer, n_inc, missing_per_column, results, pooled)
 
 
 def _rewarn(caught, m: int) -> None:
@@ -503,7 +503,8 @@ def _pool_tables(tables: list[pd.DataFrame], m: int, imputer: str, alpha: float)
     return pd.DataFrame(rows)[cols].reset_index(drop=True)
 
 
-def _as_mi(res, m, imputer, n_incomplete, missing_per_column, results) -> MIResult:
+def _as_mi(res, m, imputer, n_incomplete, missing_per_column, results, table) -> MIResult:
+    """The :class:`MIResult` with the pooled ``table`` and the first analysis' metadata."""
     diag = dict(res.diagnostics)
     diag.update(
         imputer=imputer,
@@ -524,7 +525,7 @@ def _as_mi(res, m, imputer, n_incomplete, missing_per_column, results) -> MIResu
         arm=res.arm,
         treated=res.treated,
         control=res.control,
-        table=res.table,
+        table=table,
         diagnostics=diag,
         lang=res.lang,
         alpha=res.alpha,
@@ -595,4 +596,3 @@ class MIResult(CompareResult):
         out = super().to_dict()
         out.update(m=self.m, imputer=self.imputer, n_incomplete=self.n_incomplete)
         return out
-
