@@ -138,18 +138,24 @@ def _draw_linear(X, y, rng, ridge=_PMM_RIDGE):
     return coef, coef + sigma * (chol @ rng.standard_normal(X.shape[1]))
 
 
-def mlogit_fit(X: np.ndarray, codes: np.ndarray, k: int, prior: float = _LOGIT_PRIOR):
+def mlogit_fit(
+    X: np.ndarray,
+    codes: np.ndarray,
+    k: int,
+    prior: float = _LOGIT_PRIOR,
+    start: np.ndarray | None = None,
+):
     """Multinomial logistic regression (first level the reference) by Newton-Raphson.
 
     Returns the coefficients (p, k-1) and the inverse of the (penalised) information,
     the covariance of their normal approximation. ``prior`` is the precision of an
     independent normal prior on each coefficient (0: maximum likelihood, as statsmodels
-    ``MNLogit``).
+    ``MNLogit``). ``start``: starting coefficients (p, k-1), e.g. the previous iteration's.
     """
     n, p = X.shape
     j = k - 1
     Y = (codes[:, None] == np.arange(1, k)[None, :]).astype(float)
-    beta = np.zeros(p * j)
+    beta = np.zeros(p * j) if start is None or start.shape != (p, j) else start.T.ravel()
     eye = np.eye(p * j)
     for _ in range(100):
         B = beta.reshape(j, p).T
@@ -177,16 +183,17 @@ def _softmax(eta):
     return special.softmax(full, axis=1)
 
 
-def _impute_categorical(X, codes, obs, k, rng):
-    """Draws for the missing rows of a categorical covariate (integer codes)."""
+def _impute_categorical(X, codes, obs, k, rng, start=None):
+    """Draws for the missing rows of a categorical covariate (integer codes) and the
+    fitted coefficients (the next iteration's start)."""
     Xo = X[obs]
-    B, cov = mlogit_fit(Xo, codes[obs], k)
+    B, cov = mlogit_fit(Xo, codes[obs], k, start=start)
     chol = np.linalg.cholesky(cov + 1e-12 * np.eye(len(cov)))
     draw = B.T.ravel() + chol @ rng.standard_normal(len(cov))
     P = _softmax(X[~obs] @ draw.reshape(k - 1, -1).T)
     u = rng.random(int((~obs).sum()))
     cum = np.cumsum(P, axis=1)
-    return np.minimum((u[:, None] > cum).sum(axis=1), k - 1)
+    return np.minimum((u[:, None] > cum).sum(axis=1), k - 1), B
 
 
 def _impute_pmm(X, y, obs, rng, donors):
@@ -282,13 +289,15 @@ def _chain(frame, columns, fixed, n_iter, donors, rng) -> dict[str, np.ndarray]:
             st.values[c][mis] = rng.choice(st.values[c][~mis], int(mis.sum()))
     order = sorted(columns, key=lambda c: (st.missing[c].sum(), columns.index(c)))
     order = [c for c in order if st.missing[c].any()]
+    coefs: dict[str, np.ndarray] = {}
     for _ in range(n_iter):
         for c in order:
             X = np.column_stack([fixed] + [st.block(o) for o in columns if o != c])
             obs = ~st.missing[c]
             X = X[:, _independent(X[obs])]
             if st.cat[c]:
-                new = _impute_categorical(X, st.values[c], obs, len(st.levels[c]), rng)
+                k = len(st.levels[c])
+                new, coefs[c] = _impute_categorical(X, st.values[c], obs, k, rng, coefs.get(c))
             else:
                 new = _impute_pmm(X, st.values[c], obs, rng, donors)
             st.values[c][~obs] = new
@@ -307,7 +316,7 @@ def impute(
     m: int = 20,
     cluster: str | None = None,
     auxiliary: list[str] | None = None,
-    n_iter: int = 10,
+    n_iter: int = 5,
     donors: int = 5,
     seed: int | None = None,
 ) -> list[pd.DataFrame]:
@@ -363,7 +372,7 @@ def impute_and_compare(
     imputer: Imputer = "chained_equations",
     cluster: str | None = None,
     auxiliary: list[str] | None = None,
-    n_iter: int = 10,
+    n_iter: int = 5,
     donors: int = 5,
     seed: int | None = None,
     alpha: float = 0.05,
@@ -385,7 +394,7 @@ def impute_and_compare(
     auxiliary : list of str, optional
         Fully observed columns used as extra predictors in the imputation models only.
     n_iter : int
-        Iterations of each chain (default 10).
+        Iterations of each chain (default 5, as R ``mice``'s ``maxit``).
     donors : int
         Donors of predictive mean matching (default 5).
     seed : int, optional
