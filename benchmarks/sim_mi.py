@@ -104,14 +104,16 @@ def one_pilot(sim: int, args) -> list[dict]:
 
 
 def run(args) -> None:
+    """Run the pilots, rewriting the part file after each one (a stopped run keeps its
+    finished pilots; ``merge`` states how many there are)."""
     rows = []
     t0 = time.time()
+    truth = superpopulation_truth(args.setting)
     for sim in range(args.start, args.start + args.n_sims):
         rows += one_pilot(sim, args)
-        if (sim - args.start + 1) % 25 == 0:
-            print(f"{sim - args.start + 1}/{args.n_sims} pilots, {time.time() - t0:.0f} s")
-    part = {"args": vars(args), "truth": superpopulation_truth(args.setting), "rows": rows}
-    Path(args.out).write_text(json.dumps(part, indent=1))
+        part = {"args": vars(args), "truth": truth, "rows": rows}
+        Path(args.out).write_text(json.dumps(part, indent=1))
+        print(f"{sim - args.start + 1}/{args.n_sims} pilots, {time.time() - t0:.0f} s", flush=True)
 
 
 def summarise(rows: pd.DataFrame, truth: float) -> list[dict]:

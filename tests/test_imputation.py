@@ -80,8 +80,8 @@ def test_rubin_matches_statsmodels_mice_combine():
     df = pd.DataFrame({"y": y, "x1": x1, "x2": x2})
     df.loc[rng.random(n) < 0.2, "x1"] = np.nan
     df.loc[rng.random(n) < 0.2, "x2"] = np.nan
-    np.random.seed(5)  # statsmodels' MICEData draws from numpy's global generator
-    model = mice.MICE("y ~ x1 + x2", sm.OLS, mice.MICEData(df))
+    data = mice.MICEData(df, rng=np.random.default_rng(5))
+    model = mice.MICE("y ~ x1 + x2", sm.OLS, data)
     res = model.fit(n_burnin=5, n_imputations=6)
     params = np.array([r.params for r in model.results_list])
     variances = np.array([np.diag(r.cov_params()) for r in model.results_list])

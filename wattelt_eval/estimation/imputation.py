@@ -331,18 +331,13 @@ def impute(
     child seed ``SeedSequence(seed).spawn(m)[j]``, so the result is deterministic for a
     seed. Dtypes are kept (integer values stay integer: PMM imputes observed values).
     """
-    extra = ([cluster] if cluster else []) + list(auxiliary or [])
-    fixed_cols = [outcome, arm] + extra
-    usable = ~table[fixed_cols].isna().any(axis=1).to_numpy()
-    sub = table.loc[usable].reset_index(drop=True)
-    y = numeric(sub[outcome], outcome).to_numpy()
-    arm_codes, _ = pd.factorize(sub[arm], sort=True)
-    fixed = _fixed_block(sub, y, arm_codes.astype(float), extra)
-    for c in columns:
-        if sub[c].notna().sum() < 2 or (_is_categorical(sub[c]) and sub[c].nunique() < 2):
-            raise data_error("mi_too_few_observed", column=c)
+    usable, sub, fixed = _prepare(table, columns, outcome, arm, cluster, auxiliary)
+    return list(_completed(table, columns, usable, sub, fixed, m, n_iter, donors, seed))
+
+
+def _completed(table, columns, usable, sub, fixed, m, n_iter, donors, seed):
+    """The completed tables one at a time (one copy in memory at national scale)."""
     children = np.random.SeedSequence(seed).spawn(m)
-    out = []
     for j in range(m):
         rng = np.random.default_rng(children[j])
         values = _chain(sub, columns, fixed, n_iter, donors, rng)
@@ -354,8 +349,21 @@ def impute(
                 filled = filled.astype(col.dtype)
             col.loc[usable] = filled
             done[c] = col
-        out.append(done)
-    return out
+        yield done
+
+
+def _prepare(table, columns, outcome, arm, cluster, auxiliary):
+    """Usable rows, their frame and the never-imputed predictor block."""
+    extra = ([cluster] if cluster else []) + list(auxiliary or [])
+    usable = ~table[[outcome, arm] + extra].isna().any(axis=1).to_numpy()
+    sub = table.loc[usable].reset_index(drop=True)
+    y = numeric(sub[outcome], outcome).to_numpy()
+    arm_codes, _ = pd.factorize(sub[arm], sort=True)
+    fixed = _fixed_block(sub, y, arm_codes.astype(float), extra)
+    for c in columns:
+        if sub[c].notna().sum() < 2 or (_is_categorical(sub[c]) and sub[c].nunique() < 2):
+            raise data_error("mi_too_few_observed", column=c)
+    return usable, sub, fixed
 
 
 # ------------------------------------------------------------------------------ the comparison
@@ -439,18 +447,8 @@ def impute_and_compare(
     if not incomplete.any():
         res = compare(table, outcome, arm, covariates, seed=seed, **kwargs)
         return _as_mi(res, 0, imputer, 0, missing_per_column, [res], res.table)
-    tables = impute(
-        table,
-        columns,
-        outcome,
-        arm,
-        m=int(m),
-        cluster=cluster,
-        auxiliary=auxiliary,
-        n_iter=n_iter,
-        donors=donors,
-        seed=seed,
-    )
+    usable_, sub, fixed_block = _prepare(table, columns, outcome, arm, cluster, auxiliary)
+    tables = _completed(table, columns, usable_, sub, fixed_block, int(m), n_iter, donors, seed)
     results = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
