@@ -150,29 +150,40 @@ def summarise(rows: pd.DataFrame, truth: float) -> list[dict]:
 
 
 def merge(args) -> None:
+    """Combine part files (of one or both settings) into one results file."""
     parts = [json.loads(Path(p).read_text()) for p in args.parts]
-    rows = pd.DataFrame([r for p in parts for r in p["rows"]]).sort_values(["sim", "analysis"])
-    if rows.duplicated(["sim", "analysis"]).any():
-        raise SystemExit("overlapping parts")
     first = parts[0]["args"]
     result = {
         "description": __doc__.split("Usage")[0].strip(),
         "settings": {
-            "setting": first["setting"],
             "n_trajectories": first["n"],
             "m": first["m"],
             "seed": first["seed"],
             "outcome": OUTCOME,
             "covariates": COVARIATES,
             "method": "aipw",
-            "cluster": "team",
-            "share_rows_with_a_missing_covariate": float(rows["share_missing"].mean()),
-            "machine": f"{platform.machine()} shared 2-core, nice -n 19",
+            "cluster": "team (ci auto -> cluster_t)",
+            "imputer": "chained_equations (n_iter 5, 5 donors)",
+            "machine": f"{platform.machine()}, shared 2-core machine, nice -n 19",
         },
-        "summary": summarise(rows, parts[0]["truth"]),
+        "runs": {},
     }
+    for setting in ("effect", "null"):
+        mine = [p for p in parts if p["args"]["setting"] == setting]
+        if not mine:
+            continue
+        rows = pd.DataFrame([r for p in mine for r in p["rows"]]).sort_values(["sim", "analysis"])
+        if rows.duplicated(["sim", "analysis"]).any():
+            raise SystemExit("overlapping parts")
+        summary = summarise(rows, mine[0]["truth"])
+        result["runs"][setting] = {
+            "n_pilots": int(rows["sim"].nunique()),
+            "share_rows_with_a_missing_covariate": float(rows["share_missing"].mean()),
+            "summary": summary,
+        }
+        print(setting)
+        print(pd.DataFrame(summary).to_string(index=False))
     Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
-    print(pd.DataFrame(result["summary"]).to_string(index=False))
 
 
 def main() -> None:
