@@ -43,11 +43,130 @@ def _for_text(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _text_not_formula(ws: Any) -> None:
-    """Keep text such as ``=SOM(A1)`` as text: openpyxl would store it as a formula."""
+    """Keep every text cell as text: openpyxl would store text starting with ``=`` as a formula."""
     for row in ws.iter_rows():
         for cell in row:
             if cell.data_type == "f":
                 cell.data_type = "s"
+
+
+# --------------------------------------------------------------------------------------
+# The one writer of every CSV and XLSX file the package writes (output safety)
+# --------------------------------------------------------------------------------------
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_RE = r"^[=+\-@\t\r]"
+#: a plain number (``-12``, ``+3.5``, ``-1,5``, ``1e3``): never neutralised, it is no formula
+_PLAIN_NUMBER_RE = r"^[+\-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+\-]?\d+)?$"
+#: what our writer wrote for a formula-like text: a quote, then the formula-like text
+_ESCAPED_RE = r"^'[=+\-@\t\r]"
+_PLAIN_NUMBER = re.compile(_PLAIN_NUMBER_RE)
+
+
+def formula_like(value: object) -> bool:
+    """True for text a spreadsheet would run as a formula (starts with ``= + - @``, TAB or CR).
+
+    Plain numbers (``-12``, ``+3.5``) are not formula-like.
+    """
+    return (
+        isinstance(value, str) and value[:1] in FORMULA_START and _PLAIN_NUMBER.match(value) is None
+    )
+
+
+def neutralise_text(value: Any) -> Any:
+    """``'`` + ``value`` for formula-like text (OWASP's rule), anything else unchanged."""
+    return "'" + value if formula_like(value) else value
+
+
+def restore_text(value: Any) -> Any:
+    """Undo :func:`neutralise_text`: ``'=1+2`` -> ``=1+2``; anything else unchanged.
+
+    Only a quote followed by formula-like text is taken off, i.e. exactly what the writer
+    adds, so ``'t Hoofd`` and ``'-12`` (not written by us) stay as they are.
+    """
+    if isinstance(value, str) and value[:1] == "'" and formula_like(value[1:]):
+        return value[1:]
+    return value
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and column names are safe in a spreadsheet.
+
+    Vectorised per column; numbers, dates and booleans are left as they are.
+    """
+    out = df.copy()
+    for c in out.columns:
+        s = out[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype(object)
+        if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
+            continue
+        arr = s.to_numpy(dtype=object, na_value=None)
+        if isinstance(s.dtype, pd.StringDtype):
+            is_str = s.notna().to_numpy(dtype=bool)
+        else:
+            is_str = np.fromiter((isinstance(v, str) for v in arr), dtype=bool, count=len(arr))
+        if not is_str.any():
+            continue
+        t = pd.Series(arr[is_str], dtype="string")
+        hit = (t.str.match(_FORMULA_RE) & ~t.str.match(_PLAIN_NUMBER_RE)).to_numpy(dtype=bool)
+        if hit.any():
+            idx = np.flatnonzero(is_str)[hit]
+            arr = arr.copy()
+            arr[idx] = ["'" + v for v in arr[idx]]
+            s = pd.Series(arr, index=s.index, dtype=object)
+        out[c] = s
+    out.columns = [neutralise_text(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def write_csv(
+    df: pd.DataFrame,
+    path: str | Path | Any,
+    *,
+    sep: str = ",",
+    index: bool = False,
+    encoding: str = "utf-8",
+) -> None:
+    """Write a table as CSV through the output-safety rule (:func:`neutralise_frame`).
+
+    ``path`` may be a path or a text buffer. The package's own readers undo the quote
+    (:func:`restore_text`), so a round trip gives back the original text.
+    """
+    safe = neutralise_frame(df if not index else df.reset_index())
+    if isinstance(path, (str, Path)):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        safe.to_csv(path, sep=sep, index=False, lineterminator="\n", encoding=encoding)
+    else:
+        safe.to_csv(path, sep=sep, index=False, lineterminator="\n")
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write tables as one workbook (one sheet each) through the output-safety rule.
+
+    Formula-like text gets the quote (:func:`neutralise_text`) and every text cell is
+    stored as text, never as a formula.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        for name, df in sheets.items():
+            neutralise_frame(df).to_excel(xw, sheet_name=name, index=False)
+        for ws in xw.book.worksheets:
+            _text_not_formula(ws)
+    return path
+
+
+def study_rows(study: dict[str, Any]) -> pd.DataFrame:
+    """Study settings as the key/value rows of a workbook's ``study`` sheet."""
+    rows = [
+        {"key": f"{section}.{k}", "value": ", ".join(map(str, v)) if isinstance(v, list) else v}
+        for section, values in study.items()
+        if isinstance(values, dict)
+        for k, v in values.items()
+    ]
+    return pd.DataFrame(rows, columns=["key", "value"])
 
 
 def write_package(data: PilotData, path: str | Path, format: PackageFormat = "csv") -> Path:
@@ -76,27 +195,16 @@ def write_package(data: PilotData, path: str | Path, format: PackageFormat = "cs
             path.mkdir(parents=True, exist_ok=True)
             path = path / "pilot.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            for name in TABLES:
-                _for_text(getattr(data, name)).to_excel(xw, sheet_name=name, index=False)
-            rows = []
-            for section, values in data.study.to_dict().items():
-                for k, v in values.items():
-                    if isinstance(v, list):
-                        v = ", ".join(map(str, v))
-                    rows.append({"key": f"{section}.{k}", "value": v})
-            pd.DataFrame(rows, columns=["key", "value"]).to_excel(
-                xw, sheet_name="study", index=False
-            )
-            for ws in xw.book.worksheets:
-                _text_not_formula(ws)
+        sheets = {name: _for_text(getattr(data, name)) for name in TABLES}
+        sheets["study"] = study_rows(data.study.to_dict())
+        write_xlsx(sheets, path)
         return path
     path.mkdir(parents=True, exist_ok=True)
     (path / "study.toml").write_text(study_toml, encoding="utf-8")
     for name in TABLES:
         df = getattr(data, name)
         if format == "csv":
-            _for_text(df).to_csv(path / f"{name}.csv", index=False, lineterminator="\n")
+            write_csv(_for_text(df), path / f"{name}.csv")
         else:
             df.reset_index(drop=True).to_parquet(path / f"{name}.parquet", index=False)
     return path
@@ -342,7 +450,7 @@ def read_csv_table(path: str | Path, name: str | None = None) -> RawTable:
         header_cells: list[object] = []
         body = pd.DataFrame()
     else:
-        header_cells = [a[0].as_py() for a in columns]
+        header_cells = [restore_text(a[0].as_py()) for a in columns]
         empty = pa.scalar(None, type=pa.string())
         cols = {}
         for i, a in enumerate(columns):  # strip, empty -> missing; in arrow, without a Python loop
@@ -351,7 +459,7 @@ def read_csv_table(path: str | Path, name: str | None = None) -> RawTable:
                 a = a.combine_chunks()
             a = pc.utf8_trim_whitespace(a.cast(pa.string()))
             a = pc.if_else(pc.equal(a, ""), empty, a)
-            cols[i] = pd.array(a, dtype="string")
+            cols[i] = pd.array(_restore_arrow(a), dtype="string")
         body = pd.DataFrame(cols)
     raw = _finish_frame(
         name or table_for_name(path.stem) or path.stem, path.name, header_cells, body
@@ -360,6 +468,18 @@ def read_csv_table(path: str | Path, name: str | None = None) -> RawTable:
     raw.encoding = encoding
     raw.separator = sep
     return raw
+
+
+def _restore_arrow(a: Any) -> Any:
+    """:func:`restore_text` over a pyarrow string array (vectorised)."""
+    import pyarrow.compute as pc
+
+    quoted = pc.fill_null(pc.match_substring_regex(a, _ESCAPED_RE), False)
+    if not pc.any(quoted).as_py():
+        return a
+    rest = pc.utf8_slice_codeunits(a, 1)
+    number = pc.fill_null(pc.match_substring_regex(rest, _PLAIN_NUMBER_RE), False)
+    return pc.if_else(pc.and_(quoted, pc.invert(number)), rest, a)
 
 
 def _csv_width(text: str, sep: str) -> int | None:
@@ -443,7 +563,7 @@ def _sheet_rows(ws: Any) -> tuple[list[object], pd.DataFrame]:
     rows = list(ws.iter_rows(values_only=True))
     if not rows:
         return [], pd.DataFrame()
-    header = list(rows[0])
+    header = [restore_text(h) for h in rows[0]]
     width = len(header)
     data = [list(r[:width]) + [None] * (width - len(r)) for r in rows[1:]]
     body = pd.DataFrame(data, columns=range(width), dtype=object)
@@ -451,7 +571,7 @@ def _sheet_rows(ws: Any) -> tuple[list[object], pd.DataFrame]:
         s = body[c]
         is_str = s.map(lambda v: isinstance(v, str))
         if is_str.any():
-            stripped = s[is_str].map(str.strip)
+            stripped = s[is_str].map(str.strip).map(restore_text)
             s = s.copy()
             s[is_str] = stripped.where(stripped != "", None)
             body[c] = s

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..bsn import MASK, redact, redact_array
 from ..errors import DataError
 from ..i18n import Lang, catalogue, pair, text, texts
 from .registry import REASONS
@@ -30,8 +31,6 @@ __all__ = [
 
 #: Columns of the problem list returned by :func:`~wattelt_eval.validation.validate`.
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "rule", "severity", "expected", "message"]
-#: What a BSN-like value is replaced by in every problem.
-MASK = "*********"
 #: Longest value shown in a message.
 MAX_VALUE_CHARS = 60
 
@@ -116,7 +115,21 @@ class Problems:
             return pd.DataFrame(
                 {c: pd.Series([], dtype="Int64" if c == "row" else object) for c in _INTERNAL}
             )
-        return pd.concat(self.parts, ignore_index=True)
+        df = pd.concat(self.parts, ignore_index=True)
+        # no BSN in any text a problem repeats: file and sheet names, headers, values, advice
+        for c in (
+            "file",
+            "column",
+            "value",
+            "expected_nl",
+            "expected_en",
+            "detail_nl",
+            "detail_en",
+        ):
+            codes, uniq = pd.factorize(df[c].astype(object).fillna(""))
+            if len(uniq):
+                df[c] = redact_array(np.asarray(uniq, dtype=object))[codes]
+        return df
 
 
 def _vec(x: Any, n: int) -> Any:
@@ -229,7 +242,7 @@ class ValidationError(DataError):
 
     def __init__(self, problems: pd.DataFrame, source: str = "", lang: Lang = "nl") -> None:
         self.problems = problems
-        self.source = source
+        self.source = source = redact(source)
         errors = problems[problems["severity"] == "error"]
         n = len(errors)
         lines = [f"  - {m}" for m in errors["message"].head(10)]
@@ -260,6 +273,7 @@ def format_problems(problems: pd.DataFrame, source: str, lang: Lang = "nl", limi
     limit : int
         At most this many lines per file, column and rule (0 = all).
     """
+    source = redact(source)
     n_err = int((problems["severity"] == "error").sum())
     n_warn = int((problems["severity"] == "warning").sum())
     head = text(

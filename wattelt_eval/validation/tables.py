@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
-from ..bsn import bsn_in_numbers, bsn_mask, contact_detail_masks
+from ..bsn import bsn_in_numbers, bsn_in_text, bsn_mask, contact_detail_masks
 from ..i18n import pair, text
 from ..io import RawTable
 from . import reasons as _reasons  # noqa: F401 - declares the reason codes
@@ -183,7 +183,14 @@ def _bsn_cells(ctx: TableContext, c: str) -> np.ndarray:
 
 @check("bsn", "table", "bsn")
 def check_bsn(ctx: TableContext, P: Problems) -> None:
-    """Every column: no BSN-like number (the value is masked in the problem)."""
+    """Every column, header and the file or sheet name: no BSN-like number (masked)."""
+    if bsn_in_text(pd.Series([ctx.source], dtype="string")).any():
+        _add_bsn(P, ctx.source, None, "")
+    headers = list(ctx.raw.frame.columns)
+    texts = pd.Series([ctx.raw.header.get(c, c) for c in headers], dtype="string")
+    for c, hit in zip(headers, bsn_in_text(texts), strict=True):
+        if hit:
+            _add_bsn(P, ctx.source, 1, c)
     for c in ctx.raw.frame.columns:
         mask = _bsn_cells(ctx, c)
         if mask.any():

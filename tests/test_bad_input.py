@@ -1,0 +1,243 @@
+"""Bad input never changes a number silently (issue 15): one test per fault class and format.
+
+Each fault is put into the tiny valid package (``tests/data/tiny_valid``) as a CSV folder,
+an Excel workbook (every cell typed as text, as a municipal export does) and a parquet
+folder (every column a string column), and the test asserts the exact problem, the
+value read, or the exclusion, worked out by hand on the tiny package.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook, load_workbook
+from validation_helpers import TINY
+
+import wattelt_eval as we
+from wattelt_eval import schema
+from wattelt_eval.cli.main import main
+from wattelt_eval.io import neutralise_text, restore_text, write_csv, write_xlsx
+
+FORMATS = ["csv", "xlsx", "parquet"]
+KEY = "test-key-0123456789-abcdefghij"
+
+
+# ======================================================================================
+# Building a faulty package in each format
+# ======================================================================================
+
+
+def tiny_rows() -> dict[str, list[list[str]]]:
+    """Every tiny_valid table as rows of text (header first)."""
+    out = {}
+    for name in schema.TABLES:
+        with open(TINY / f"{name}.csv", encoding="utf-8", newline="") as fh:
+            out[name] = [list(r) for r in csv.reader(fh)]
+    return out
+
+
+def set_value(rows: dict[str, list[list[str]]], table: str, row: int, column: str, value: str):
+    """Set user row ``row`` (header = 1) of ``column`` in ``table``."""
+    t = rows[table]
+    t[row - 1][t[0].index(column)] = value
+
+
+def make_package(
+    tmp: Path,
+    fmt: str,
+    rows: dict[str, list[list[str]]],
+    study: str | None = None,
+    names: dict[str, str] | None = None,
+) -> Path:
+    """Write ``rows`` as a package of format ``fmt``; returns the path to validate.
+
+    ``names`` renames a table's file or sheet (e.g. to hold a BSN).
+    """
+    names = names or {}
+    study_text = study if study is not None else (TINY / "study.toml").read_text(encoding="utf-8")
+    if fmt == "csv":
+        d = tmp / "csv_pkg"
+        d.mkdir()
+        (d / "study.toml").write_text(study_text, encoding="utf-8")
+        for name, r in rows.items():
+            with open(d / f"{names.get(name, name)}.csv", "w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh, lineterminator="\n").writerows(r)
+        return d
+    if fmt == "parquet":
+        d = tmp / "pq_pkg"
+        d.mkdir()
+        (d / "study.toml").write_text(study_text, encoding="utf-8")
+        for name, r in rows.items():
+            df = pd.DataFrame(r[1:], columns=r[0], dtype="string").replace("", pd.NA)
+            df.to_parquet(d / f"{names.get(name, name)}.parquet", index=False)
+        return d
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, r in rows.items():
+        ws = wb.create_sheet(names.get(name, name))
+        for line in r:
+            ws.append([v if v != "" else None for v in line])
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+    (tmp / "study.toml").write_text(study_text, encoding="utf-8")  # next to the workbook
+    path = tmp / "pkg.xlsx"
+    wb.save(path)
+    return path
+
+
+def found(problems: pd.DataFrame, *rules: str) -> list[tuple]:
+    sel = problems[problems["rule"].isin(rules)] if rules else problems
+    return [
+        (r.file, None if pd.isna(r.row) else int(r.row), r.column, r.value, r.rule, r.severity)
+        for r in sel.itertuples()
+    ]
+
+
+def src(fmt: str, table: str) -> str:
+    """The problem's ``file`` for ``table`` in format ``fmt``."""
+    return {"csv": f"{table}.csv", "parquet": f"{table}.parquet", "xlsx": f"pkg.xlsx [{table}]"}[
+        fmt
+    ]
+
+
+# ======================================================================================
+# 1. Output safety
+# ======================================================================================
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+31 6 1234", "'+31 6 1234"),
+        ("-kop", "'-kop"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("-12", "-12"),  # a number, not a formula
+        ("+3.5", "+3.5"),
+        ("'t Hoofd", "'t Hoofd"),
+        ("team noord", "team noord"),
+    ],
+)
+def test_neutralise_and_restore_by_hand(text: str, written: str) -> None:
+    assert neutralise_text(text) == written
+    assert restore_text(written) == text
+
+
+def test_shared_writers_neutralise_and_our_readers_restore(tmp_path: Path) -> None:
+    df = pd.DataFrame({"team": ["=1+2", "@x", "-12", "gewoon"], "n": [-1, 2, 3, 4]})
+    buf = io.StringIO()
+    write_csv(df, buf)
+    assert buf.getvalue().splitlines()[1:] == ["'=1+2,-1", "'@x,2", "-12,3", "gewoon,4"]
+    path = write_xlsx({"t": df}, tmp_path / "t.xlsx")
+    ws = load_workbook(path)["t"]
+    cells = [c.value for c in ws["A"][1:]]
+    assert cells == ["'=1+2", "'@x", "-12", "gewoon"]
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    assert [c.value for c in ws["B"][1:]] == [-1, 2, 3, 4]  # numbers stay numbers
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_team_formula_through_write_package_round_trip(tmp_path: Path, fmt: str) -> None:
+    data = we.load(TINY)
+    data.trajectories["team"] = data.trajectories["team"].astype(object)
+    data.trajectories.loc[2, "team"] = "=1+2"
+    data.goals.loc[2, "text"] = "@HYPERLINK(x)"
+    out = we.io.write_package(data, tmp_path / ("p.xlsx" if fmt == "xlsx" else "p"), format=fmt)
+    if fmt == "csv":
+        assert "'=1+2" in (out / "trajectories.csv").read_text(encoding="utf-8")
+    back = we.load(out)
+    assert back.trajectories.loc[2, "team"] == "=1+2"
+    assert back.goals.loc[2, "text"] == "@HYPERLINK(x)"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_pseudonymise_keep_text_neutralises_formulas(tmp_path: Path, fmt: str) -> None:
+    rows = tiny_rows()
+    set_value(rows, "trajectories", 2, "team", "=1+2")
+    set_value(rows, "goals", 2, "text", '=HYPERLINK("http://x")')
+    pkg = make_package(tmp_path, fmt, rows)
+    key = tmp_path / "key.txt"
+    key.write_text(KEY)
+    out = tmp_path / ("out.xlsx" if fmt == "xlsx" else "out")
+    assert main(["pseudonymise", str(pkg), str(out), "--key-file", str(key), "--keep-text"]) == 0
+    if fmt == "xlsx":
+        wb = load_workbook(out)
+        cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+        assert not any(c.data_type == "f" for c in cells)
+        values = [c.value for c in cells if isinstance(c.value, str)]
+        assert "'=1+2" in values and not any(v.startswith("=") for v in values)
+    else:
+        text = (out / "trajectories.csv").read_text(encoding="utf-8")
+        assert "'=1+2" in text and ",=1+2" not in text
+        goals = (out / "goals.csv").read_text(encoding="utf-8")
+        assert "\"'=HYPERLINK" in goals or "'=HYPERLINK" in goals
+    back = we.load(out)
+    assert back.trajectories.loc[2, "team"] == "=1+2"
+    assert back.goals.loc[2, "text"] == '=HYPERLINK("http://x")'
+
+
+def test_outcomes_csv_neutralises_team(tmp_path: Path) -> None:
+    rows = tiny_rows()
+    set_value(rows, "trajectories", 2, "team", "=1+2")
+    pkg = make_package(tmp_path, "csv", rows)
+    out = tmp_path / "x.csv"
+    assert main(["outcomes", str(pkg), "--out", str(out)]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert any(",'=1+2," in ln for ln in lines)
+    assert not any(",=1+2," in ln for ln in lines)
+    table = pd.read_csv(out, dtype=str)
+    assert table["team"].map(restore_text).tolist().count("=1+2") == 1
+
+
+# ======================================================================================
+# 2. Identifiers never echoed
+# ======================================================================================
+
+BSN = "111222333"  # passes the elfproef
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_bsn_in_file_or_sheet_name_and_header_is_masked(
+    tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = tiny_rows()
+    rows["staff_time"][0][rows["staff_time"][0].index("minutes")] = f"minuten {BSN}"
+    pkg = make_package(tmp_path, fmt, rows, names={"contacts": f"contacts_{BSN}"})
+    for lang in ("nl", "en"):
+        problems = we.validate(pkg, lang=lang)
+        everything = problems.astype(str).to_string()
+        assert BSN not in everything and "*********" in everything
+    masked = "*********"
+    bsn = found(problems, "bsn")
+    assert (src(fmt, "staff_time"), 1, f"minuten_{masked}", masked, "bsn", "error") in bsn
+    with pytest.raises(we.ValidationError) as exc:
+        we.load(pkg)
+    assert BSN not in str(exc.value) and BSN not in exc.value.problems.astype(str).to_string()
+    assert main(["validate", str(pkg), "--format", "json"]) == 1
+    assert main(["validate", str(pkg)]) == 1
+    out = capsys.readouterr()
+    assert BSN not in out.out + out.err
+
+
+def test_bsn_in_package_path_is_masked_in_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = tiny_rows()
+    set_value(rows, "contacts", 2, "date", "2025-02-30")
+    (tmp_path / BSN).mkdir()
+    pkg = make_package(tmp_path / BSN, "csv", rows)
+    with pytest.raises(we.ValidationError) as exc:
+        we.load(pkg)
+    assert BSN not in str(exc.value)
+    assert main(["validate", str(pkg)]) == 1
+    assert main(["outcomes", str(pkg), "--out", str(tmp_path / "o.csv")]) == 1
+    out = capsys.readouterr()
+    assert BSN not in out.out + out.err and "*********" in out.out
