@@ -12,6 +12,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -241,3 +242,95 @@ def test_bsn_in_package_path_is_masked_in_messages(
     assert main(["outcomes", str(pkg), "--out", str(tmp_path / "o.csv")]) == 1
     out = capsys.readouterr()
     assert BSN not in out.out + out.err and "*********" in out.out
+
+
+# ======================================================================================
+# 3. Numbers
+# ======================================================================================
+
+
+def _amounts(rows: dict, v4: str, v1: str = "120.00") -> None:
+    """Amount of provision V04 (row 5) and V01 (row 2); the others have none."""
+    set_value(rows, "provisions", 5, "amount", v4)
+    set_value(rows, "provisions", 2, "amount", v1)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("v4", ["1.250", "€ 1.250", "1,250"])
+def test_ambiguous_grouping_alone_is_an_error(tmp_path: Path, fmt: str, v4: str) -> None:
+    rows = tiny_rows()
+    _amounts(rows, v4, "120")  # the other amount shows no separator: undecided
+    problems = we.validate(make_package(tmp_path, fmt, rows))
+    assert found(problems) == [
+        (src(fmt, "provisions"), 5, "amount", v4, "ambiguous_number", "error")
+    ]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("v4", "v1", "want4", "want1"),
+    [
+        ("1.250", "120,50", 1250.0, 120.5),  # decimal comma elsewhere: '.' groups
+        ("€ 1.250", "€ 120,50", 1250.0, 120.5),
+        ("1,250", "120,50", 1.25, 120.5),  # the comma is the decimal sign
+        ("1.250", "120.50", 1.25, 120.5),  # decimal point elsewhere: '.' is decimal
+        ("1,250", "120.50", 1250.0, 120.5),  # ',' groups
+        ("1.250.000", "120", 1250000.0, 120.0),  # two groups: unambiguous
+    ],
+)
+def test_ambiguous_grouping_resolved_by_the_column(
+    tmp_path: Path, fmt: str, v4: str, v1: str, want4: float, want1: float
+) -> None:
+    rows = tiny_rows()
+    _amounts(rows, v4, v1)
+    pkg = make_package(tmp_path, fmt, rows)
+    assert found(we.validate(pkg)) == []
+    data = we.load(pkg)
+    assert data.provisions.loc[5, "amount"] == want4
+    assert data.provisions.loc[2, "amount"] == want1
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(("locale", "want"), [("nl", 1250.0), ("en", 1.25)])
+def test_ambiguous_grouping_resolved_by_declared_locale(
+    tmp_path: Path, fmt: str, locale: str, want: float
+) -> None:
+    rows = tiny_rows()
+    _amounts(rows, "1.250", "120")
+    study = (
+        (TINY / "study.toml")
+        .read_text()
+        .replace("seed = 20250101", f'seed = 20250101\nnumber_locale = "{locale}"')
+    )
+    pkg = make_package(tmp_path, fmt, rows, study=study)
+    assert found(we.validate(pkg)) == []
+    assert we.load(pkg).provisions.loc[5, "amount"] == want
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("v", ["inf", "-inf", "Infinity", "nan", "NaN", "1e400"])
+def test_non_finite_amount_rejected(tmp_path: Path, fmt: str, v: str) -> None:
+    rows = tiny_rows()
+    _amounts(rows, v)
+    problems = we.validate(make_package(tmp_path, fmt, rows))
+    assert found(problems) == [(src(fmt, "provisions"), 5, "amount", v, "invalid_number", "error")]
+
+
+def test_non_finite_number_in_a_parquet_float_column(tmp_path: Path) -> None:
+    d = tmp_path / "p"
+    we.io.write_package(we.load(TINY), d, format="parquet")
+    pv = pd.read_parquet(d / "provisions.parquet")
+    pv.loc[3, "amount"] = np.inf  # user row 5
+    pv.to_parquet(d / "provisions.parquet", index=False)
+    assert found(we.validate(d)) == [
+        ("provisions.parquet", 5, "amount", "inf", "invalid_number", "error")
+    ]
+
+
+def test_wrong_number_locale_is_a_study_error(tmp_path: Path) -> None:
+    study = (TINY / "study.toml").read_text() + ""
+    study = study.replace("seed = 20250101", 'seed = 20250101\nnumber_locale = "de"')
+    pkg = make_package(tmp_path, "csv", tiny_rows(), study=study)
+    assert found(we.validate(pkg)) == [
+        ("study.toml", None, "study.number_locale", "de", "study_value", "error")
+    ]

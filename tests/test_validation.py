@@ -1092,7 +1092,12 @@ def test_dutch_dialect_values_parse_by_hand(tmp_path: Path) -> None:
 def test_ambiguous_thousands_in_decimal_comma_file(tmp_path: Path) -> None:
     twin = _make_twin(TINY, tmp_path / "twin", {"semicolon"})
     path = twin / "provisions.csv"
+    # the column's other value (120,00) has a decimal comma: '.' groups thousands (issue 15)
     path.write_text(path.read_text().replace("1.250,00", "1.250"))
+    assert we.validate(twin).empty
+    assert we.load(twin).provisions.loc[5, "amount"] == 1250.0
+    # nothing else in the column tells: ambiguous, an error on the cell
+    path.write_text(path.read_text().replace("120,00", "120"))
     assert _found(we.validate(twin)) == [
         ("provisions.csv", 5, "amount", "ambiguous_number", "error")
     ]

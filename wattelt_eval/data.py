@@ -67,7 +67,15 @@ def _attribute(f: StudyField) -> str:
 
 
 _FIELDS: dict[str, StudyField] = {f.key: f for f in STUDY_FIELDS}
+
+
+def _iso_date(value: Any) -> str:
+    """A date setting as ISO text (``2025-06-30``) from a TOML date, datetime or text."""
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
 _CASTS: dict[str, Callable[[Any], Any]] = {
+    "date": _iso_date,
     "str": str,
     "int": int,
     "float": float,
@@ -96,6 +104,13 @@ class StudySettings:
         default_factory=functools.partial(_default, "study.extra_covariates")
     )
     seed: int = _default("study.seed")
+    number_locale: str | None = _default("study.number_locale")
+    extract_date: str | None = _default("study.extract_date")
+    period_start: str | None = _default("study.period_start")
+    period_end: str | None = _default("study.period_end")
+    plausibility_min_age: int = _default("plausibility.min_age")
+    plausibility_max_age: int = _default("plausibility.max_age")
+    plausibility_max_hours_per_week: float = _default("plausibility.max_hours_per_week")
     rates: dict[str, float] = field(default_factory=functools.partial(_section_defaults, "rates"))
     disclosure_rule: str = _default("disclosure.rule")
     disclosure_threshold: int = _default("disclosure.threshold")

@@ -53,7 +53,7 @@ def check_package(raw: RawPackage) -> Checked:
         if rt is None:
             _missing_table(raw, name, P)
             continue
-        tc = parse_table(rt, table, P)
+        tc = parse_table(rt, table, P, study.number_locale)
         if name == "trajectories":
             tc.extra_allowed = set(study.extra_covariates)
         for c in checks("table"):

@@ -49,8 +49,13 @@ class TableContext:
         return self.raw.frame.index.to_numpy()
 
 
-def parse_table(rt: RawTable, table: schema.Table, P: Problems) -> TableContext:
-    """Parse every schema column of ``rt``; report failed cells and missing required values."""
+def parse_table(
+    rt: RawTable, table: schema.Table, P: Problems, locale: str | None = None
+) -> TableContext:
+    """Parse every schema column of ``rt``; report failed cells and missing required values.
+
+    ``locale`` is ``study.number_locale`` (how ambiguous numbers such as ``1.250`` read).
+    """
     df = rt.frame
     parsed = pd.DataFrame(index=df.index)
     present: set[str] = set()
@@ -62,7 +67,7 @@ def parse_table(rt: RawTable, table: schema.Table, P: Problems) -> TableContext:
             continue
         present.add(col.name)
         raw = df[col.name]
-        out, bads = parse_column(raw, col, rt.decimal)
+        out, bads = parse_column(raw, col, rt.decimal, locale)  # type: ignore[arg-type]
         parsed[col.name] = out
         any_bad = np.zeros(len(df), dtype=bool)
         shown = None
