@@ -334,3 +334,169 @@ def test_wrong_number_locale_is_a_study_error(tmp_path: Path) -> None:
     assert found(we.validate(pkg)) == [
         ("study.toml", None, "study.number_locale", "de", "study_value", "error")
     ]
+
+
+# ======================================================================================
+# 4. Text: encoding, invisible characters, placeholders, merged cells
+# ======================================================================================
+
+
+def test_utf8_file_with_one_cp1252_line_is_reported_with_its_line(tmp_path: Path) -> None:
+    rows = tiny_rows()
+    set_value(rows, "goals", 2, "text", "Financiën op orde")
+    pkg = make_package(tmp_path, "csv", rows)
+    path = pkg / "goals.csv"
+    lines = path.read_bytes().split(b"\n")
+    assert b"Zelf" in lines[2]
+    lines[2] = lines[2].replace(b"Zelf", "Zelf ë".encode("cp1252"))  # line 3 in cp1252
+    path.write_bytes(b"\n".join(lines))
+    problems = we.validate(pkg)
+    assert found(problems) == [("goals.csv", 3, "", "", "mixed_encoding", "error")]
+    assert "UTF-8" in problems["expected"].iloc[0]
+
+
+def test_whole_cp1252_file_still_reads(tmp_path: Path) -> None:
+    rows = tiny_rows()
+    set_value(rows, "goals", 2, "text", "Financiën op orde")
+    pkg = make_package(tmp_path, "csv", rows)
+    path = pkg / "goals.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252"))
+    assert found(we.validate(pkg)) == []
+    assert we.load(pkg).goals.loc[2, "text"] == "Financiën op orde"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("char", "shown"),
+    [("\ufeff", "<U+FEFF>"), ("\u200b", "<U+200B>"), ("\x00", "<U+0000>"), ("\u00a0", "<U+00A0>")],
+)
+def test_invisible_character_removed_from_ids_with_a_warning(
+    tmp_path: Path, fmt: str, char: str, shown: str
+) -> None:
+    if fmt == "xlsx" and char == "\x00":
+        pytest.skip("a workbook cannot hold NUL (openpyxl refuses it)")
+    rows = tiny_rows()
+    set_value(rows, "contacts", 2, "trajectory_id", char + "T01")
+    set_value(rows, "trajectories", 3, "arm", "demand_driven" + char)
+    pkg = make_package(tmp_path, fmt, rows)
+    assert found(we.validate(pkg)) == [
+        (
+            src(fmt, "trajectories"),
+            3,
+            "arm",
+            f"demand_driven{shown}",
+            "invisible_character",
+            "warning",
+        ),
+        (src(fmt, "contacts"), 2, "trajectory_id", f"{shown}T01", "invisible_character", "warning"),
+    ]
+    data = we.load(pkg)
+    assert data.contacts.loc[2, "trajectory_id"] == "T01"
+    assert data.trajectories.loc[3, "arm"] == "demand_driven"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("word", ["NULL", "n.v.t.", "-", "#N/A", "leeg", "Onbekend", "null"])
+def test_placeholder_is_missing_with_a_warning(tmp_path: Path, fmt: str, word: str) -> None:
+    rows = tiny_rows()
+    set_value(rows, "trajectories", 2, "team", word)  # optional text column
+    set_value(rows, "provisions", 3, "volume", word)  # optional number (V02 has a price)
+    pkg = make_package(tmp_path, fmt, rows)
+    problems = we.validate(pkg)
+    assert found(problems, "placeholder") == [
+        (src(fmt, "trajectories"), 2, "team", word, "placeholder", "warning"),
+        (src(fmt, "provisions"), 3, "volume", word, "placeholder", "warning"),
+    ]
+    # the volume is now missing while a unit price is given: the existing rule says so
+    assert found(problems, "missing_volume") == [
+        (src(fmt, "provisions"), 3, "volume", "", "missing_volume", "error")
+    ]
+    set_value(rows, "provisions", 3, "volume", "2")
+    pkg2 = make_package(tmp_path / "b", fmt, rows) if (tmp_path / "b").mkdir() is None else None
+    data = we.load(pkg2)
+    assert pd.isna(data.trajectories.loc[2, "team"])
+    assert data.trajectories["team"].dropna().tolist() == ["team_noord", "team_zuid", "team_zuid"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_placeholder_in_a_required_column_is_missing_value(tmp_path: Path, fmt: str) -> None:
+    rows = tiny_rows()
+    set_value(rows, "contacts", 3, "date", "n.v.t.")
+    problems = we.validate(make_package(tmp_path, fmt, rows))
+    assert found(problems) == [
+        (src(fmt, "contacts"), 3, "date", "n.v.t.", "placeholder", "warning"),
+        (src(fmt, "contacts"), 3, "date", "", "missing_value", "error"),
+    ]
+
+
+def test_onbekend_stays_a_code_where_the_code_list_has_it(tmp_path: Path) -> None:
+    rows = tiny_rows()
+    set_value(rows, "trajectories", 2, "sex", "onbekend")
+    pkg = make_package(tmp_path, "csv", rows)
+    assert found(we.validate(pkg)) == []
+    assert we.load(pkg).trajectories.loc[2, "sex"] == "unknown"
+
+
+def test_merged_cells_are_reported(tmp_path: Path) -> None:
+    rows = tiny_rows()
+    pkg = make_package(tmp_path, "xlsx", rows)
+    wb = load_workbook(pkg)
+    ws = wb["contacts"]
+    ws["B3"] = None  # C02 belongs to T01 too: a user merged B2:B3 to show it once
+    ws.merge_cells("B2:B3")
+    wb.save(pkg)
+    problems = we.validate(pkg)
+    assert found(problems, "merged_cells") == [
+        ("pkg.xlsx [contacts]", 2, "trajectory_id", "B2:B3", "merged_cells", "error")
+    ]
+
+
+# ======================================================================================
+# 8. Root causes first: title line, totals row, a duplicate id and the references it breaks
+# ======================================================================================
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_title_line_above_the_header_is_named_and_skipped(tmp_path: Path, fmt: str) -> None:
+    rows = tiny_rows()
+    rows["trajectories"].insert(0, ["Overzicht trajecten 2025"])
+    pkg = make_package(tmp_path, fmt, rows)
+    problems = we.validate(pkg)
+    assert found(problems) == [(src(fmt, "trajectories"), 1, "", "", "title_line", "warning")]
+    assert "title" in we.validate(pkg, lang="en")["message"].iloc[0]
+    assert "titel" in problems["message"].iloc[0]
+    data = we.load(pkg)
+    # rows keep the numbers the user sees: the header is line 2, T01 line 3
+    assert data.trajectories.loc[3, "trajectory_id"] == "T01"
+    assert len(data.trajectories) == 4
+
+
+def test_title_line_with_a_bad_cell_reports_the_right_line(tmp_path: Path) -> None:
+    rows = tiny_rows()
+    set_value(rows, "trajectories", 3, "start_date", "2025-02-30")
+    rows["trajectories"].insert(0, ["Overzicht"])
+    problems = we.validate(make_package(tmp_path, "csv", rows))
+    assert found(problems) == [
+        ("trajectories.csv", 1, "", "", "title_line", "warning"),
+        ("trajectories.csv", 4, "start_date", "2025-02-30", "impossible_date", "error"),
+    ]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("word", ["Totaal", "TOTAAL:", "Total"])
+def test_totals_row_is_one_problem_and_excluded(tmp_path: Path, fmt: str, word: str) -> None:
+    rows = tiny_rows()
+    n_cols = len(rows["provisions"][0])
+    total = [word] + [""] * (n_cols - 1)
+    total[rows["provisions"][0].index("amount")] = "1370.00"  # 120 + 1250
+    total[rows["provisions"][0].index("volume")] = "7"
+    rows["provisions"].append(total)  # row 7
+    pkg = make_package(tmp_path, fmt, rows)
+    problems = we.validate(pkg)
+    assert found(problems) == [
+        (src(fmt, "provisions"), 7, "provision_id", "", "totals_row", "warning")
+    ]
+    data = we.load(pkg)
+    assert len(data.provisions) == 5 and data.provisions["amount"].sum() == 1370.0
+    log = data.exclusions
+    assert log[["table", "row", "reason"]].values.tolist() == [["provisions", 7, "totals_row"]]

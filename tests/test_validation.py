@@ -1119,6 +1119,10 @@ _TEXT = (
     )
     .map(str.strip)
     .filter(bool)
+    # by design not kept as written (issue 15): placeholders such as "-" or "NULL" are read
+    # as missing, invisible characters (BOM, zero-width, NBSP) are taken out of codes
+    .filter(lambda t: t.lower() not in we.io.PLACEHOLDERS)
+    .filter(lambda t: not any(ch in t for ch in "\ufeff\u200b\u200c\u200d\u2060\u00a0"))
 )
 _MONEY = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
 

@@ -1,7 +1,9 @@
 """The engine: run every check on a raw package and collect the problems.
 
 Order (root causes first, as the problem list is sorted): problems met while reading,
-the study settings, then per table its parsing and the registered table checks, then the
+the study settings, then per table what reading set right (title lines, totals rows,
+merged cells, placeholders, invisible characters), its parsing and the registered table
+checks, then the
 registered cross-table checks (:mod:`.registry`). Checks only read the tables.
 """
 
@@ -17,7 +19,7 @@ import pandas as pd
 from ..data import StudySettings
 from ..i18n import pair
 from ..instruments import Instrument
-from ..io import TABLE_ALIASES, RawPackage, RawTable
+from ..io import TABLE_ALIASES, RawPackage, RawTable, table_for_name
 from ..schema import TABLES
 from .cross import CrossContext
 from .problems import Problems, did_you_mean, drop_shadowed_by_bsn, sort_problems
@@ -53,7 +55,11 @@ def check_package(raw: RawPackage) -> Checked:
         if rt is None:
             _missing_table(raw, name, P)
             continue
-        tc = parse_table(rt, table, P, study.number_locale)
+        cells = Problems()
+        tc = parse_table(rt, table, cells, study.number_locale)
+        for c in checks("read"):  # what reading set right first: it explains the cells
+            c.fn(tc, P)
+        P.parts.extend(cells.parts)
         if name == "trajectories":
             tc.extra_allowed = set(study.extra_covariates)
         for c in checks("table"):
@@ -86,12 +92,21 @@ def _reading_problems(raw: RawPackage, P: Problems) -> None:
             detail = pair("validation.detail.other_file_used", other=iss.detail.get("other"))
         elif iss.rule in ("unreadable_file", "study_unreadable"):
             detail = unreadable_detail(str(iss.detail.get("error", "")))
+        elif iss.rule == "mixed_encoding":
+            expected = pair("validation.expected.mixed_encoding")
         elif iss.rule in ("missing_path", "not_a_package"):
             expected = pair("validation.expected.package")
         P.add(iss.rule, iss.file, iss.row, iss.column, iss.value, expected, detail)
 
 
 def _missing_table(raw: RawPackage, name: str, P: Problems) -> None:
+    unread = {
+        table_for_name(Path(i.file).stem)
+        for i in raw.issues
+        if i.rule in ("unreadable_file", "mixed_encoding")
+    }
+    if name in unread:  # the file is there but could not be read: that is the one problem
+        return
     if TABLES[name].required and raw.kind not in ("missing",):
         P.add(
             "missing_table",

@@ -105,6 +105,30 @@ def extras(ctx: TableContext) -> list[str]:
     return [c for c in ctx.raw.frame.columns if c not in ctx.table.column_names]
 
 
+@check(
+    "reading",
+    "read",
+    "title_line",
+    "totals_row",
+    "merged_cells",
+    "placeholder",
+    "invisible_character",
+)
+def check_reading(ctx: TableContext, P: Problems) -> None:
+    """What reading found and set right, named: title lines, totals rows, merged cells,
+    placeholders read as missing and invisible characters taken out of ids and codes."""
+    rt = ctx.raw
+    for r in rt.title_rows:
+        P.add("title_line", rt.source, r, "", "", pair("validation.expected.header_first"))
+    for r in rt.totals_rows:
+        first = rt.frame.columns[0] if rt.frame.shape[1] else ""
+        P.add("totals_row", rt.source, r, first, "", pair("validation.expected.no_totals"))
+    for ref, row, col in rt.merged:
+        P.add("merged_cells", rt.source, row, col, ref, pair("validation.expected.unmerged"))
+    for rule, col, rows, values in rt.cleaned:
+        P.add(rule, rt.source, rows, col, values, pair(f"validation.expected.{rule}"))
+
+
 @check("header", "table", "duplicate_column", "unknown_column", "missing_column")
 def check_header(ctx: TableContext, P: Problems) -> None:
     """Column names: each once, known (else a warning), every required one present."""
