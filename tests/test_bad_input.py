@@ -500,3 +500,50 @@ def test_totals_row_is_one_problem_and_excluded(tmp_path: Path, fmt: str, word: 
     assert len(data.provisions) == 5 and data.provisions["amount"].sum() == 1370.0
     log = data.exclusions
     assert log[["table", "row", "reason"]].values.tolist() == [["provisions", 7, "totals_row"]]
+
+
+def _t04_typed_as_t03(rows: dict) -> None:
+    set_value(rows, "trajectories", 5, "trajectory_id", "T03")  # T04 typed as T03
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_duplicate_id_and_the_references_it_breaks_are_one_problem(
+    tmp_path: Path, fmt: str
+) -> None:
+    rows = tiny_rows()
+    _t04_typed_as_t03(rows)
+    n_refs = sum(
+        r[rows[t][0].index("trajectory_id")] == "T04"
+        for t in schema.TABLES
+        if t != "trajectories"
+        for r in rows[t][1:]
+    )
+    assert n_refs >= 10  # by hand: T04's contacts, goals, scores, provision, staff time
+    problems = we.validate(make_package(tmp_path, fmt, rows))
+    errors = problems[problems["severity"] == "error"]
+    assert found(errors) == [
+        (src(fmt, "trajectories"), 5, "trajectory_id", "T03", "duplicate_id", "error")
+    ]
+    msg = (
+        we.validate(make_package(tmp_path / "en", fmt, rows), lang="en")
+        if (tmp_path / "en").mkdir() is None
+        else None
+    )
+    text = msg[msg["rule"] == "duplicate_id"]["message"].iloc[0]
+    assert f"{n_refs} references" in text and "'T04'" in text and "row 4" in text
+
+
+def test_unknown_references_grouped_per_value_with_a_count(tmp_path: Path) -> None:
+    rows = tiny_rows()
+    t = rows["contacts"]
+    j = t[0].index("trajectory_id")
+    changed = [i + 1 for i, r in enumerate(t) if i and r[j] == "T02"]
+    for i in changed:
+        t[i - 1][j] = "T99"
+    problems = we.validate(make_package(tmp_path, "csv", rows), lang="en")
+    assert found(problems) == [
+        ("trajectories.csv", 3, "trajectory_id", "T02", "no_contacts", "warning"),
+        ("contacts.csv", changed[0], "trajectory_id", "T99", "unknown_reference", "error"),
+    ]
+    rows_text = ", ".join(map(str, changed))
+    assert f"{len(changed)} rows in all: {rows_text}" in problems["message"].iloc[1]

@@ -805,11 +805,14 @@ def test_empty_trajectories_table_does_not_crash(tmp_path: Path) -> None:
     drop_rows(pkg, "trajectories", [2, 3, 4, 5])
     problems = we.validate(pkg)
     assert _found(problems)[0] == ("trajectories.csv", None, "", "empty_table", "error")
-    # every contact now points to an unknown trajectory: all 11 are listed, none dropped
+    # every contact now points to an unknown trajectory: one problem per id (issue 15,
+    # root causes first) at its first row, with the count of rows; all 11 are counted
     unknown = problems[
         (problems["file"] == "contacts.csv") & (problems["rule"] == "unknown_reference")
     ]
-    assert list(unknown["row"]) == list(range(2, 13))
+    assert list(unknown["value"]) == ["T01", "T02", "T03", "T04"]
+    counts = unknown["message"].str.extract(r"(\d+) rijen in totaal")[0].fillna("1").astype(int)
+    assert counts.sum() == 11
 
 
 def test_every_problem_listed_at_once(tmp_path: Path) -> None:

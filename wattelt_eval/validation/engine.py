@@ -22,7 +22,13 @@ from ..instruments import Instrument
 from ..io import TABLE_ALIASES, RawPackage, RawTable, table_for_name
 from ..schema import TABLES
 from .cross import CrossContext
-from .problems import Problems, did_you_mean, drop_shadowed_by_bsn, sort_problems
+from .problems import (
+    Problems,
+    did_you_mean,
+    drop_shadowed_by_bsn,
+    group_references,
+    sort_problems,
+)
 from .registry import checks
 from .study import check_study
 from .tables import extras, parse_table
@@ -71,7 +77,7 @@ def check_package(raw: RawPackage) -> Checked:
         ext[name] = extras(tc)
     for c in checks("cross"):
         c.fn(ctx, P)
-    problems = sort_problems(drop_shadowed_by_bsn(P.frame()), ctx.sources)
+    problems = sort_problems(group_references(drop_shadowed_by_bsn(P.frame())), ctx.sources)
     return Checked(problems, ctx.tables, ctx.present, ext, study, instrument, raw)
 
 
