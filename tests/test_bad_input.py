@@ -547,3 +547,280 @@ def test_unknown_references_grouped_per_value_with_a_count(tmp_path: Path) -> No
     ]
     rows_text = ", ".join(map(str, changed))
     assert f"{len(changed)} rows in all: {rows_text}" in problems["message"].iloc[1]
+
+
+# ======================================================================================
+# 5. Time: the extract date
+# ======================================================================================
+
+CLEAN_EXTRACT = pd.Timestamp("2025-12-15")  # latest record date of tiny_valid (by hand)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("table", "row", "column", "typo"),
+    [("contacts", 6, "date", "2042-03-01"), ("provisions", 4, "start_date", "2029-02-01")],
+)
+def test_one_typo_does_not_move_the_inferred_extract_date(
+    tmp_path: Path, fmt: str, table: str, row: int, column: str, typo: str
+) -> None:
+    rows = tiny_rows()
+    set_value(rows, table, row, column, typo)
+    pkg = make_package(tmp_path, fmt, rows)
+    problems = we.validate(pkg)
+    assert problems.attrs["extract_date"] == "2025-12-15"
+    assert problems.attrs["extract_date_source"] == "inferred"
+    late = found(problems, "after_extract_date")
+    assert (src(fmt, table), row, column, typo, "after_extract_date", "warning") in late
+    data = we.load(pkg)
+    res = we.outcome_set(data)
+    assert res.extract_date == CLEAN_EXTRACT and res.extract_date_source == "inferred"
+    t = res.table.set_index("trajectory_id")
+    # follow-up by hand from the clean extract date: T01 starts 2025-01-06 -> 344 days
+    assert t.loc["T01", "follow_up_days"] == (CLEAN_EXTRACT - pd.Timestamp("2025-01-06")).days + 1
+    ex = res.exclusions
+    hit = ex[(ex["table"] == table) & (ex["row"] == row)]
+    assert hit["reason"].astype(str).tolist() == ["after_extract_date"]
+
+
+def _late_study(date: str) -> str:
+    return (
+        (TINY / "study.toml")
+        .read_text()
+        .replace("seed = 20250101", f"seed = 20250101\nextract_date = {date}")
+    )
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_declared_extract_date_excludes_later_records(tmp_path: Path, fmt: str) -> None:
+    pkg = make_package(tmp_path, fmt, tiny_rows(), study=_late_study("2025-06-30"))
+    problems = we.validate(pkg)
+    assert problems.attrs["extract_date_source"] == "study"
+    late = problems[problems["rule"] == "after_extract_date"]
+    # every record dated after 2025-06-30 in tiny_valid, by hand from the CSVs
+    want = sum(
+        r[rows[0].index(col)] > "2025-06-30"
+        for (tb, col) in [
+            ("trajectories", "start_date"),
+            ("contacts", "date"),
+            ("goals", "date"),
+            ("domain_scores", "date"),
+            ("provisions", "start_date"),
+            ("staff_time", "date"),
+        ]
+        for rows in [tiny_rows()[tb]]
+        for r in rows[1:]
+        if r[rows[0].index(col)]
+    )
+    assert len(late) == want > 0
+    assert set(late["severity"]) == {"warning"}
+    res = we.outcome_set(we.load(pkg))
+    assert res.extract_date == pd.Timestamp("2025-06-30") and res.extract_date_source == "study"
+    assert (res.exclusions["reason"] == "after_extract_date").sum() >= want
+    t = res.table.set_index("trajectory_id")
+    assert (
+        t.loc["T01", "follow_up_days"]
+        == (pd.Timestamp("2025-06-30") - pd.Timestamp("2025-01-06")).days + 1
+    )
+
+
+def test_extract_date_flag_on_validate_and_outcomes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pkg = make_package(tmp_path, "csv", tiny_rows())
+    assert main(["validate", str(pkg), "--extract-date", "2025-06-30", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "after the extract date" in out and "Extract date: 2025-06-30 (--extract-date)" in out
+    o = tmp_path / "o.csv"
+    ex = tmp_path / "ex.csv"
+    argv = ["outcomes", str(pkg), "--out", str(o), "--exclusions", str(ex)]
+    assert main([*argv, "--extract-date", "2025-06-30"]) == 0
+    log = pd.read_csv(ex)
+    assert (log["reason"] == "after_extract_date").sum() > 0
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Peildatum: 2025-12-15, afgeleid" in out
+
+
+# ======================================================================================
+# 6. Plausibility (thresholds in study.toml)
+# ======================================================================================
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("zero", ["1900-01-01", "1899-12-30"])
+def test_excel_zero_date(tmp_path: Path, fmt: str, zero: str) -> None:
+    rows = tiny_rows()
+    set_value(rows, "provisions", 4, "start_date", zero)  # V03, open-ended
+    problems = we.validate(make_package(tmp_path, fmt, rows))
+    assert found(problems) == [
+        (src(fmt, "provisions"), 4, "start_date", zero, "excel_zero_date", "warning")
+    ]
+
+
+def test_excel_zero_date_in_a_parquet_date_column(tmp_path: Path) -> None:
+    d = tmp_path / "p"
+    we.io.write_package(we.load(TINY), d, format="parquet")
+    pv = pd.read_parquet(d / "provisions.parquet")
+    pv.loc[2, "start_date"] = pd.Timestamp("1899-12-30")  # user row 4, a real date column
+    pv.to_parquet(d / "provisions.parquet", index=False)
+    assert found(we.validate(d), "excel_zero_date") == [
+        ("provisions.parquet", 4, "start_date", "1899-12-30", "excel_zero_date", "warning")
+    ]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_birth_year_after_start_is_an_error_and_old_age_a_warning(tmp_path: Path, fmt: str) -> None:
+    rows = tiny_rows()
+    set_value(rows, "trajectories", 2, "birth_year", "2026")  # T01 starts 2025: age -1
+    set_value(rows, "trajectories", 3, "birth_year", "1910")  # T02 starts 2025: age 115
+    problems = we.validate(make_package(tmp_path, fmt, rows), lang="en")
+    assert found(problems, "birth_after_start", "implausible_age") == [
+        (src(fmt, "trajectories"), 2, "birth_year", "2026", "birth_after_start", "error"),
+        (src(fmt, "trajectories"), 3, "birth_year", "1910", "implausible_age", "warning"),
+    ]
+    assert "Age at the start: 115" in problems["message"].iloc[1]
+    # the threshold is a setting: max_age = 120 accepts 115
+    study = (TINY / "study.toml").read_text() + "\n[plausibility]\nmax_age = 120\n"
+    problems = (
+        we.validate(make_package(tmp_path / "b", fmt, rows, study=study))
+        if (tmp_path / "b").mkdir() is None
+        else None
+    )
+    assert found(problems, "implausible_age") == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("volume", "unit", "frequency", "hours"),
+    [
+        ("1000000000", "hour", "per_week", 1e9),
+        ("200", "hour", "per_week", 200.0),
+        ("8", "day", "per_week", 192.0),
+        ("1000", "hour", "per_month", 1000 / (365.25 / 12 / 7)),
+    ],
+)
+def test_implausible_hours_per_week(
+    tmp_path: Path, fmt: str, volume: str, unit: str, frequency: str, hours: float
+) -> None:
+    rows = tiny_rows()
+    set_value(rows, "provisions", 3, "volume", volume)  # V02: 2 hours per week at 65.50
+    set_value(rows, "provisions", 3, "unit", unit)
+    set_value(rows, "provisions", 3, "frequency", frequency)
+    problems = we.validate(make_package(tmp_path, fmt, rows), lang="en")
+    assert found(problems) == [
+        (src(fmt, "provisions"), 3, "volume", volume, "implausible_volume", "warning")
+    ]
+    assert hours > 168
+    assert "hours per week" in problems["message"].iloc[0]
+
+
+def test_plausible_hours_per_week_pass(tmp_path: Path) -> None:
+    rows = tiny_rows()
+    set_value(rows, "provisions", 3, "volume", "160")  # 160 h per week <= 168
+    assert found(we.validate(make_package(tmp_path, "csv", rows))) == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_dates_outside_the_study_period(tmp_path: Path, fmt: str) -> None:
+    study = (
+        (TINY / "study.toml")
+        .read_text()
+        .replace(
+            "seed = 20250101", "seed = 20250101\nperiod_start = 2025-01-07\nperiod_end = 2025-11-30"
+        )
+    )
+    problems = we.validate(make_package(tmp_path, fmt, tiny_rows(), study=study))
+    got = problems[problems["rule"] == "outside_study_period"]
+    want = sum(
+        not ("2025-01-07" <= r[rows[0].index(col)] <= "2025-11-30")
+        for (tb, col) in [
+            ("trajectories", "start_date"),
+            ("contacts", "date"),
+            ("goals", "date"),
+            ("domain_scores", "date"),
+            ("provisions", "start_date"),
+            ("staff_time", "date"),
+        ]
+        for rows in [tiny_rows()[tb]]
+        for r in rows[1:]
+        if r[rows[0].index(col)]
+    )
+    assert len(got) == want > 0 and set(got["severity"]) == {"warning"}
+
+
+# ======================================================================================
+# 7. Outcomes the data cannot support
+# ======================================================================================
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_derived_from_anywhere_gives_missing_retention_not_zero(
+    tmp_path: Path, fmt: str
+) -> None:
+    rows = tiny_rows()
+    j = rows["goals"][0].index("derived_from")
+    for r in rows["goals"][1:]:
+        r[j] = ""
+    pkg = make_package(tmp_path, fmt, rows)
+    problems = we.validate(pkg)
+    stages = {}
+    for r in rows["goals"][1:]:
+        stages.setdefault(r[rows["goals"][0].index("trajectory_id")], set()).add(
+            r[rows["goals"][0].index("stage")]
+        )
+    multi = sorted(t for t, s in stages.items() if len(s) > 1)
+    assert found(problems) == [
+        (src(fmt, "goals"), None, "derived_from", str(len(multi)), "no_lineage", "warning")
+    ]
+    res = we.outcome_set(we.load(pkg))
+    t = res.table.set_index("trajectory_id")
+    assert t.loc[multi, "goal_retention"].isna().all()
+    assert t.loc[multi, "n_resident_goals_retained"].isna().all()
+    assert "no_lineage" in res.notes
+    assert "goal_retention" in res.note_texts("en")[0]
+    # with lineage (the clean package) retention is a number for the same trajectories
+    clean = we.outcome_set(we.load(TINY)).table.set_index("trajectory_id")
+    assert clean.loc[multi, "goal_retention"].notna().all()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_measurements_numbered_from_one_use_the_lowest_as_baseline(
+    tmp_path: Path, fmt: str
+) -> None:
+    rows = tiny_rows()
+    j = rows["domain_scores"][0].index("measurement")
+    for r in rows["domain_scores"][1:]:
+        r[j] = str(int(r[j]) + 1)
+    pkg = make_package(tmp_path, fmt, rows)
+    problems = we.validate(pkg)
+    assert found(problems) == [
+        (
+            src(fmt, "domain_scores"),
+            None,
+            "measurement",
+            "1",
+            "measurements_not_from_zero",
+            "warning",
+        )
+    ]
+    res = we.outcome_set(we.load(pkg))
+    assert res.notes == ["baseline_shifted:1"]
+    clean = we.outcome_set(we.load(TINY)).table
+    cols = [
+        "n_problem_domains_t0",
+        "problem_domains_group",
+        "mean_change_resident",
+        "disagreement_t0",
+    ]
+    pd.testing.assert_frame_equal(res.table[cols], clean[cols])
+    assert res.table["n_problem_domains_t0"].notna().all()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_excel_serial_number_in_a_date_column_is_named(tmp_path: Path, fmt: str) -> None:
+    rows = tiny_rows()
+    set_value(rows, "contacts", 3, "date", "45698")  # Excel's number for 2025-02-10
+    problems = we.validate(make_package(tmp_path, fmt, rows), lang="en")
+    assert found(problems) == [(src(fmt, "contacts"), 3, "date", "45698", "invalid_date", "error")]
+    assert "Excel date number: 2025-02-10?" in problems["message"].iloc[0]

@@ -1148,7 +1148,9 @@ def valid_packages(draw: st.DrawFn) -> we.PilotData:
         draw(st.lists(st.sampled_from(schema.SEX), min_size=n, max_size=n)), dtype="string"
     )
     tr["birth_year"] = pd.array(
-        draw(st.lists(st.integers(1900, 2030), min_size=n, max_size=n)), dtype="Int64"
+        # plausible ages at the 2025 starts (0-110, issue 15: others are warned about)
+        draw(st.lists(st.integers(1915, 2025), min_size=n, max_size=n)),
+        dtype="Int64",
     )
     tr["period"] = pd.array(
         draw(st.lists(st.none() | st.sampled_from(schema.PERIOD), min_size=n, max_size=n)),

@@ -117,6 +117,16 @@ def run_cli(args: argparse.Namespace) -> int:
         _write(res.exclusions, Path(args.exclusions))
     if args.flow:
         _write(res.flow, Path(args.flow))
+    for note in res.note_texts(lang):
+        print(note)
+    if res.extract_date is not None:
+        print(
+            text(
+                f"validation.report.extract_{res.extract_date_source}",
+                lang,
+                date=res.extract_date.strftime("%Y-%m-%d"),
+            )
+        )
     print(
         text(
             "outcome.cli.written",

@@ -101,7 +101,7 @@ __all__ = [
 ]
 
 
-def validate(path: str | Path, lang: Lang = "nl") -> pd.DataFrame:
+def validate(path: str | Path, lang: Lang = "nl", extract_date: str | None = None) -> pd.DataFrame:
     """List every problem in a pilot data package; never raises on bad data.
 
     Parameters
@@ -111,6 +111,9 @@ def validate(path: str | Path, lang: Lang = "nl") -> pd.DataFrame:
         workbook (one sheet per table plus a ``study`` sheet).
     lang : {"nl", "en"}
         Language of ``message`` and ``expected``.
+    extract_date : date, optional
+        The data-extract date (``--extract-date``); default ``study.extract_date``, else
+        inferred from the record dates. Records dated after it get a warning.
 
     Returns
     -------
@@ -126,10 +129,16 @@ def validate(path: str | Path, lang: Lang = "nl") -> pd.DataFrame:
     >>> problems[problems.severity == "error"].message      # doctest: +SKIP
     """
     check_lang(lang)
-    return _render(_check(read_package(path)).problems, lang)
+    checked = _check(read_package(path), extract_date)
+    out = _render(checked.problems, lang)
+    out.attrs["extract_date"] = checked.extract_date
+    out.attrs["extract_date_source"] = checked.extract_date_source
+    return out
 
 
-def load(path: str | Path | PilotData, lang: Lang = "nl") -> PilotData:
+def load(
+    path: str | Path | PilotData, lang: Lang = "nl", extract_date: str | None = None
+) -> PilotData:
     """Read, check and return a pilot data package.
 
     Parameters
@@ -145,7 +154,8 @@ def load(path: str | Path | PilotData, lang: Lang = "nl") -> PilotData:
     PilotData
         Tables in canonical form (index ``row`` = the user's row number), study
         settings, instrument, exclusion log (blank rows, stage ``load``) and
-        ``warnings`` (the warning-level problems).
+        ``warnings`` (the warning-level problems). An ``extract_date`` given here is
+        kept as ``data.study.extract_date``.
 
     Raises
     ------
@@ -155,7 +165,7 @@ def load(path: str | Path | PilotData, lang: Lang = "nl") -> PilotData:
     check_lang(lang)
     if isinstance(path, PilotData):
         return path
-    checked = _check(read_package(path))
+    checked = _check(read_package(path), extract_date)
     problems = _render(checked.problems, lang)
     if (problems["severity"] == "error").any():
         raise ValidationError(problems, str(path), lang)

@@ -16,11 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data import StudySettings
+from ..data import StudySettings, infer_extract_date
+from ..errors import UsageError
 from ..i18n import pair
 from ..instruments import Instrument
 from ..io import TABLE_ALIASES, RawPackage, RawTable, table_for_name
 from ..schema import TABLES
+from . import plausible as _plausible  # noqa: F401 - registers the plausibility checks
 from .cross import CrossContext
 from .problems import (
     Problems,
@@ -47,14 +49,29 @@ class Checked:
     study: StudySettings
     instrument: Instrument | None
     raw: RawPackage
+    #: the data-extract date (ISO) the checks used, and where it came from
+    #: (``argument``, ``study`` or ``inferred``); empty without any date
+    extract_date: str = ""
+    extract_date_source: str = ""
 
 
-def check_package(raw: RawPackage) -> Checked:
-    """Run every check on ``raw``; the problems in internal layout, root causes first."""
+def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
+    """Run every check on ``raw``; the problems in internal layout, root causes first.
+
+    ``extract_date`` (the ``--extract-date`` flag) overrides ``study.extract_date`` and is
+    kept in the settings, so the outcomes use it too.
+    """
     P = Problems()
     _reading_problems(raw, P)
     study, instrument = check_study(raw, P)
-    ctx = CrossContext({}, {}, {}, instrument)
+    source = "study" if study.extract_date else ""
+    if extract_date is not None:
+        try:
+            study.extract_date = pd.Timestamp(extract_date).strftime("%Y-%m-%d")
+        except (ValueError, TypeError) as exc:
+            raise UsageError(*pair("outcome.error.extract_date", value=repr(extract_date))) from exc
+        source = "argument"
+    ctx = CrossContext({}, {}, {}, instrument, study=study)
     ext: dict[str, list[str]] = {}
     for name, table in TABLES.items():
         rt = raw.tables.get(name)
@@ -75,10 +92,26 @@ def check_package(raw: RawPackage) -> Checked:
         ctx.tables[name], ctx.present[name], ctx.sources[name] = tc.parsed, tc.present, rt.source
         ctx.invalid[name] = tc.bad_masks
         ext[name] = extras(tc)
+    if study.extract_date:
+        ctx.extract_date = pd.Timestamp(study.extract_date)
+    else:
+        ctx.extract_date, source = infer_extract_date(ctx.tables), "inferred"
+    ctx.extract_source = source
     for c in checks("cross"):
         c.fn(ctx, P)
     problems = sort_problems(group_references(drop_shadowed_by_bsn(P.frame())), ctx.sources)
-    return Checked(problems, ctx.tables, ctx.present, ext, study, instrument, raw)
+    ext_iso = "" if ctx.extract_date is None else ctx.extract_date.strftime("%Y-%m-%d")
+    return Checked(
+        problems,
+        ctx.tables,
+        ctx.present,
+        ext,
+        study,
+        instrument,
+        raw,
+        ext_iso,
+        source if ext_iso else "",
+    )
 
 
 def _reading_problems(raw: RawPackage, P: Problems) -> None:

@@ -194,6 +194,19 @@ def _parse_date_text(t: pd.Series) -> tuple[pd.Series, list[Bad]]:
         no_match = ~matched & ~slash
         impossible = in_years & dt.isna().to_numpy()
         out_years = matched & ~in_years
+        serial = no_match & sub.str.fullmatch(r"\d{4,5}(?:\.0+)?").fillna(False).to_numpy(bool)
+        if serial.any():  # an Excel date that lost its date format: say which date it is
+            days = pd.to_numeric(sub[serial], errors="coerce").to_numpy(dtype="float64")
+            when = pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")
+            full = np.zeros(n, dtype=bool)
+            full[idx[serial]] = True
+            iso = [d.strftime("%Y-%m-%d") for d in when]
+            detail = (
+                np.array([text("validation.detail.excel_serial", "nl", date=d) for d in iso]),
+                np.array([text("validation.detail.excel_serial", "en", date=d) for d in iso]),
+            )
+            bads.append(_bad(full, "invalid_date", "date", detail))
+            no_match = no_match & ~serial
         for mask_sub, rule, exp in (
             (no_match, "invalid_date", "date"),
             (slash, "ambiguous_date", "date_unambiguous"),
