@@ -799,13 +799,13 @@ def test_measurements_numbered_from_one_use_the_lowest_as_baseline(
             src(fmt, "domain_scores"),
             None,
             "measurement",
-            "1",
+            "4",
             "measurements_not_from_zero",
             "warning",
         )
     ]
     res = we.outcome_set(we.load(pkg))
-    assert res.notes == ["baseline_shifted:1"]
+    assert res.notes == ["baseline_shifted:4"]  # all four trajectories
     clean = we.outcome_set(we.load(TINY)).table
     cols = [
         "n_problem_domains_t0",

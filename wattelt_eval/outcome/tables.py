@@ -357,9 +357,10 @@ def _unsupported(data: PilotData) -> tuple[PilotData, list[str]]:
 
     * ``no_lineage``: no goal has ``derived_from`` while goals span several stages, so
       ``goal_retention`` is missing there (not 0): lineage cannot be traced.
-    * ``baseline_shifted``: no domain score has measurement 0; the lowest measurement
-      number in the package is the baseline (documented rule: measurements numbered from
-      1 are read as from 0), so the ``_t0`` outcomes are not missing for everyone.
+    * ``baseline_shifted:<n>``: ``n`` trajectories have no domain score with measurement
+      0; per trajectory the lowest measurement number is its baseline (documented rule:
+      measurements numbered from 1 are read as from 0), so the ``_t0`` outcomes are not
+      missing for everyone. A trajectory with measurement 0 is unchanged.
     """
     notes: list[str] = []
     g = data.goals
@@ -370,12 +371,15 @@ def _unsupported(data: PilotData) -> tuple[PilotData, list[str]]:
         notes.append("no_lineage")
     ds = data.domain_scores
     if len(ds) and "measurement" in ds.columns:
-        first = ds["measurement"].min()
-        if pd.notna(first) and first > 0:
+        meas = ds["measurement"]
+        first = meas.groupby(ds["trajectory_id"], sort=False, observed=True).transform("min")
+        late = (first > 0).fillna(False).to_numpy(dtype=bool)
+        if late.any():
             ds = ds.copy()
-            ds["measurement"] = (ds["measurement"] - first).astype(ds["measurement"].dtype)
+            ds["measurement"] = (meas - first.where(late, 0)).astype(meas.dtype)
             data = dataclasses.replace(data, domain_scores=ds)
-            notes.append(f"baseline_shifted:{int(first)}")
+            n = int(ds["trajectory_id"][late].nunique())
+            notes.append(f"baseline_shifted:{n}")
     return data, notes
 
 

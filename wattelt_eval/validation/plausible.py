@@ -236,17 +236,19 @@ def check_lineage_recorded(ctx: CrossContext, P: Problems) -> None:
 @check("measurement_baseline", "cross", "measurements_not_from_zero")
 def check_measurement_baseline(ctx: CrossContext, P: Problems) -> None:
     """Domain scores whose measurements do not start at 0 (the lowest is taken as baseline)."""
-    if not ctx.has("domain_scores", "measurement"):
+    if not ctx.has("domain_scores", "trajectory_id", "measurement"):
         return
-    m = pd.to_numeric(ctx.tables["domain_scores"]["measurement"], errors="coerce")
-    first = m.min()
-    if pd.notna(first) and first > 0:
+    d = ctx.tables["domain_scores"]
+    m = pd.to_numeric(d["measurement"], errors="coerce")
+    first = m.groupby(d["trajectory_id"], sort=False, observed=True).min()
+    n = int((first > 0).sum())
+    if n:
         P.add(
             "measurements_not_from_zero",
             ctx.sources["domain_scores"],
             None,
             "measurement",
-            plain_num(first),
+            str(n),
             pair("validation.expected.baseline_zero"),
-            pair("validation.detail.baseline_rule", first=plain_num(first)),
+            pair("validation.detail.baseline_rule"),
         )
