@@ -32,7 +32,16 @@ Rules (``problems.rule``), severity in brackets:
   ``derived_from_later_stage``, ``derived_from_other_trajectory``,
   ``score_out_of_scale``, ``unknown_domain``, ``instrument_mismatch``,
   ``no_price_or_amount``, ``missing_volume`` [error];
-* per trajectory: ``no_contacts``, ``no_goals``, ``no_scores`` [warning].
+* per trajectory: ``no_contacts``, ``no_goals``, ``no_scores`` [warning];
+* what reading set right (issue 15): ``mixed_encoding``, ``merged_cells`` [error];
+  ``title_line``, ``totals_row``, ``placeholder``, ``invisible_character`` [warning];
+* time and plausibility (:mod:`.plausible`): ``birth_after_start`` [error];
+  ``after_extract_date``, ``outside_study_period``, ``excel_zero_date``,
+  ``implausible_age``, ``implausible_volume``, ``no_lineage``,
+  ``measurements_not_from_zero`` [warning].
+
+Rules and decisions of "bad input never changes a number silently":
+``docs/data_model.md`` section 9.
 
 A cell holding a BSN-like number (nine digits passing the elfproef) gets only the
 ``bsn`` problem, with the value masked; no other problem repeats that cell's value.
