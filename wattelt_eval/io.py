@@ -7,6 +7,7 @@ Writing lives here; reading with validation is :func:`wattelt_eval.load` (see
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import sys
 from dataclasses import dataclass, field
@@ -455,6 +456,51 @@ def _visible(value: str) -> str:
     )
 
 
+def _string_cells(s: pd.Series) -> tuple[Any, np.ndarray | None]:
+    """The text cells of a column as one pyarrow string array (other cells null).
+
+    Returns ``(array, is_str)``: ``is_str`` is None when every present cell is text (the
+    fast case: CSV, parquet string columns), else the mask of the text cells (a workbook
+    column mixing text, numbers and dates). ``array`` is None without any text.
+    """
+    import pyarrow as pa
+
+    if isinstance(s.dtype, pd.StringDtype):
+        a = pa.array(s.array) if hasattr(s.array, "__arrow_array__") else None
+        if a is None:
+            a = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string())
+        if isinstance(a, pa.ChunkedArray):
+            a = a.combine_chunks()
+        return a.cast(pa.string()), None
+    vals = s.to_numpy(dtype=object)
+    try:
+        return pa.array(vals, type=pa.string(), from_pandas=True), None
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        is_str = np.fromiter((isinstance(v, str) for v in vals), dtype=bool, count=len(vals))
+        if not is_str.any():
+            return None, is_str
+        return pa.array(np.where(is_str, vals, None), type=pa.string()), is_str
+
+
+def _mask(a: Any) -> np.ndarray:
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.fill_null(a, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+@functools.lru_cache(maxsize=64)
+def _placeholder_spellings(words: frozenset[str]) -> Any:
+    """Every spelling of ``words`` in upper and lower case per letter, as a pyarrow array."""
+    import itertools
+
+    import pyarrow as pa
+
+    out: set[str] = set()
+    for w in words:
+        out.update("".join(p) for p in itertools.product(*[{ch.lower(), ch.upper()} for ch in w]))
+    return pa.array(sorted(out), pa.string())
+
+
 def _clean_cells(raw: RawTable) -> None:
     """Placeholders to missing (every column) and invisible characters out of ids and codes.
 
@@ -467,66 +513,61 @@ def _clean_cells(raw: RawTable) -> None:
     table = TABLES.get(raw.name)
     frame = raw.frame
     rows = frame.index.to_numpy()
+    none = pa.scalar(None, pa.string())
     for c in list(frame.columns):
         s = frame[c]
         if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
             continue
-        vals = s.to_numpy(dtype=object, na_value=None)
-        if s.dtype == object:
-            is_str = np.fromiter((isinstance(v, str) for v in vals), dtype=bool, count=len(vals))
-            strs = np.where(is_str, vals, None)
-        else:
-            is_str = s.notna().to_numpy(dtype=bool)
-            strs = vals
-        if not is_str.any():
+        arr, is_str = _string_cells(s)
+        if arr is None:
             continue
-        arr = pa.array(strs, type=pa.string())
         changed = False
         free = table is not None and c in table.column_names and table.column(c).free_text
         if not free:
-            inv = pc.fill_null(
-                pc.or_(
-                    pc.match_substring_regex(arr, _INVISIBLE_RE),
-                    pc.match_substring(arr, _NBSP),
-                ),
-                False,
-            )
-            inv_np = np.asarray(inv.to_numpy(zero_copy_only=False), dtype=bool)
-            if inv_np.any():
+            # the invisible characters are non-ASCII, or NUL: a cheap pre-filter first
+            cand = ~_mask(pc.string_is_ascii(arr)) & arr.is_valid().to_numpy(zero_copy_only=False)
+            cand |= _mask(pc.match_substring(arr, "\x00"))
+            inv = np.zeros(len(arr), dtype=bool)
+            if cand.any():
+                idx = np.flatnonzero(cand)
+                sub = arr.take(pa.array(idx))
+                inv[idx] = _mask(
+                    pc.or_(
+                        pc.match_substring_regex(sub, _INVISIBLE_RE),
+                        pc.match_substring(sub, _NBSP),
+                    )
+                )
+            if inv.any():
+                shown = np.asarray(arr.filter(pa.array(inv)).to_numpy(zero_copy_only=False))
                 raw.cleaned.append(
                     (
                         "invisible_character",
                         c,
-                        rows[inv_np],
-                        np.array([_visible(v) for v in vals[inv_np]], dtype=object),
+                        rows[inv],
+                        np.array([_visible(v) for v in shown], dtype=object),
                     )
                 )
                 arr = pc.replace_substring_regex(arr, _INVISIBLE_RE, "")
                 arr = pc.utf8_trim_whitespace(pc.replace_substring(arr, _NBSP, " "))
-                arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+                arr = pc.if_else(pc.equal(arr, ""), none, arr)
                 changed = True
-        low = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
-        words = sorted(PLACEHOLDERS - _accepted_words(raw.name, c))
-        ph = np.asarray(
-            pc.fill_null(pc.is_in(low, value_set=pa.array(words, pa.string())), False).to_numpy(
-                zero_copy_only=False
-            ),
-            dtype=bool,
-        )
+        # every upper/lower-case spelling of the placeholders: one hash lookup per cell
+        words = _placeholder_spellings(frozenset(PLACEHOLDERS - _accepted_words(raw.name, c)))
+        ph = _mask(pc.is_in(arr, value_set=words))
         if ph.any():
-            shown = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)[ph]
+            shown = np.asarray(arr.filter(pa.array(ph)).to_numpy(zero_copy_only=False))
             raw.cleaned.append(("placeholder", c, rows[ph], shown))
-            arr = pc.if_else(pa.array(ph), pa.scalar(None, pa.string()), arr)
+            arr = pc.if_else(pa.array(ph), none, arr)
             changed = True
         if changed:
             new = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
-            if s.dtype == object:
-                out = vals.copy()
-                out[is_str] = new[is_str]
-                out = np.where(pd.isna(out), None, out) if not is_str.all() else out
-                frame[c] = pd.Series(out, index=frame.index, dtype=object)
-            else:
+            if isinstance(s.dtype, pd.StringDtype):
                 frame[c] = pd.Series(pd.array(arr, dtype=s.dtype), index=frame.index)
+            else:
+                out = s.to_numpy(dtype=object).copy()
+                sel = is_str if is_str is not None else s.notna().to_numpy(dtype=bool)
+                out[sel] = new[sel]
+                frame[c] = pd.Series(out, index=frame.index, dtype=object)
     raw.frame = frame
 
 
@@ -536,13 +577,20 @@ def _drop_totals_rows(raw: RawTable) -> None:
     It is not data: it is taken out and recorded in ``raw.totals_rows`` (one warning per
     row, and the exclusion log), instead of one error per column of sums.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     frame = raw.frame
     if frame.empty or frame.shape[1] == 0:
         return
     first = frame.iloc[:, 0]
-    texts = pd.Series(first.to_numpy(dtype=object, na_value=None), dtype="string")
-    key = texts.str.strip().str.rstrip(":").str.strip().str.lower()
-    hit = key.isin(TOTALS_WORDS).fillna(False).to_numpy(dtype=bool)
+    if not (first.dtype == object or isinstance(first.dtype, pd.StringDtype)):
+        return
+    arr, _ = _string_cells(first)
+    if arr is None:
+        return
+    key = pc.utf8_lower(pc.utf8_trim(pc.utf8_trim_whitespace(arr), characters=": "))
+    hit = _mask(pc.is_in(key, value_set=pa.array(sorted(TOTALS_WORDS), pa.string())))
     if hit.any():
         raw.totals_rows = [int(r) for r in frame.index[hit]]
         raw.frame = frame.iloc[np.flatnonzero(~hit)]

@@ -265,9 +265,8 @@ def parse_numbers(
 
     Accepted: ``3.5``, ``3,5``, ``1.234,50``, ``1,234.50``, ``1.250.000``, ``€ 65,50``.
     ``1.250`` and ``1,250`` (one separator, then exactly three digits) are ambiguous:
-    they are read by the column's convention (:func:`number_convention`: the declared
-    ``locale``, else the column's other values) and refused as ``ambiguous_number``
-    when that is undecided. ``inf``, ``nan`` and other non-finite values are refused.
+    they are read by the column's convention (the declared ``locale``, else the
+    column's other values) and refused as ``ambiguous_number`` when that is undecided. ``inf``, ``nan`` and other non-finite values are refused.
     ``decimal`` (the file's separator convention) is kept for compatibility; it no
     longer decides an ambiguous value.
     """
@@ -281,6 +280,21 @@ def parse_numbers(
         return pd.Series(vals, index=raw.index, dtype="float64"), [
             _bad(inf, "invalid_number", "number_finite")
         ]
+    if isinstance(raw.dtype, pd.StringDtype) and n > 1000:
+        codes, uniq = pd.factorize(raw)
+        if 2 * len(uniq) < n:  # numbers repeat (scores): parse each distinct text once
+            u_vals, u_bads = parse_numbers(
+                pd.Series(np.asarray(uniq, dtype=object), dtype="string"), decimal, locale
+            )
+            sel = codes >= 0
+            vals = np.full(n, np.nan)
+            vals[sel] = u_vals.to_numpy()[codes[sel]]
+            bads = []
+            for b in u_bads:
+                full = np.zeros(n, dtype=bool)
+                full[sel] = b.mask[codes[sel]]
+                bads.append(Bad(full, b.rule, b.expected_nl, b.expected_en))
+            return pd.Series(vals, index=raw.index, dtype="float64"), bads
     native = None
     if raw.dtype == object:  # a workbook column: number cells are exact, text cells parsed
         obj = raw.to_numpy(dtype=object)
