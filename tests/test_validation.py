@@ -805,11 +805,14 @@ def test_empty_trajectories_table_does_not_crash(tmp_path: Path) -> None:
     drop_rows(pkg, "trajectories", [2, 3, 4, 5])
     problems = we.validate(pkg)
     assert _found(problems)[0] == ("trajectories.csv", None, "", "empty_table", "error")
-    # every contact now points to an unknown trajectory: all 11 are listed, none dropped
+    # every contact now points to an unknown trajectory: one problem per id (issue 15,
+    # root causes first) at its first row, with the count of rows; all 11 are counted
     unknown = problems[
         (problems["file"] == "contacts.csv") & (problems["rule"] == "unknown_reference")
     ]
-    assert list(unknown["row"]) == list(range(2, 13))
+    assert list(unknown["value"]) == ["T01", "T02", "T03", "T04"]
+    counts = unknown["message"].str.extract(r"(\d+) rijen in totaal")[0].fillna("1").astype(int)
+    assert counts.sum() == 11
 
 
 def test_every_problem_listed_at_once(tmp_path: Path) -> None:
@@ -1092,7 +1095,12 @@ def test_dutch_dialect_values_parse_by_hand(tmp_path: Path) -> None:
 def test_ambiguous_thousands_in_decimal_comma_file(tmp_path: Path) -> None:
     twin = _make_twin(TINY, tmp_path / "twin", {"semicolon"})
     path = twin / "provisions.csv"
+    # the column's other value (120,00) has a decimal comma: '.' groups thousands (issue 15)
     path.write_text(path.read_text().replace("1.250,00", "1.250"))
+    assert we.validate(twin).empty
+    assert we.load(twin).provisions.loc[5, "amount"] == 1250.0
+    # nothing else in the column tells: ambiguous, an error on the cell
+    path.write_text(path.read_text().replace("120,00", "120"))
     assert _found(we.validate(twin)) == [
         ("provisions.csv", 5, "amount", "ambiguous_number", "error")
     ]
@@ -1114,6 +1122,10 @@ _TEXT = (
     )
     .map(str.strip)
     .filter(bool)
+    # by design not kept as written (issue 15): placeholders such as "-" or "NULL" are read
+    # as missing, invisible characters (BOM, zero-width, NBSP) are taken out of codes
+    .filter(lambda t: t.lower() not in we.io.PLACEHOLDERS)
+    .filter(lambda t: not any(ch in t for ch in "\ufeff\u200b\u200c\u200d\u2060\u00a0"))
 )
 _MONEY = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
 
@@ -1136,7 +1148,9 @@ def valid_packages(draw: st.DrawFn) -> we.PilotData:
         draw(st.lists(st.sampled_from(schema.SEX), min_size=n, max_size=n)), dtype="string"
     )
     tr["birth_year"] = pd.array(
-        draw(st.lists(st.integers(1900, 2030), min_size=n, max_size=n)), dtype="Int64"
+        # plausible ages at the 2025 starts (0-110, issue 15: others are warned about)
+        draw(st.lists(st.integers(1915, 2025), min_size=n, max_size=n)),
+        dtype="Int64",
     )
     tr["period"] = pd.array(
         draw(st.lists(st.none() | st.sampled_from(schema.PERIOD), min_size=n, max_size=n)),

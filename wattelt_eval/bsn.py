@@ -197,6 +197,43 @@ def bsn_in_text(text: pd.Series, candidates: np.ndarray | None = None) -> np.nda
     return out
 
 
+#: What a BSN-like number is replaced by in any text the package shows.
+MASK = "*********"
+
+
+def _mask_match(m: re.Match[str]) -> str:
+    return MASK if elfproef(m.group(0)) else m.group(0)
+
+
+def redact(text: object) -> str:
+    """``text`` with every BSN-like nine-digit run (passing the elfproef) replaced by ``*********``.
+
+    For names and messages: a file name, sheet name, column header or any text a
+    message repeats. Runs that fail the elfproef are kept.
+
+    Examples
+    --------
+    >>> redact("export_111222333.csv")
+    'export_*********.csv'
+    """
+    s = "" if text is None else str(text)
+    return _NINE.sub(_mask_match, s) if len(s) >= 9 else s
+
+
+def redact_array(values: object) -> np.ndarray:
+    """:func:`redact` over an array of texts, vectorised (pre-filter, then distinct hits only)."""
+    arr = np.asarray(values, dtype=object)
+    if not len(arr):
+        return arr
+    s = pd.Series(arr).astype("string")
+    hit = bsn_in_text(s)
+    if not hit.any():
+        return arr
+    out = arr.copy()
+    out[hit] = [redact(v) for v in arr[hit]]
+    return out
+
+
 def _is_number(v: object) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
         v, (bool, np.bool_)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .i18n import text, texts
@@ -44,6 +45,69 @@ def empty_exclusions() -> pd.DataFrame:
     )
 
 
+#: Dates that say when something happened (provision end dates are left out: they may be
+#: planned). The extract date is at or after all of them; :func:`infer_extract_date` reads them.
+RECORD_DATES: tuple[tuple[str, str], ...] = (
+    ("trajectories", "start_date"),
+    ("trajectories", "end_date"),
+    ("contacts", "date"),
+    ("goals", "date"),
+    ("domain_scores", "date"),
+    ("provisions", "start_date"),
+    ("staff_time", "date"),
+)
+#: Days after the 99th percentile of the record dates within which a date is not an outlier
+#: (at least; or 10% of the span between the 1st and 99th percentile when that is more).
+EXTRACT_MARGIN_DAYS = 31
+
+
+def _day_numbers(s: pd.Series) -> np.ndarray:
+    """Dates as int64 day numbers, missing dates left out."""
+    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+        s = pd.to_datetime(s, errors="coerce")
+    v = s.to_numpy(dtype="datetime64[ns]")
+    v = v[~np.isnat(v)]
+    return v.astype("datetime64[D]").astype(np.int64)
+
+
+def infer_extract_date(tables: Any) -> pd.Timestamp | None:
+    """The data-extract date inferred from the record dates, robust to an outlier.
+
+    The latest record date that is not an outlier: a date more than
+    :data:`EXTRACT_MARGIN_DAYS` (or 10% of the span between the 1st and the 99th
+    percentile, when that is longer) after the 99th percentile of all record dates
+    (:data:`RECORD_DATES`) is an outlier, such as a contact typed as 2042 or a start four
+    years late. With fewer than 100 dates the 99th percentile (lower value) is the
+    second-latest date, so one typo never moves the extract date.
+
+    Parameters
+    ----------
+    tables : mapping
+        Table name -> DataFrame (a :class:`PilotData` or the parsed tables).
+
+    Returns
+    -------
+    Timestamp or None
+        None when there are no dates at all.
+    """
+    parts = []
+    for table, col in RECORD_DATES:
+        try:
+            df = tables[table]
+        except (KeyError, TypeError):
+            continue
+        if df is not None and col in df.columns and len(df):
+            parts.append(_day_numbers(df[col]))
+    days = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    if not len(days):
+        return None
+    hi = int(np.quantile(days, 0.99, method="lower"))
+    lo = int(np.quantile(days, 0.01, method="higher"))
+    cutoff = hi + max(EXTRACT_MARGIN_DAYS, 0.1 * (hi - lo))
+    latest = int(days[days <= cutoff].max())
+    return pd.Timestamp(np.datetime64(latest, "D"))
+
+
 def _default(key: str) -> Any:
     """A fresh copy of the schema default of study.toml setting ``key`` (e.g. ``study.seed``)."""
     return copy.deepcopy(_FIELDS[key].default)
@@ -67,7 +131,15 @@ def _attribute(f: StudyField) -> str:
 
 
 _FIELDS: dict[str, StudyField] = {f.key: f for f in STUDY_FIELDS}
+
+
+def _iso_date(value: Any) -> str:
+    """A date setting as ISO text (``2025-06-30``) from a TOML date, datetime or text."""
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
 _CASTS: dict[str, Callable[[Any], Any]] = {
+    "date": _iso_date,
     "str": str,
     "int": int,
     "float": float,
@@ -96,6 +168,13 @@ class StudySettings:
         default_factory=functools.partial(_default, "study.extra_covariates")
     )
     seed: int = _default("study.seed")
+    number_locale: str | None = _default("study.number_locale")
+    extract_date: str | None = _default("study.extract_date")
+    period_start: str | None = _default("study.period_start")
+    period_end: str | None = _default("study.period_end")
+    plausibility_min_age: int = _default("plausibility.min_age")
+    plausibility_max_age: int = _default("plausibility.max_age")
+    plausibility_max_hours_per_week: float = _default("plausibility.max_hours_per_week")
     rates: dict[str, float] = field(default_factory=functools.partial(_section_defaults, "rates"))
     disclosure_rule: str = _default("disclosure.rule")
     disclosure_threshold: int = _default("disclosure.threshold")

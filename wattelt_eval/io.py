@@ -7,6 +7,7 @@ Writing lives here; reading with validation is :func:`wattelt_eval.load` (see
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import sys
 from dataclasses import dataclass, field
@@ -43,11 +44,130 @@ def _for_text(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _text_not_formula(ws: Any) -> None:
-    """Keep text such as ``=SOM(A1)`` as text: openpyxl would store it as a formula."""
+    """Keep every text cell as text: openpyxl would store text starting with ``=`` as a formula."""
     for row in ws.iter_rows():
         for cell in row:
             if cell.data_type == "f":
                 cell.data_type = "s"
+
+
+# --------------------------------------------------------------------------------------
+# The one writer of every CSV and XLSX file the package writes (output safety)
+# --------------------------------------------------------------------------------------
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_RE = r"^[=+\-@\t\r]"
+#: a plain number (``-12``, ``+3.5``, ``-1,5``, ``1e3``): never neutralised, it is no formula
+_PLAIN_NUMBER_RE = r"^[+\-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+\-]?\d+)?$"
+#: what our writer wrote for a formula-like text: a quote, then the formula-like text
+_ESCAPED_RE = r"^'[=+\-@\t\r]"
+_PLAIN_NUMBER = re.compile(_PLAIN_NUMBER_RE)
+
+
+def formula_like(value: object) -> bool:
+    """True for text a spreadsheet would run as a formula (starts with ``= + - @``, TAB or CR).
+
+    Plain numbers (``-12``, ``+3.5``) are not formula-like.
+    """
+    return (
+        isinstance(value, str) and value[:1] in FORMULA_START and _PLAIN_NUMBER.match(value) is None
+    )
+
+
+def neutralise_text(value: Any) -> Any:
+    """``'`` + ``value`` for formula-like text (OWASP's rule), anything else unchanged."""
+    return "'" + value if formula_like(value) else value
+
+
+def restore_text(value: Any) -> Any:
+    """Undo :func:`neutralise_text`: ``'=1+2`` -> ``=1+2``; anything else unchanged.
+
+    Only a quote followed by formula-like text is taken off, i.e. exactly what the writer
+    adds, so ``'t Hoofd`` and ``'-12`` (not written by us) stay as they are.
+    """
+    if isinstance(value, str) and value[:1] == "'" and formula_like(value[1:]):
+        return value[1:]
+    return value
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and column names are safe in a spreadsheet.
+
+    Vectorised per column; numbers, dates and booleans are left as they are.
+    """
+    out = df.copy()
+    for c in out.columns:
+        s = out[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype(object)
+        if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
+            continue
+        arr = s.to_numpy(dtype=object, na_value=None)
+        if isinstance(s.dtype, pd.StringDtype):
+            is_str = s.notna().to_numpy(dtype=bool)
+        else:
+            is_str = np.fromiter((isinstance(v, str) for v in arr), dtype=bool, count=len(arr))
+        if not is_str.any():
+            continue
+        t = pd.Series(arr[is_str], dtype="string")
+        hit = (t.str.match(_FORMULA_RE) & ~t.str.match(_PLAIN_NUMBER_RE)).to_numpy(dtype=bool)
+        if hit.any():
+            idx = np.flatnonzero(is_str)[hit]
+            arr = arr.copy()
+            arr[idx] = ["'" + v for v in arr[idx]]
+            s = pd.Series(arr, index=s.index, dtype=object)
+        out[c] = s
+    out.columns = [neutralise_text(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def write_csv(
+    df: pd.DataFrame,
+    path: str | Path | Any,
+    *,
+    sep: str = ",",
+    index: bool = False,
+    encoding: str = "utf-8",
+) -> None:
+    """Write a table as CSV through the output-safety rule (:func:`neutralise_frame`).
+
+    ``path`` may be a path or a text buffer. The package's own readers undo the quote
+    (:func:`restore_text`), so a round trip gives back the original text.
+    """
+    safe = neutralise_frame(df if not index else df.reset_index())
+    if isinstance(path, (str, Path)):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        safe.to_csv(path, sep=sep, index=False, lineterminator="\n", encoding=encoding)
+    else:
+        safe.to_csv(path, sep=sep, index=False, lineterminator="\n")
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write tables as one workbook (one sheet each) through the output-safety rule.
+
+    Formula-like text gets the quote (:func:`neutralise_text`) and every text cell is
+    stored as text, never as a formula.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        for name, df in sheets.items():
+            neutralise_frame(df).to_excel(xw, sheet_name=name, index=False)
+        for ws in xw.book.worksheets:
+            _text_not_formula(ws)
+    return path
+
+
+def study_rows(study: dict[str, Any]) -> pd.DataFrame:
+    """Study settings as the key/value rows of a workbook's ``study`` sheet."""
+    rows = [
+        {"key": f"{section}.{k}", "value": ", ".join(map(str, v)) if isinstance(v, list) else v}
+        for section, values in study.items()
+        if isinstance(values, dict)
+        for k, v in values.items()
+    ]
+    return pd.DataFrame(rows, columns=["key", "value"])
 
 
 def write_package(data: PilotData, path: str | Path, format: PackageFormat = "csv") -> Path:
@@ -76,27 +196,16 @@ def write_package(data: PilotData, path: str | Path, format: PackageFormat = "cs
             path.mkdir(parents=True, exist_ok=True)
             path = path / "pilot.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            for name in TABLES:
-                _for_text(getattr(data, name)).to_excel(xw, sheet_name=name, index=False)
-            rows = []
-            for section, values in data.study.to_dict().items():
-                for k, v in values.items():
-                    if isinstance(v, list):
-                        v = ", ".join(map(str, v))
-                    rows.append({"key": f"{section}.{k}", "value": v})
-            pd.DataFrame(rows, columns=["key", "value"]).to_excel(
-                xw, sheet_name="study", index=False
-            )
-            for ws in xw.book.worksheets:
-                _text_not_formula(ws)
+        sheets = {name: _for_text(getattr(data, name)) for name in TABLES}
+        sheets["study"] = study_rows(data.study.to_dict())
+        write_xlsx(sheets, path)
         return path
     path.mkdir(parents=True, exist_ok=True)
     (path / "study.toml").write_text(study_toml, encoding="utf-8")
     for name in TABLES:
         df = getattr(data, name)
         if format == "csv":
-            _for_text(df).to_csv(path / f"{name}.csv", index=False, lineterminator="\n")
+            write_csv(_for_text(df), path / f"{name}.csv")
         else:
             df.reset_index(drop=True).to_parquet(path / f"{name}.parquet", index=False)
     return path
@@ -173,6 +282,17 @@ class RawTable:
     separator: str = ""
     blank_rows: list[int] = field(default_factory=list)
     duplicate_columns: list[str] = field(default_factory=list)
+    #: cells changed while reading, each reported as a warning: ``(rule, column, rows,
+    #: values as written)`` with rule ``placeholder`` (``NULL``, ``n.v.t.``, ... read as
+    #: missing) or ``invisible_character`` (BOM, zero-width, NUL, non-breaking space
+    #: taken out of an id or code)
+    cleaned: list[tuple[str, str, np.ndarray, np.ndarray]] = field(default_factory=list)
+    #: rows above the header that are not data (a title line): their line numbers
+    title_rows: list[int] = field(default_factory=list)
+    #: rows that add up the others ("Totaal" in the first column): row numbers
+    totals_rows: list[int] = field(default_factory=list)
+    #: merged cell ranges of a worksheet (``A2:A5``) with their first row and column name
+    merged: list[tuple[str, int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -215,25 +335,62 @@ def table_for_name(stem: str) -> str | None:
     return TABLE_ALIASES.get(key)
 
 
+class MixedEncodingError(ValueError):
+    """A file that is UTF-8 in one place and not in another (e.g. one cp1252 line).
+
+    ``lines`` are the line numbers (1 = the first line) holding bytes invalid in UTF-8.
+    """
+
+    def __init__(self, lines: list[int]) -> None:
+        self.lines = lines
+        super().__init__(f"invalid UTF-8 in line {lines[0]}" if lines else "invalid UTF-8")
+
+
+#: a valid multi-byte UTF-8 sequence (a non-ASCII character written in UTF-8)
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode a text file: UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252.
+    """Decode a text file in ONE encoding, decided per file (never mixed).
+
+    UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252 (latin-1 for bytes
+    cp1252 does not define). A file that holds valid UTF-8 characters *and* bytes that
+    are invalid in UTF-8 (e.g. one line pasted from a cp1252 export) is neither:
+    :class:`MixedEncodingError` names the lines, rather than reading the whole file
+    as cp1252 and garbling every ``ë`` written in UTF-8.
 
     Returns
     -------
     (text, encoding)
     """
     if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raise MixedEncodingError(_invalid_utf8_lines(data)) from None
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         return data.decode("utf-16"), "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if _UTF8_MULTIBYTE.search(data):
+        raise MixedEncodingError(_invalid_utf8_lines(data))
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:  # bytes undefined in cp1252: latin-1 never fails
         return data.decode("latin-1"), "latin-1"
+
+
+def _invalid_utf8_lines(data: bytes) -> list[int]:
+    """Line numbers (1-based) holding bytes that are invalid in UTF-8."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = [m.start() for m in re.finditer("[\udc80-\udcff]", text)]
+    newlines = np.array([m.start() for m in re.finditer("\n", text)], dtype=np.int64)
+    lines = np.searchsorted(newlines, np.array(bad, dtype=np.int64)) + 1
+    return sorted({int(x) for x in lines})
 
 
 def sniff_separator(text: str) -> str:
@@ -246,10 +403,203 @@ def sniff_separator(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+#: Texts that mean "no value" in municipal exports (compared case-insensitively, trimmed).
+PLACEHOLDERS = frozenset(
+    {
+        "null",
+        "(null)",
+        "none",
+        "n.v.t.",
+        "n.v.t",
+        "nvt",
+        "n/a",
+        "na",
+        "-",
+        "--",
+        "#n/a",
+        "#n/b",
+        "#na",
+        "leeg",
+        "(leeg)",
+        "onbekend",
+        "unknown",
+        "?",
+    }
+)
+#: Spaces trimmed from every cell while reading (a non-breaking space is reported, see below).
+_ASCII_SPACE = " \t\r\n\x0b\x0c"
+#: Invisible characters taken out of ids and codes: BOM, zero-width space/joiners, word
+#: joiner, NUL; a non-breaking space becomes a normal space (then trimmed).
+_INVISIBLE_RE = "[\\x{feff}\\x{200b}\\x{200c}\\x{200d}\\x{2060}\\x{0000}]"
+_NBSP = "\u00a0"
+#: First-column words of a totals row (compared case-insensitively, ``:`` allowed).
+TOTALS_WORDS = frozenset(
+    {"totaal", "totalen", "eindtotaal", "subtotaal", "total", "totals", "grand total", "som", "sum"}
+)
+
+
+def _accepted_words(name: str, column: str) -> set[str]:
+    """Words a code column accepts (codes, labels, aliases), normalised: no placeholder there."""
+    table = TABLES.get(name)
+    if table is None or column not in table.column_names:
+        return set()
+    col = table.column(column)
+    words = [*col.enum, *col.aliases, *col.labels_nl.values(), *col.labels_en.values()]
+    return {normalise_name(w) for w in words}
+
+
+def _visible(value: str) -> str:
+    """A value with its invisible characters written out (``T01<U+200B>``), for messages."""
+    return "".join(
+        f"<U+{ord(ch):04X}>" if ch in "\ufeff\u200b\u200c\u200d\u2060\x00\u00a0" else ch
+        for ch in value
+    )
+
+
+def _string_cells(s: pd.Series) -> tuple[Any, np.ndarray | None]:
+    """The text cells of a column as one pyarrow string array (other cells null).
+
+    Returns ``(array, is_str)``: ``is_str`` is None when every present cell is text (the
+    fast case: CSV, parquet string columns), else the mask of the text cells (a workbook
+    column mixing text, numbers and dates). ``array`` is None without any text.
+    """
+    import pyarrow as pa
+
+    if isinstance(s.dtype, pd.StringDtype):
+        a = pa.array(s.array) if hasattr(s.array, "__arrow_array__") else None
+        if a is None:
+            a = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string())
+        if isinstance(a, pa.ChunkedArray):
+            a = a.combine_chunks()
+        return a.cast(pa.string()), None
+    vals = s.to_numpy(dtype=object)
+    try:
+        return pa.array(vals, type=pa.string(), from_pandas=True), None
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        is_str = np.fromiter((isinstance(v, str) for v in vals), dtype=bool, count=len(vals))
+        if not is_str.any():
+            return None, is_str
+        return pa.array(np.where(is_str, vals, None), type=pa.string()), is_str
+
+
+def _mask(a: Any) -> np.ndarray:
+    import pyarrow.compute as pc
+
+    return np.asarray(pc.fill_null(a, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+@functools.lru_cache(maxsize=64)
+def _placeholder_spellings(words: frozenset[str]) -> Any:
+    """Every spelling of ``words`` in upper and lower case per letter, as a pyarrow array."""
+    import itertools
+
+    import pyarrow as pa
+
+    out: set[str] = set()
+    for w in words:
+        out.update("".join(p) for p in itertools.product(*[{ch.lower(), ch.upper()} for ch in w]))
+    return pa.array(sorted(out), pa.string())
+
+
+def _clean_cells(raw: RawTable) -> None:
+    """Placeholders to missing (every column) and invisible characters out of ids and codes.
+
+    Vectorised per column (pyarrow); each change is recorded in ``raw.cleaned`` so the
+    validation reports it as a warning. Free-text columns keep their characters.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = TABLES.get(raw.name)
+    frame = raw.frame
+    rows = frame.index.to_numpy()
+    none = pa.scalar(None, pa.string())
+    for c in list(frame.columns):
+        s = frame[c]
+        if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
+            continue
+        arr, is_str = _string_cells(s)
+        if arr is None:
+            continue
+        changed = False
+        free = table is not None and c in table.column_names and table.column(c).free_text
+        if not free:
+            # the invisible characters are non-ASCII, or NUL: a cheap pre-filter first
+            cand = ~_mask(pc.string_is_ascii(arr)) & arr.is_valid().to_numpy(zero_copy_only=False)
+            cand |= _mask(pc.match_substring(arr, "\x00"))
+            inv = np.zeros(len(arr), dtype=bool)
+            if cand.any():
+                idx = np.flatnonzero(cand)
+                sub = arr.take(pa.array(idx))
+                inv[idx] = _mask(
+                    pc.or_(
+                        pc.match_substring_regex(sub, _INVISIBLE_RE),
+                        pc.match_substring(sub, _NBSP),
+                    )
+                )
+            if inv.any():
+                shown = np.asarray(arr.filter(pa.array(inv)).to_numpy(zero_copy_only=False))
+                raw.cleaned.append(
+                    (
+                        "invisible_character",
+                        c,
+                        rows[inv],
+                        np.array([_visible(v) for v in shown], dtype=object),
+                    )
+                )
+                arr = pc.replace_substring_regex(arr, _INVISIBLE_RE, "")
+                arr = pc.utf8_trim_whitespace(pc.replace_substring(arr, _NBSP, " "))
+                arr = pc.if_else(pc.equal(arr, ""), none, arr)
+                changed = True
+        # every upper/lower-case spelling of the placeholders: one hash lookup per cell
+        words = _placeholder_spellings(frozenset(PLACEHOLDERS - _accepted_words(raw.name, c)))
+        ph = _mask(pc.is_in(arr, value_set=words))
+        if ph.any():
+            shown = np.asarray(arr.filter(pa.array(ph)).to_numpy(zero_copy_only=False))
+            raw.cleaned.append(("placeholder", c, rows[ph], shown))
+            arr = pc.if_else(pa.array(ph), none, arr)
+            changed = True
+        if changed:
+            new = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+            if isinstance(s.dtype, pd.StringDtype):
+                frame[c] = pd.Series(pd.array(arr, dtype=s.dtype), index=frame.index)
+            else:
+                out = s.to_numpy(dtype=object).copy()
+                sel = is_str if is_str is not None else s.notna().to_numpy(dtype=bool)
+                out[sel] = new[sel]
+                frame[c] = pd.Series(out, index=frame.index, dtype=object)
+    raw.frame = frame
+
+
+def _drop_totals_rows(raw: RawTable) -> None:
+    """A row whose first column says "Totaal" (or "Total", "Som", ...) adds up the others.
+
+    It is not data: it is taken out and recorded in ``raw.totals_rows`` (one warning per
+    row, and the exclusion log), instead of one error per column of sums.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    frame = raw.frame
+    if frame.empty or frame.shape[1] == 0:
+        return
+    first = frame.iloc[:, 0]
+    if not (first.dtype == object or isinstance(first.dtype, pd.StringDtype)):
+        return
+    arr, _ = _string_cells(first)
+    if arr is None:
+        return
+    key = pc.utf8_lower(pc.utf8_trim(pc.utf8_trim_whitespace(arr), characters=": "))
+    hit = _mask(pc.is_in(key, value_set=pa.array(sorted(TOTALS_WORDS), pa.string())))
+    if hit.any():
+        raw.totals_rows = [int(r) for r in frame.index[hit]]
+        raw.frame = frame.iloc[np.flatnonzero(~hit)]
+
+
 def _finish_frame(
-    name: str, source: str, header_cells: list[object], body: pd.DataFrame
+    name: str, source: str, header_cells: list[object], body: pd.DataFrame, first_row: int = 2
 ) -> RawTable:
-    """Name columns, number rows (header = 1), drop blank rows/columns."""
+    """Name columns, number rows (header = ``first_row - 1``), drop blank rows/columns."""
     header: dict[str, str] = {}
     keep: list[int] = []
     names: list[str] = []
@@ -269,7 +619,7 @@ def _finish_frame(
         names.append(key)
     frame = body.iloc[:, keep] if keep else pd.DataFrame(index=body.index)
     frame.columns = names
-    frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame), name="row")
     blank = frame.isna().all(axis=1).to_numpy() if frame.shape[1] else np.ones(len(frame), bool)
     blank_rows: list[int] = []
     if blank.any():
@@ -278,7 +628,7 @@ def _finish_frame(
         inner = np.flatnonzero(blank[: last + 1])  # blank rows after the last data row: not data
         blank_rows = [int(frame.index[i]) for i in inner]
         frame = frame.iloc[np.flatnonzero(~blank)]
-    return RawTable(
+    raw = RawTable(
         name=name,
         source=source,
         frame=frame,
@@ -286,6 +636,36 @@ def _finish_frame(
         blank_rows=blank_rows,
         duplicate_columns=duplicates,
     )
+    _drop_totals_rows(raw)
+    _clean_cells(raw)
+    return raw
+
+
+def _header_index(rows: list[list[object]], name: str | None) -> int:
+    """Index of the header among the first rows: the first row naming two or more columns.
+
+    Rows above it (a title such as "Overzicht trajecten 2025") are not the header. 0 when
+    no row names two columns of the table (then the first row is the header, as before).
+    """
+    table = TABLES.get(name or "")
+    if table is None:
+        return 0
+    names = set(table.column_names)
+    for i, cells in enumerate(rows[:6]):
+        known = sum(normalise_name(c) in names for c in cells if c is not None)
+        if known >= min(2, len(names)):
+            return i
+    return 0
+
+
+def _title_lines(text: str, name: str | None) -> int:
+    """Number of title lines above the header of a CSV text (see :func:`_header_index`)."""
+    lines = text[:65536].split("\n")[:6]
+    cells = [
+        [c.strip().strip('"') for c in ln.split(sniff_separator(ln))] if ln.strip() else []
+        for ln in lines
+    ]
+    return _header_index(cells, name)
 
 
 def read_csv_table(path: str | Path, name: str | None = None) -> RawTable:
@@ -303,21 +683,29 @@ def read_csv_table(path: str | Path, name: str | None = None) -> RawTable:
     path = Path(path)
     data = path.read_bytes()
     text, encoding = decode_bytes(data)
+    table_name = name or table_for_name(path.stem)
+    n_title = _title_lines(text, table_name)
+    title_rows: list[int] = []
+    if n_title:
+        head = text.split("\n", n_title)
+        title_rows = [i + 1 for i, ln in enumerate(head[:n_title]) if ln.strip()]
+        text = head[n_title] if len(head) > n_title else ""
     sep = sniff_separator(text)
     import pyarrow as pa
     import pyarrow.compute as pc
 
     width = _csv_width(text, sep)
     columns = None
+    own_bytes = encoding in ("utf-8", "utf-8-sig") and not n_title
     if width is not None:
-        if encoding in ("utf-8", "utf-8-sig"):  # arrow reads the file's own bytes
+        if own_bytes:  # arrow reads the file's own bytes
             del text  # (the decoded text is only needed again on the general route)
             buf: Any = memoryview(data)[3:] if encoding == "utf-8-sig" else data
         else:
             buf = text.encode("utf-8")
         columns = _csv_columns_arrow(buf, sep, width)
         del buf
-        if columns is None and encoding in ("utf-8", "utf-8-sig"):
+        if columns is None and own_bytes:
             text, _ = decode_bytes(data)
     del data
     if columns is None:  # the general route (also the one that reports ragged lines)
@@ -342,24 +730,37 @@ def read_csv_table(path: str | Path, name: str | None = None) -> RawTable:
         header_cells: list[object] = []
         body = pd.DataFrame()
     else:
-        header_cells = [a[0].as_py() for a in columns]
+        header_cells = [restore_text(a[0].as_py()) for a in columns]
         empty = pa.scalar(None, type=pa.string())
         cols = {}
         for i, a in enumerate(columns):  # strip, empty -> missing; in arrow, without a Python loop
             a = a.slice(1)
             if isinstance(a, pa.ChunkedArray):
                 a = a.combine_chunks()
-            a = pc.utf8_trim_whitespace(a.cast(pa.string()))
+            a = pc.utf8_trim(a.cast(pa.string()), characters=_ASCII_SPACE)
             a = pc.if_else(pc.equal(a, ""), empty, a)
-            cols[i] = pd.array(a, dtype="string")
+            cols[i] = pd.array(_restore_arrow(a), dtype="string")
         body = pd.DataFrame(cols)
     raw = _finish_frame(
-        name or table_for_name(path.stem) or path.stem, path.name, header_cells, body
+        table_name or path.stem, path.name, header_cells, body, first_row=2 + n_title
     )
+    raw.title_rows = title_rows
     raw.decimal = "," if sep == ";" else "."
     raw.encoding = encoding
     raw.separator = sep
     return raw
+
+
+def _restore_arrow(a: Any) -> Any:
+    """:func:`restore_text` over a pyarrow string array (vectorised)."""
+    import pyarrow.compute as pc
+
+    quoted = pc.fill_null(pc.match_substring_regex(a, _ESCAPED_RE), False)
+    if not pc.any(quoted).as_py():
+        return a
+    rest = pc.utf8_slice_codeunits(a, 1)
+    number = pc.fill_null(pc.match_substring_regex(rest, _PLAIN_NUMBER_RE), False)
+    return pc.if_else(pc.and_(quoted, pc.invert(number)), rest, a)
 
 
 def _csv_width(text: str, sep: str) -> int | None:
@@ -439,11 +840,14 @@ def read_parquet_table(path: str | Path, name: str | None = None) -> RawTable:
     return raw
 
 
-def _sheet_rows(ws: Any) -> tuple[list[object], pd.DataFrame]:
+def _sheet_rows(ws: Any, name: str | None = None) -> tuple[list[object], pd.DataFrame, int]:
+    """Header, body and the number of title rows above the header of a worksheet."""
     rows = list(ws.iter_rows(values_only=True))
+    n_title = _header_index([list(r) for r in rows[:6]], name) if rows else 0
+    rows = rows[n_title:]
     if not rows:
-        return [], pd.DataFrame()
-    header = list(rows[0])
+        return [], pd.DataFrame(), n_title
+    header = [restore_text(h) for h in rows[0]]
     width = len(header)
     data = [list(r[:width]) + [None] * (width - len(r)) for r in rows[1:]]
     body = pd.DataFrame(data, columns=range(width), dtype=object)
@@ -451,12 +855,12 @@ def _sheet_rows(ws: Any) -> tuple[list[object], pd.DataFrame]:
         s = body[c]
         is_str = s.map(lambda v: isinstance(v, str))
         if is_str.any():
-            stripped = s[is_str].map(str.strip)
+            stripped = s[is_str].map(lambda v: restore_text(v.strip(_ASCII_SPACE)))
             s = s.copy()
             s[is_str] = stripped.where(stripped != "", None)
             body[c] = s
     body = body.where(body.notna(), None)
-    return header, body
+    return header, body, n_title
 
 
 def read_xlsx(
@@ -484,7 +888,7 @@ def read_xlsx(
             if key in NON_DATA_SHEETS:
                 continue
             if key in STUDY_SHEETS:
-                header, body = _sheet_rows(ws)
+                header, body, _ = _sheet_rows(ws)
                 study = _study_from_rows(header, body)
                 continue
             name = table_for_name(key)
@@ -503,13 +907,43 @@ def read_xlsx(
                     )
                 )
                 continue
-            header, body = _sheet_rows(ws)
-            raw = _finish_frame(name, source, header, body)
+            header, body, n_title = _sheet_rows(ws, name)
+            raw = _finish_frame(name, source, header, body, first_row=2 + n_title)
+            raw.title_rows = list(range(1, n_title + 1))
+            raw.merged = _merged_ranges(path, ws, header, n_title)
             raw.decimal = "auto"
             tables[name] = raw
     finally:
         wb.close()
     return tables, study, issues
+
+
+def _merged_ranges(
+    path: Path, ws: Any, header: list[object], n_title: int
+) -> list[tuple[str, int, str]]:
+    """Merged cell ranges of a worksheet below its title rows: ``(range, first row, column)``.
+
+    openpyxl's read-only sheets do not expose ``merged_cells``; the ranges are read from
+    the sheet's XML (``<mergeCell ref="A2:A5"/>``).
+    """
+    import zipfile
+
+    from openpyxl.utils.cell import range_boundaries
+
+    sheet_path = getattr(ws, "_worksheet_path", None)
+    if not sheet_path:
+        return []
+    with zipfile.ZipFile(path) as z:
+        xml = z.read(sheet_path.lstrip("/"))
+    out = []
+    for ref in re.findall(rb'<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"', xml):
+        ref_s = ref.decode()
+        min_col, min_row, _, max_row = range_boundaries(ref_s)
+        if max_row <= n_title:  # a title merged over the columns: reported as the title
+            continue
+        h = header[min_col - 1] if min_col - 1 < len(header) else None
+        out.append((ref_s, int(min_row), normalise_name(h) or f"unnamed_{min_col}"))
+    return out
 
 
 def _study_from_rows(header: list[object], body: pd.DataFrame) -> dict[str, Any]:
@@ -608,6 +1042,9 @@ def read_package(path: str | Path) -> RawPackage:
             else:
                 pkg.tables[name] = read_csv_table(p, name)
                 kinds.add("csv")
+        except MixedEncodingError as exc:
+            for ln in exc.lines:
+                issues.append(ReadIssue("mixed_encoding", p.name, ln))
         except Exception as exc:  # noqa: BLE001 - any reader failure is reported, not raised
             line = re.search(r"line (\d+)", str(exc))
             issues.append(

@@ -51,6 +51,7 @@ import pandas as pd
 from .bsn import scan_bsn, scan_contact_details
 from .errors import DataError, UsageError
 from .i18n import pair, text
+from .io import study_rows, write_csv, write_xlsx
 from .schema import TABLES, coerce_table
 
 if TYPE_CHECKING:
@@ -717,20 +718,9 @@ def _write_workbook(
     out_path: Path, tables: dict[str, pd.DataFrame], pkg: Any, study: dict[str, Any]
 ) -> None:
     """One sheet per table, and the study settings as a ``study`` sheet of key/value rows."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(out_path, engine="openpyxl") as xw:
-        for name, df in tables.items():
-            _headed(pkg, name, df).to_excel(xw, sheet_name=name, index=False)
-        rows = [
-            {
-                "key": f"{section}.{k}",
-                "value": ", ".join(map(str, v)) if isinstance(v, list) else v,
-            }
-            for section, values in study.items()
-            if isinstance(values, dict)
-            for k, v in values.items()
-        ]
-        pd.DataFrame(rows, columns=["key", "value"]).to_excel(xw, sheet_name="study", index=False)
+    sheets = {name: _headed(pkg, name, df) for name, df in tables.items()}
+    sheets["study"] = study_rows(study)
+    write_xlsx(sheets, out_path)
 
 
 def _write_folder(in_path: Path, out_path: Path, tables: dict[str, pd.DataFrame], pkg: Any) -> None:
@@ -741,13 +731,7 @@ def _write_folder(in_path: Path, out_path: Path, tables: dict[str, pd.DataFrame]
         if raw.source.lower().endswith((".parquet", ".pq")):
             df.reset_index(drop=True).to_parquet(out_path / f"{name}.parquet", index=False)
         else:
-            _headed(pkg, name, df).to_csv(
-                out_path / f"{name}.csv",
-                sep=raw.separator or ",",
-                index=False,
-                lineterminator="\n",
-                encoding="utf-8",
-            )
+            write_csv(_headed(pkg, name, df), out_path / f"{name}.csv", sep=raw.separator or ",")
     for p in sorted(in_path.iterdir()):
         if p.is_file() and p.suffix.lower() == ".toml":
             shutil.copyfile(p, out_path / p.name)

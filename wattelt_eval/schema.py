@@ -1092,7 +1092,7 @@ class StudyField:
 
     @property
     def section(self) -> str:
-        """The TOML table the setting is in (``study``, ``rates`` or ``disclosure``)."""
+        """The TOML table the setting is in (``study``, ``plausibility``, ``rates`` or ``disclosure``)."""
         return self.key.split(".", 1)[0]
 
     @property
@@ -1151,6 +1151,55 @@ STUDY_FIELDS: tuple[StudyField, ...] = (
         20250101,
         "Seed for bootstrap and other random steps.",
         "Seed voor bootstrap en andere toevalsstappen.",
+    ),
+    StudyField(
+        "study.number_locale",
+        "str",
+        None,
+        "How numbers typed as text are written: nl (1.250,50) or en (1,250.50). Only needed when a column holds nothing but ambiguous values such as 1.250; empty = decided per column, else an error on the cell.",
+        "Hoe getallen als tekst geschreven zijn: nl (1.250,50) of en (1,250.50). Alleen nodig als een kolom alleen dubbelzinnige waarden als 1.250 bevat; leeg = per kolom bepaald, anders een fout op de cel.",
+    ),
+    StudyField(
+        "study.extract_date",
+        "date",
+        None,
+        "Date the data were extracted (YYYY-MM-DD): the reference for follow-up; records dated after it are excluded. Empty = inferred from the record dates (not from one outlier) and reported.",
+        "Peildatum van de gegevensuitdraai (JJJJ-MM-DD): het ijkpunt voor de follow-up; records met een latere datum worden uitgesloten. Leeg = afgeleid uit de datums (niet uit één uitschieter) en gemeld.",
+    ),
+    StudyField(
+        "study.period_start",
+        "date",
+        None,
+        "First day of the study period (YYYY-MM-DD); earlier record dates get a warning.",
+        "Eerste dag van de onderzoeksperiode (JJJJ-MM-DD); eerdere datums geven een waarschuwing.",
+    ),
+    StudyField(
+        "study.period_end",
+        "date",
+        None,
+        "Last day of the study period (YYYY-MM-DD); later record dates get a warning.",
+        "Laatste dag van de onderzoeksperiode (JJJJ-MM-DD); latere datums geven een waarschuwing.",
+    ),
+    StudyField(
+        "plausibility.min_age",
+        "int",
+        0,
+        "Youngest plausible age at the start (start year - birth year); younger gives a warning (a birth year after the start is an error).",
+        "Jongste aannemelijke leeftijd bij de start (startjaar - geboortejaar); jonger geeft een waarschuwing (een geboortejaar na de start is een fout).",
+    ),
+    StudyField(
+        "plausibility.max_age",
+        "int",
+        110,
+        "Oldest plausible age at the start; older gives a warning.",
+        "Hoogste aannemelijke leeftijd bij de start; ouder geeft een waarschuwing.",
+    ),
+    StudyField(
+        "plausibility.max_hours_per_week",
+        "float",
+        168.0,
+        "Most hours per week a provision can plausibly deliver (volume in minutes, hours, day parts or days, per week, per month or in total); more gives a warning.",
+        "Hoogste aannemelijke aantal uren per week van een voorziening (omvang in minuten, uren, dagdelen of dagen, per week, per maand of totaal); meer geeft een waarschuwing.",
     ),
     StudyField(
         "rates.service_desk",

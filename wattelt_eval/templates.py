@@ -86,7 +86,14 @@ def study_toml_template() -> str:
         lines.append(f"# {f.description_nl}")
         lines.append(f"# {f.description_en}")
         if f.default is None:
-            example = {"study.price_year": "2025", "study.problem_threshold": "5"}.get(f.key, "")
+            example = {
+                "study.price_year": "2025",
+                "study.problem_threshold": "5",
+                "study.number_locale": '"nl"',
+                "study.extract_date": "2025-12-31",
+                "study.period_start": "2025-01-01",
+                "study.period_end": "2025-12-31",
+            }.get(f.key, "")
             lines.append(f"# {key} = {example}")
         else:
             value = f.default

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..bsn import redact
 from ..errors import WatteltError
 from ..i18n import LANGS
 
@@ -32,7 +33,7 @@ def add_lang(parser: argparse.ArgumentParser, default: str | None = "nl") -> Non
 
 def print_error(exc: WatteltError, lang: str = "nl") -> int:
     """Print a bilingual error in ``lang`` on stderr; return its exit code."""
-    print(exc.message(lang), file=sys.stderr)
+    print(redact(exc.message(lang)), file=sys.stderr)
     return int(exc.exit_code)
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..errors import UsageError, WatteltError
 from ..i18n import pair, text
+from ..io import write_csv
 from ._common import EXIT_DATA, EXIT_OK, add_lang, guarded, lang_of
 
 STAT_COLUMNS = [
@@ -228,7 +229,7 @@ def _write(tab: pd.DataFrame, out: Path) -> None:
     if out.suffix.lower() == ".parquet":
         tab.to_parquet(out, index=False)
     else:
-        tab.to_csv(out, index=False, lineterminator="\n")
+        write_csv(tab, out)
 
 
 def _run(args: argparse.Namespace) -> int:

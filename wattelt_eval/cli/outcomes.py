@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import WatteltError
 from ..i18n import pair, text
+from ..io import write_csv
 from ._common import EXIT_DATA, EXIT_OK, EXIT_USAGE, add_lang, guarded, lang_of
 
 __all__ = ["add_cli", "run_cli"]
@@ -62,7 +63,7 @@ def _write(df: pd.DataFrame, path: Path) -> None:
     if path.suffix.lower() == ".parquet":
         df.to_parquet(path, index=False)
     else:
-        df.to_csv(path, index=False, lineterminator="\n")
+        write_csv(df, path)
 
 
 def _usage(key: str, lang: str, **values: object) -> int:
@@ -116,6 +117,16 @@ def run_cli(args: argparse.Namespace) -> int:
         _write(res.exclusions, Path(args.exclusions))
     if args.flow:
         _write(res.flow, Path(args.flow))
+    for note in res.note_texts(lang):
+        print(note)
+    if res.extract_date is not None:
+        print(
+            text(
+                f"validation.report.extract_{res.extract_date_source}",
+                lang,
+                date=res.extract_date.strftime("%Y-%m-%d"),
+            )
+        )
     print(
         text(
             "outcome.cli.written",

@@ -46,6 +46,11 @@ def add_cli(subparsers: Any) -> None:
         help="documents to make (default: html pdf)",
     )
     p.add_argument("--seed", type=int, default=None, help="bootstrap seed (default: study.toml)")
+    p.add_argument(
+        "--extract-date",
+        default=None,
+        help="data-extract date YYYY-MM-DD / peildatum (default: study.toml, else inferred)",
+    )
     p.add_argument("--n-boot", type=int, default=999, help="bootstrap replicates (default: 999)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
@@ -93,6 +98,7 @@ def run_cli(args: argparse.Namespace) -> int:
             seed=args.seed,
             n_boot=args.n_boot,
             progress=not args.quiet,
+            extract_date=args.extract_date,
         )
     except ValidationError as exc:
         _print_problems(exc, lang)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..i18n import text
 from ._common import EXIT_DATA, EXIT_OK, add_lang, guarded
 
 __all__ = ["add_cli", "run_cli"]
@@ -35,6 +36,11 @@ def add_cli(subparsers: Any) -> None:
         default="text",
         dest="output_format",
         help="text (default) or json (every problem, machine-readable)",
+    )
+    p.add_argument(
+        "--extract-date",
+        default=None,
+        help="data-extract date YYYY-MM-DD / peildatum (default: study.toml, else inferred)",
     )
     p.add_argument(
         "--limit",
@@ -64,10 +70,14 @@ def run_cli(args: argparse.Namespace) -> int:
     """Run ``wattelt-eval validate``; exit code 1 on any error, else 0."""
     from ..validation import format_problems, validate
 
-    problems = validate(args.path, lang=args.lang)
+    problems = validate(args.path, lang=args.lang, extract_date=args.extract_date)
     if args.output_format == "json":
         json.dump(_json_records(problems), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(format_problems(problems, str(args.path), args.lang, args.limit) + "\n")
+        ext = problems.attrs.get("extract_date")
+        if ext:
+            how = problems.attrs.get("extract_date_source", "")
+            sys.stdout.write(text(f"validation.report.extract_{how}", args.lang, date=ext) + "\n")
     return EXIT_DATA if (problems["severity"] == "error").any() else EXIT_OK

@@ -237,15 +237,33 @@ def _goal_outcomes(
     n_owned = _count(tc, n, r.in_final & r.owned)
     gas_n = _count(tc, n, r.gas_goal)
     gas_sum = _count(tc, n, np.where(r.gas_goal, r.att, 0.0))
+    retention = _div(n_ret, n_r)
+    no_lineage = np.zeros(n, dtype=bool)
+    if not lineage_recorded(g):
+        # no derived_from anywhere: a goal carried to a later plan cannot be told from a
+        # new one, so retention is unknown wherever the goals span more than one stage
+        no_lineage = (r.first_stage >= 0) & (r.last_stage > r.first_stage)
+        retention = np.where(no_lineage, np.nan, retention)
     return {
         "n_resident_goals": _int64(n_r),
-        "n_resident_goals_retained": _int64(n_ret),
-        "goal_retention": _div(n_ret, n_r),
+        "n_resident_goals_retained": _int64(n_ret, no_lineage),
+        "goal_retention": retention,
         "n_goals_final": _int64(n_final),
         "goal_ownership": _div(n_owned, n_final),
         "goals_achieved_share": _div(n_ach, n_r),
         "gas_t": gas_t_score(gas_sum, gas_n),
     }, {"n_goals": _count(tc, n), "first_stage": r.first_stage, "last_stage": r.last_stage}
+
+
+def lineage_recorded(goals: pd.DataFrame) -> bool:
+    """True when some goal has ``derived_from`` (or there are no goals): lineage is known.
+
+    Without any ``derived_from`` a goal carried to a later plan cannot be told from a new
+    goal, so ``goal_retention`` is missing wherever goals span more than one stage.
+    """
+    if len(goals) == 0:
+        return True
+    return "derived_from" in goals.columns and bool(goals["derived_from"].notna().any())
 
 
 def _norm_text(s: pd.Series) -> pd.Series:

@@ -17,6 +17,7 @@ from ._arrays import _rownum_at
 
 #: The reason codes of the exclusion log (stage ``outcomes``), in log order.
 REASON_CODES = (
+    "after_extract_date",
     "missing_trajectory_id",
     "duplicate_trajectory_id",
     "unknown_trajectory",
@@ -73,13 +74,16 @@ class _Log:
         from ..schema import ID_COLUMNS
 
         # one block per source table: positions concatenated first, then one take per column
-        blocks: dict[str, tuple[pd.DataFrame, list[np.ndarray], list[np.ndarray]]] = {}
+        # (keyed by the frame too: positions refer to the frame they were taken from, and a
+        # table may be logged before and after rows were left out, e.g. after_extract_date)
+        blocks: dict[tuple[str, int], tuple[pd.DataFrame, list[np.ndarray], list[np.ndarray]]]
+        blocks = {}
         for table, df, pos, reason in self.parts:
-            blk = blocks.setdefault(table, (df, [], []))
+            blk = blocks.setdefault((table, id(df)), (df, [], []))
             blk[1].append(pos)
             blk[2].append(np.full(len(pos), _REASON_POS[reason], dtype=np.int16))
         tables, rows, recs, trajs, reasons = [], [], [], [], []
-        for table, (df, pos_list, reason_list) in blocks.items():
+        for (table, _), (df, pos_list, reason_list) in blocks.items():
             pos = np.concatenate(pos_list)
             tables.append(np.full(len(pos), _LOG_TABLES.index(table), dtype=np.int8))
             rows.append(_rownum_at(df, pos))

@@ -9,12 +9,14 @@ in Dutch and English with a worked example for each rule, are in ``docs/outcomes
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ..data import RECORD_DATES, infer_extract_date
 from ..errors import UsageError
 from ..i18n import Lang, check_lang, pair, text
 from ..i18n import format as fmt
@@ -22,10 +24,10 @@ from ._arrays import _bool, _day_number, _int64
 from .costs import COST_GROUP_COLUMNS, _cost_outcomes
 from .domains import _domain_outcomes
 from .flow import _flow
-from .goals import _goal_outcomes, goal_table
+from .goals import _goal_outcomes, goal_table, lineage_recorded
 from .log import _combine_logs, _Log
 from .tellings import _telling_outcomes, contact_table
-from .trajectories import _extract_day, _prepare_trajectories
+from .trajectories import _prepare_trajectories
 
 if TYPE_CHECKING:
     from ..data import PilotData
@@ -83,7 +85,11 @@ class OutcomeSet:
     window_days : int
         Cost window used.
     extract_date : Timestamp
-        Data-extract date used for ``follow_up_days``.
+        Data-extract date used for ``follow_up_days``; records dated after it are excluded
+        (reason ``after_extract_date``).
+    extract_date_source : str
+        ``argument``, ``study`` (``study.extract_date``) or ``inferred``
+        (:func:`wattelt_eval.data.infer_extract_date`).
     goals : DataFrame
         One row per counted goal (:func:`~wattelt_eval.outcome.goal_table`), computed on
         first access.
@@ -100,7 +106,11 @@ class OutcomeSet:
     gaps: pd.DataFrame
     window_days: int
     extract_date: pd.Timestamp | None
+    #: what the data cannot support and the rule applied (codes ``outcome.note.<code>``,
+    #: e.g. ``no_lineage``, ``baseline_shifted:1``); as text: :meth:`note_texts`
     notes: list[str] = field(default_factory=list)
+    #: where the extract date came from: ``argument``, ``study`` (study.toml) or ``inferred``
+    extract_date_source: str = ""
     #: the package the set was computed from (for the per-goal / per-contact tables)
     data: Any = field(default=None, repr=False, compare=False)
     _lazy: dict[str, pd.DataFrame] = field(
@@ -130,8 +140,18 @@ class OutcomeSet:
     def __repr__(self) -> str:
         return (
             f"OutcomeSet(trajectories={len(self.table)}, exclusions={len(self.exclusions)}, "
-            f"window_days={self.window_days}, extract_date={_fmt_date(self.extract_date)})"
+            f"window_days={self.window_days}, extract_date={_fmt_date(self.extract_date)}"
+            f"{' (' + self.extract_date_source + ')' if self.extract_date_source else ''})"
         )
+
+    def note_texts(self, lang: Lang = "nl") -> list[str]:
+        """The notes (what the data cannot support, and the rule applied) as text in ``lang``."""
+        check_lang(lang)
+        out = []
+        for note in self.notes:
+            code, _, value = note.partition(":")
+            out.append(text(f"outcome.note.{code}", lang, value=value))
+        return out
 
     def summary(self, lang: Lang = "nl") -> str:
         """Short text summary of the flow (counts only, no row-level data)."""
@@ -200,8 +220,9 @@ def outcomes(
         Cost window in days from ``start_date`` (default ``data.study.cost_window_days``).
         The window is ``[start_date, start_date + window_days - 1]``, both inclusive.
     extract_date : date, optional
-        Data-extract date for ``follow_up_days`` (default: the latest date seen in the
-        package, see ``docs/outcomes.md``).
+        Data-extract date for ``follow_up_days`` (default: ``study.extract_date``, else
+        inferred from the record dates, robust to outliers; see ``docs/outcomes.md``).
+        Records dated after it are excluded with a reason.
 
     Returns
     -------
@@ -253,7 +274,9 @@ def outcome_set(
     window_days : int, optional
         Cost window in days (default ``data.study.cost_window_days``, 365).
     extract_date : date, optional
-        Data-extract date for ``follow_up_days`` (default: latest date in the package).
+        Data-extract date for ``follow_up_days``; records dated after it are excluded
+        with a reason. Default: ``study.extract_date``, else inferred from the record
+        dates, robust to outliers (:func:`wattelt_eval.data.infer_extract_date`).
 
     Returns
     -------
@@ -266,8 +289,16 @@ def outcome_set(
     """
     window_days = _check_window(data.study.cost_window_days if window_days is None else window_days)
     extract_date = _check_extract_date(extract_date)
+    source = "argument"
+    if extract_date is None and getattr(data.study, "extract_date", None):
+        extract_date, source = _check_extract_date(data.study.extract_date), "study"
+    if extract_date is None:
+        extract_date, source = infer_extract_date(data), "inferred"
 
     log = _Log()
+    if extract_date is not None:
+        data = _drop_after_extract(data, extract_date, log)
+    data, notes = _unsupported(data)
     tr = _prepare_trajectories(data, log)
     n = len(tr.frame)
 
@@ -277,7 +308,7 @@ def outcome_set(
     dom = _domain_outcomes(data, tr, log)
 
     # ---- follow-up
-    extract_day = _extract_day(data) if extract_date is None else _day_number(extract_date)
+    extract_day = None if extract_date is None else _day_number(extract_date)
     if extract_day is None:
         fu = np.zeros(n, dtype=np.int64)
         fu_missing = np.ones(n, dtype=bool)
@@ -315,5 +346,70 @@ def outcome_set(
         gaps=dom["gaps"],
         window_days=window_days,
         extract_date=ext,
+        extract_date_source=source if ext is not None else "",
+        notes=notes,
         data=data,
     )
+
+
+def _unsupported(data: PilotData) -> tuple[PilotData, list[str]]:
+    """What the data cannot support, as note codes (``outcome.note.<code>``), and the rules.
+
+    * ``no_lineage``: no goal has ``derived_from`` while goals span several stages, so
+      ``goal_retention`` is missing there (not 0): lineage cannot be traced.
+    * ``baseline_shifted:<n>``: ``n`` trajectories have no domain score with measurement
+      0; per trajectory the lowest measurement number is its baseline (documented rule:
+      measurements numbered from 1 are read as from 0), so the ``_t0`` outcomes are not
+      missing for everyone. A trajectory with measurement 0 is unchanged.
+    """
+    notes: list[str] = []
+    g = data.goals
+    if (
+        not lineage_recorded(g)
+        and (g.groupby("trajectory_id", observed=True)["stage"].nunique() > 1).any()
+    ):
+        notes.append("no_lineage")
+    ds = data.domain_scores
+    if len(ds) and "measurement" in ds.columns:
+        meas = ds["measurement"]
+        first = meas.groupby(ds["trajectory_id"], sort=False, observed=True).transform("min")
+        late = (first > 0).fillna(False).to_numpy(dtype=bool)
+        if late.any():
+            ds = ds.copy()
+            ds["measurement"] = (meas - first.where(late, 0)).astype(meas.dtype)
+            data = dataclasses.replace(data, domain_scores=ds)
+            n = int(ds["trajectory_id"][late].nunique())
+            notes.append(f"baseline_shifted:{n}")
+    return data, notes
+
+
+def _drop_after_extract(data: PilotData, extract_date: pd.Timestamp, log: _Log) -> PilotData:
+    """The package without the records dated after the extract date (each logged).
+
+    A trajectory starting after it is left out with all its rows; any other record
+    (contact, goal, score, provision start, staff time) dated after it is left out
+    (reason ``after_extract_date``). A trajectory's end date after the extract date is
+    kept (it may be planned). Nothing is copied when no record is late.
+    """
+    changes: dict[str, pd.DataFrame] = {}
+    tr = data.trajectories
+    late_tr = (tr["start_date"] > extract_date).fillna(False).to_numpy(dtype=bool)
+    late_ids = tr["trajectory_id"][late_tr].dropna().unique() if late_tr.any() else []
+    if late_tr.any():
+        log.add("trajectories", tr, late_tr, "after_extract_date")
+        changes["trajectories"] = tr[~late_tr]
+    for table, col in RECORD_DATES:
+        if table == "trajectories":
+            continue
+        df = data[table]
+        if col not in df.columns or not len(df):
+            continue
+        late = (df[col] > extract_date).fillna(False).to_numpy(dtype=bool)
+        if len(late_ids):
+            late |= df["trajectory_id"].isin(late_ids).to_numpy(dtype=bool)
+        if late.any():
+            log.add(table, df, late, "after_extract_date")
+            changes[table] = df[~late]
+    if not changes:
+        return data
+    return dataclasses.replace(data, **changes)

@@ -17,7 +17,6 @@ import pyarrow.compute as pc
 from ._arrays import (
     _arrow_strings,
     _codes,
-    _day_number,
     _days,
     _factorize,
     _later_duplicates,
@@ -96,32 +95,6 @@ def _prepare_trajectories(data: PilotData, log: _Log) -> _Traj:
         n_duplicates=int(dup.sum()),
         n_missing_id=int(missing.sum()),
     )
-
-
-def _extract_day(data: PilotData) -> int | None:
-    """Latest date seen in the package (provision end dates excluded: they may be planned)."""
-    cols = [
-        ("trajectories", "start_date"),
-        ("trajectories", "end_date"),
-        ("contacts", "date"),
-        ("goals", "date"),
-        ("domain_scores", "date"),
-        ("provisions", "start_date"),
-        ("staff_time", "date"),
-    ]
-    best: int | None = None
-    for table, col in cols:
-        df = data[table]
-        if col not in df.columns or len(df) == 0:
-            continue
-        s = df[col]
-        if not pd.api.types.is_datetime64_any_dtype(s.dtype):
-            s = pd.to_datetime(s)
-        latest = s.max()  # missing dates skipped; no day-number copy of a 90M-row column
-        if pd.notna(latest):
-            m = _day_number(pd.Timestamp(latest))
-            best = m if best is None else max(best, m)
-    return best
 
 
 def _link(df: pd.DataFrame, table: str, tr: _Traj, log: _Log) -> np.ndarray:

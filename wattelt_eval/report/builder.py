@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+import pandas as pd
+
 from ..errors import WatteltError
 from ..i18n import LANGS, pair, text
 from ..i18n import format as fmt
@@ -333,6 +335,7 @@ def build(
     n_boot: int = 999,
     progress: bool = True,
     chromium: str | None = None,
+    extract_date: str | None = None,
 ) -> ReportResult:
     """Make the council report (HTML and PDF) for a pilot data package.
 
@@ -391,6 +394,9 @@ def build(
 
     _step("loading", progress)
     data = _resolve_data(path_or_data, demo, lang)
+    if extract_date is not None:  # the --extract-date flag: the reference of the outcomes
+        data = data.copy()
+        data.study.extract_date = str(pd.Timestamp(extract_date).date())
     if lang is None:
         lang = data.study.language if data.study.language in get_args(Lang) else "nl"
     seed = data.study.seed if seed is None else seed

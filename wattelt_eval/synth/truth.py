@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..data import StudySettings
 from ..instruments import load_instrument
+from ..io import write_csv
 from .designs import (
     SUPERPOPULATION_SEED,
     TRUTH_OUTCOMES,
@@ -150,7 +151,7 @@ def write_truth(truth: dict[str, Any], folder: Path, format: str) -> None:
     if format == "parquet":
         po.to_parquet(folder / "potential_outcomes.parquet", index=False)
     else:
-        po.to_csv(folder / "potential_outcomes.csv", index=False, lineterminator="\n")
+        write_csv(po, folder / "potential_outcomes.csv")
 
 
 def read_truth(folder: str | Path) -> dict[str, Any]:

@@ -32,7 +32,16 @@ Rules (``problems.rule``), severity in brackets:
   ``derived_from_later_stage``, ``derived_from_other_trajectory``,
   ``score_out_of_scale``, ``unknown_domain``, ``instrument_mismatch``,
   ``no_price_or_amount``, ``missing_volume`` [error];
-* per trajectory: ``no_contacts``, ``no_goals``, ``no_scores`` [warning].
+* per trajectory: ``no_contacts``, ``no_goals``, ``no_scores`` [warning];
+* what reading set right (issue 15): ``mixed_encoding``, ``merged_cells`` [error];
+  ``title_line``, ``totals_row``, ``placeholder``, ``invisible_character`` [warning];
+* time and plausibility (:mod:`.plausible`): ``birth_after_start`` [error];
+  ``after_extract_date``, ``outside_study_period``, ``excel_zero_date``,
+  ``implausible_age``, ``implausible_volume``, ``no_lineage``,
+  ``measurements_not_from_zero`` [warning].
+
+Rules and decisions of "bad input never changes a number silently":
+``docs/data_model.md`` section 9.
 
 A cell holding a BSN-like number (nine digits passing the elfproef) gets only the
 ``bsn`` problem, with the value masked; no other problem repeats that cell's value.
@@ -101,7 +110,7 @@ __all__ = [
 ]
 
 
-def validate(path: str | Path, lang: Lang = "nl") -> pd.DataFrame:
+def validate(path: str | Path, lang: Lang = "nl", extract_date: str | None = None) -> pd.DataFrame:
     """List every problem in a pilot data package; never raises on bad data.
 
     Parameters
@@ -111,6 +120,9 @@ def validate(path: str | Path, lang: Lang = "nl") -> pd.DataFrame:
         workbook (one sheet per table plus a ``study`` sheet).
     lang : {"nl", "en"}
         Language of ``message`` and ``expected``.
+    extract_date : date, optional
+        The data-extract date (``--extract-date``); default ``study.extract_date``, else
+        inferred from the record dates. Records dated after it get a warning.
 
     Returns
     -------
@@ -126,10 +138,16 @@ def validate(path: str | Path, lang: Lang = "nl") -> pd.DataFrame:
     >>> problems[problems.severity == "error"].message      # doctest: +SKIP
     """
     check_lang(lang)
-    return _render(_check(read_package(path)).problems, lang)
+    checked = _check(read_package(path), extract_date)
+    out = _render(checked.problems, lang)
+    out.attrs["extract_date"] = checked.extract_date
+    out.attrs["extract_date_source"] = checked.extract_date_source
+    return out
 
 
-def load(path: str | Path | PilotData, lang: Lang = "nl") -> PilotData:
+def load(
+    path: str | Path | PilotData, lang: Lang = "nl", extract_date: str | None = None
+) -> PilotData:
     """Read, check and return a pilot data package.
 
     Parameters
@@ -145,7 +163,8 @@ def load(path: str | Path | PilotData, lang: Lang = "nl") -> PilotData:
     PilotData
         Tables in canonical form (index ``row`` = the user's row number), study
         settings, instrument, exclusion log (blank rows, stage ``load``) and
-        ``warnings`` (the warning-level problems).
+        ``warnings`` (the warning-level problems). An ``extract_date`` given here is
+        kept as ``data.study.extract_date``.
 
     Raises
     ------
@@ -155,7 +174,7 @@ def load(path: str | Path | PilotData, lang: Lang = "nl") -> PilotData:
     check_lang(lang)
     if isinstance(path, PilotData):
         return path
-    checked = _check(read_package(path))
+    checked = _check(read_package(path), extract_date)
     problems = _render(checked.problems, lang)
     if (problems["severity"] == "error").any():
         raise ValidationError(problems, str(path), lang)

@@ -74,27 +74,28 @@ def _extra_column(raw: pd.Series, decimal: str) -> pd.Series:
 
 
 def _blank_row_log(raw: RawPackage) -> pd.DataFrame:
-    """Exclusion log of the blank rows skipped while reading (stage ``load``)."""
-    rows = [(name, r) for name, rt in raw.tables.items() for r in rt.blank_rows]
+    """Exclusion log of the blank and totals rows skipped while reading (stage ``load``)."""
+    rows = [(name, r, "blank_row") for name, rt in raw.tables.items() for r in rt.blank_rows]
+    rows += [(name, r, "totals_row") for name, rt in raw.tables.items() for r in rt.totals_rows]
     log = empty_exclusions()
     if not rows:
         return log
     n = len(rows)
     message = {
         lang: [
-            text("validation.exclusion.blank_row", lang, source=raw.tables[t].source, row=r)
-            for t, r in rows
+            text(f"validation.exclusion.{why}", lang, source=raw.tables[t].source, row=r)
+            for t, r, why in rows
         ]
         for lang in ("nl", "en")
     }
     out = pd.DataFrame(
         {
             "stage": ["load"] * n,
-            "table": [t for t, _ in rows],
-            "row": [r for _, r in rows],
+            "table": [t for t, _, _ in rows],
+            "row": [r for _, r, _ in rows],
             "record_id": [pd.NA] * n,
             "trajectory_id": [pd.NA] * n,
-            "reason": ["blank_row"] * n,
+            "reason": [why for _, _, why in rows],
             "message_nl": message["nl"],
             "message_en": message["en"],
         }

@@ -41,6 +41,12 @@ class CrossContext:
     instrument: Instrument | None
     #: per table and column, the cells that failed parsing (reported once, as invalid)
     invalid: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    #: the study settings (plausibility thresholds, study period)
+    study: Any = None
+    #: the data-extract date the checks use, and where it came from
+    #: (``argument``, ``study`` or ``inferred``)
+    extract_date: pd.Timestamp | None = None
+    extract_source: str = ""
 
     def has(self, table: str, *cols: str) -> bool:
         """``table`` was read and has every column in ``cols``."""

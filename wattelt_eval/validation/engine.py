@@ -1,7 +1,9 @@
 """The engine: run every check on a raw package and collect the problems.
 
 Order (root causes first, as the problem list is sorted): problems met while reading,
-the study settings, then per table its parsing and the registered table checks, then the
+the study settings, then per table what reading set right (title lines, totals rows,
+merged cells, placeholders, invisible characters), its parsing and the registered table
+checks, then the
 registered cross-table checks (:mod:`.registry`). Checks only read the tables.
 """
 
@@ -14,13 +16,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data import StudySettings
+from ..data import StudySettings, infer_extract_date
+from ..errors import UsageError
 from ..i18n import pair
 from ..instruments import Instrument
-from ..io import TABLE_ALIASES, RawPackage, RawTable
+from ..io import TABLE_ALIASES, RawPackage, RawTable, table_for_name
 from ..schema import TABLES
+from . import plausible as _plausible  # noqa: F401 - registers the plausibility checks
 from .cross import CrossContext
-from .problems import Problems, did_you_mean, drop_shadowed_by_bsn, sort_problems
+from .problems import (
+    Problems,
+    did_you_mean,
+    drop_shadowed_by_bsn,
+    group_references,
+    sort_problems,
+)
 from .registry import checks
 from .study import check_study
 from .tables import extras, parse_table
@@ -39,21 +49,40 @@ class Checked:
     study: StudySettings
     instrument: Instrument | None
     raw: RawPackage
+    #: the data-extract date (ISO) the checks used, and where it came from
+    #: (``argument``, ``study`` or ``inferred``); empty without any date
+    extract_date: str = ""
+    extract_date_source: str = ""
 
 
-def check_package(raw: RawPackage) -> Checked:
-    """Run every check on ``raw``; the problems in internal layout, root causes first."""
+def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
+    """Run every check on ``raw``; the problems in internal layout, root causes first.
+
+    ``extract_date`` (the ``--extract-date`` flag) overrides ``study.extract_date`` and is
+    kept in the settings, so the outcomes use it too.
+    """
     P = Problems()
     _reading_problems(raw, P)
     study, instrument = check_study(raw, P)
-    ctx = CrossContext({}, {}, {}, instrument)
+    source = "study" if study.extract_date else ""
+    if extract_date is not None:
+        try:
+            study.extract_date = pd.Timestamp(extract_date).strftime("%Y-%m-%d")
+        except (ValueError, TypeError) as exc:
+            raise UsageError(*pair("outcome.error.extract_date", value=repr(extract_date))) from exc
+        source = "argument"
+    ctx = CrossContext({}, {}, {}, instrument, study=study)
     ext: dict[str, list[str]] = {}
     for name, table in TABLES.items():
         rt = raw.tables.get(name)
         if rt is None:
             _missing_table(raw, name, P)
             continue
-        tc = parse_table(rt, table, P)
+        cells = Problems()
+        tc = parse_table(rt, table, cells, study.number_locale)
+        for c in checks("read"):  # what reading set right first: it explains the cells
+            c.fn(tc, P)
+        P.parts.extend(cells.parts)
         if name == "trajectories":
             tc.extra_allowed = set(study.extra_covariates)
         for c in checks("table"):
@@ -63,10 +92,26 @@ def check_package(raw: RawPackage) -> Checked:
         ctx.tables[name], ctx.present[name], ctx.sources[name] = tc.parsed, tc.present, rt.source
         ctx.invalid[name] = tc.bad_masks
         ext[name] = extras(tc)
+    if study.extract_date:
+        ctx.extract_date = pd.Timestamp(study.extract_date)
+    else:
+        ctx.extract_date, source = infer_extract_date(ctx.tables), "inferred"
+    ctx.extract_source = source
     for c in checks("cross"):
         c.fn(ctx, P)
-    problems = sort_problems(drop_shadowed_by_bsn(P.frame()), ctx.sources)
-    return Checked(problems, ctx.tables, ctx.present, ext, study, instrument, raw)
+    problems = sort_problems(group_references(drop_shadowed_by_bsn(P.frame())), ctx.sources)
+    ext_iso = "" if ctx.extract_date is None else ctx.extract_date.strftime("%Y-%m-%d")
+    return Checked(
+        problems,
+        ctx.tables,
+        ctx.present,
+        ext,
+        study,
+        instrument,
+        raw,
+        ext_iso,
+        source if ext_iso else "",
+    )
 
 
 def _reading_problems(raw: RawPackage, P: Problems) -> None:
@@ -86,12 +131,21 @@ def _reading_problems(raw: RawPackage, P: Problems) -> None:
             detail = pair("validation.detail.other_file_used", other=iss.detail.get("other"))
         elif iss.rule in ("unreadable_file", "study_unreadable"):
             detail = unreadable_detail(str(iss.detail.get("error", "")))
+        elif iss.rule == "mixed_encoding":
+            expected = pair("validation.expected.mixed_encoding")
         elif iss.rule in ("missing_path", "not_a_package"):
             expected = pair("validation.expected.package")
         P.add(iss.rule, iss.file, iss.row, iss.column, iss.value, expected, detail)
 
 
 def _missing_table(raw: RawPackage, name: str, P: Problems) -> None:
+    unread = {
+        table_for_name(Path(i.file).stem)
+        for i in raw.issues
+        if i.rule in ("unreadable_file", "mixed_encoding")
+    }
+    if name in unread:  # the file is there but could not be read: that is the one problem
+        return
     if TABLES[name].required and raw.kind not in ("missing",):
         P.add(
             "missing_table",

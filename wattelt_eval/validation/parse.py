@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -194,6 +194,19 @@ def _parse_date_text(t: pd.Series) -> tuple[pd.Series, list[Bad]]:
         no_match = ~matched & ~slash
         impossible = in_years & dt.isna().to_numpy()
         out_years = matched & ~in_years
+        serial = no_match & sub.str.fullmatch(r"\d{4,5}(?:\.0+)?").fillna(False).to_numpy(bool)
+        if serial.any():  # an Excel date that lost its date format: say which date it is
+            days = pd.to_numeric(sub[serial], errors="coerce").to_numpy(dtype="float64")
+            when = pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")
+            full = np.zeros(n, dtype=bool)
+            full[idx[serial]] = True
+            iso = [d.strftime("%Y-%m-%d") for d in when]
+            detail = (
+                np.array([text("validation.detail.excel_serial", "nl", date=d) for d in iso]),
+                np.array([text("validation.detail.excel_serial", "en", date=d) for d in iso]),
+            )
+            bads.append(_bad(full, "invalid_date", "date", detail))
+            no_match = no_match & ~serial
         for mask_sub, rule, exp in (
             (no_match, "invalid_date", "date"),
             (slash, "ambiguous_date", "date_unambiguous"),
@@ -207,24 +220,92 @@ def _parse_date_text(t: pd.Series) -> tuple[pd.Series, list[Bad]]:
     return out, bads
 
 
-def parse_numbers(raw: pd.Series, decimal: str = ".") -> tuple[pd.Series, list[Bad]]:
-    """Parse a numeric column written with a decimal point or a decimal comma.
+#: ``1.250`` / ``1,250``: one separator followed by exactly three digits (grouping or decimals?)
+_AMB_DOT = r"^[-+]?[1-9]\d{0,2}\.\d{3}$"
+_AMB_COMMA = r"^[-+]?[1-9]\d{0,2},\d{3}$"
+#: unambiguous decimal comma (``65,50``, ``1.250,00``, ``0,250``) or dot grouping (``1.250.000``)
+_NL_SIGN = r"^[-+]?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+),\d+$|^[-+]?[1-9]\d{0,2}(?:\.\d{3}){2,}$"
+#: unambiguous decimal point (``65.50``, ``1,250.00``, ``0.250``) or comma grouping (``1,250,000``)
+_EN_SIGN = r"^[-+]?(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)\.\d+$|^[-+]?[1-9]\d{0,2}(?:,\d{3}){2,}$"
+NumberLocale = Literal["nl", "en"]
 
-    ``decimal`` is the file's convention: ``","`` (``;``-separated CSV), ``"."``, or
-    ``"auto"`` (Excel text cells). Accepted: ``3.5``, ``3,5``, ``1.234,50``,
-    ``1,234.50``, ``€ 65,50``. Refused as ambiguous: ``1.234`` in a decimal-comma
-    file and ``1,234`` elsewhere (thousands or decimals?).
+
+def _regex(arr: pa.Array, pattern: str) -> np.ndarray:
+    return np.asarray(
+        pc.fill_null(pc.match_substring_regex(arr, pattern), False).to_numpy(zero_copy_only=False),
+        dtype=bool,
+    )
+
+
+def _text_cells(raw: pd.Series) -> pd.Series:
+    """The cells typed as text, as stripped strings without ``€`` and spaces (others missing).
+
+    Number cells of a workbook (int, float) are no text: their value is exact.
+    """
+    t = _text(raw)
+    if raw.dtype == object:
+        vals = raw.to_numpy(dtype=object)
+        native = np.fromiter(
+            (isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in vals),
+            dtype=bool,
+            count=len(vals),
+        )
+        if native.any():
+            t = t.mask(native)
+    arr = _arrow_strings(t)
+    if pc.any(pc.match_substring_regex(arr, "[€\\s\u00a0]")).as_py():
+        t = t.str.replace(r"[€\s\u00a0]", "", regex=True)
+    return t
+
+
+def parse_numbers(
+    raw: pd.Series, decimal: str = ".", locale: NumberLocale | None = None
+) -> tuple[pd.Series, list[Bad]]:
+    """Parse a numeric column: the one locale-aware number parser.
+
+    Accepted: ``3.5``, ``3,5``, ``1.234,50``, ``1,234.50``, ``1.250.000``, ``€ 65,50``.
+    ``1.250`` and ``1,250`` (one separator, then exactly three digits) are ambiguous:
+    they are read by the column's convention (the declared ``locale``, else the
+    column's other values) and refused as ``ambiguous_number`` when that is undecided. ``inf``, ``nan`` and other non-finite values are refused.
+    ``decimal`` (the file's separator convention) is kept for compatibility; it no
+    longer decides an ambiguous value.
     """
     n = len(raw)
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        return raw.astype("float64"), []
-    t = _text(raw)
-    present = t.notna().to_numpy()
-    clean = t
-    arr = _arrow_strings(t)
-    if pc.any(pc.match_substring_regex(arr, "[€\\s\u00a0]")).as_py():
-        clean = t.str.replace(r"[€\s\u00a0]", "", regex=True)
-        arr = _arrow_strings(clean)
+        vals = raw.astype("float64").to_numpy(copy=True)
+        inf = np.isinf(vals)
+        if not inf.any():
+            return pd.Series(vals, index=raw.index, dtype="float64"), []
+        vals[inf] = np.nan
+        return pd.Series(vals, index=raw.index, dtype="float64"), [
+            _bad(inf, "invalid_number", "number_finite")
+        ]
+    if isinstance(raw.dtype, pd.StringDtype) and n > 1000:
+        codes, uniq = pd.factorize(raw)
+        if 2 * len(uniq) < n:  # numbers repeat (scores): parse each distinct text once
+            u_vals, u_bads = parse_numbers(
+                pd.Series(np.asarray(uniq, dtype=object), dtype="string"), decimal, locale
+            )
+            sel = codes >= 0
+            vals = np.full(n, np.nan)
+            vals[sel] = u_vals.to_numpy()[codes[sel]]
+            bads = []
+            for b in u_bads:
+                full = np.zeros(n, dtype=bool)
+                full[sel] = b.mask[codes[sel]]
+                bads.append(Bad(full, b.rule, b.expected_nl, b.expected_en))
+            return pd.Series(vals, index=raw.index, dtype="float64"), bads
+    native = None
+    if raw.dtype == object:  # a workbook column: number cells are exact, text cells parsed
+        obj = raw.to_numpy(dtype=object)
+        native = np.fromiter(
+            (isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in obj),
+            dtype=bool,
+            count=n,
+        )
+    clean = _text_cells(raw)
+    present = clean.notna().to_numpy()
+    arr = _arrow_strings(clean)
     try:  # fast path: arrow parses the whole column at C speed when every value is a plain number
         vals = np.asarray(
             pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64"
@@ -234,48 +315,71 @@ def parse_numbers(raw: pd.Series, decimal: str = ".") -> tuple[pd.Series, list[B
         vals = out.to_numpy(copy=True)
     bads: list[Bad] = []
     amb = np.zeros(n, dtype=bool)
-    if decimal == ",":
-        amb |= clean.str.fullmatch(r"[-+]?\d{1,3}(?:\.\d{3})+").fillna(False).to_numpy(dtype=bool)
-    rest = present & np.isnan(vals) & ~amb
-    if rest.any():
-        idx = np.flatnonzero(rest)
-        sub = clean.iloc[idx]
-        dutch = (
-            sub.str.fullmatch(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+),\d+")
-            .fillna(False)
-            .to_numpy(dtype=bool)
+    if pc.any(pc.match_substring_regex(arr, "[.,]")).as_py():
+        amb_dot, amb_comma = _regex(arr, _AMB_DOT), _regex(arr, _AMB_COMMA)
+        either = amb_dot | amb_comma
+        sign_nl, sign_en = _regex(arr, _NL_SIGN) & ~either, _regex(arr, _EN_SIGN) & ~either
+        convention = locale or (
+            "nl"
+            if sign_nl.any() and not sign_en.any()
+            else "en"
+            if sign_en.any() and not sign_nl.any()
+            else None
         )
-        if decimal != ",":
-            amb_c = sub.str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+").fillna(False).to_numpy(dtype=bool)
-            dutch &= ~amb_c
-            amb[idx[amb_c]] = True
-        eng = sub.str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+\.\d+").fillna(False).to_numpy(dtype=bool)
-        if dutch.any():
-            conv = sub[dutch].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-            vals[idx[dutch]] = (
-                pd.to_numeric(conv, errors="coerce")
+        grouped = clean.copy()
+        conv = np.zeros(n, dtype=bool)
+        if convention == "nl":
+            conv = amb_dot | amb_comma | sign_nl
+            grouped = clean.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        elif convention == "en":
+            conv = amb_dot | amb_comma | sign_en
+            grouped = clean.str.replace(",", "", regex=False)
+        else:
+            amb = amb_dot | amb_comma
+            # unambiguous values still parse by their own form
+            conv = sign_nl | sign_en
+            nl_form = clean.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            en_form = clean.str.replace(",", "", regex=False)
+            grouped = en_form.where(pd.Series(sign_en, index=clean.index), nl_form)
+        if convention is not None:
+            # a value unambiguous in the other convention keeps its own reading
+            other = sign_en if convention == "nl" else sign_nl
+            if other.any():
+                alt = (
+                    clean.str.replace(",", "", regex=False)
+                    if convention == "nl"
+                    else clean.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+                )
+                grouped = grouped.where(~pd.Series(other, index=clean.index), alt)
+                conv |= other
+        if conv.any():
+            vals[conv] = (
+                pd.to_numeric(grouped[conv], errors="coerce")
                 .astype("Float64")
                 .to_numpy(dtype="float64", na_value=np.nan)
             )
-        if eng.any():
-            conv = sub[eng].str.replace(",", "", regex=False)
-            vals[idx[eng]] = (
-                pd.to_numeric(conv, errors="coerce")
-                .astype("Float64")
-                .to_numpy(dtype="float64", na_value=np.nan)
-            )
+    if native is not None and native.any():
+        obj_vals = raw.to_numpy(dtype=object)[native]
+        vals[native] = np.asarray(obj_vals, dtype="float64")
+        present = present | native
     vals[amb] = np.nan
-    bad = present & np.isnan(vals) & ~amb
+    infinite = present & np.isinf(vals)
+    vals[infinite] = np.nan
+    bad = present & np.isnan(vals) & ~amb & ~infinite
     if bad.any():
         bads.append(_bad(bad, "invalid_number", "number"))
+    if infinite.any():
+        bads.append(_bad(infinite, "invalid_number", "number_finite"))
     if amb.any():
         bads.append(_bad(amb, "ambiguous_number", "number_unambiguous"))
     return pd.Series(vals, index=raw.index, dtype="float64"), bads
 
 
-def parse_ints(raw: pd.Series, decimal: str = ".") -> tuple[pd.Series, list[Bad]]:
+def parse_ints(
+    raw: pd.Series, decimal: str = ".", locale: NumberLocale | None = None
+) -> tuple[pd.Series, list[Bad]]:
     """Parse a whole-number column (``3``, ``3.0`` accepted; ``3.5`` refused)."""
-    vals, bads = parse_numbers(raw, decimal)
+    vals, bads = parse_numbers(raw, decimal, locale)
     for b in bads:
         if b.rule == "invalid_number":
             b.expected_nl, b.expected_en = pair("validation.expected.whole_number_like")
@@ -412,14 +516,19 @@ def parse_strings(raw: pd.Series, col: Column) -> tuple[pd.Series, list[Bad]]:
     return t, bads
 
 
-def parse_column(raw: pd.Series, col: Column, decimal: str = ".") -> tuple[pd.Series, list[Bad]]:
-    """Parse one raw column to its canonical dtype; returns the values and failed cells."""
+def parse_column(
+    raw: pd.Series, col: Column, decimal: str = ".", locale: NumberLocale | None = None
+) -> tuple[pd.Series, list[Bad]]:
+    """Parse one raw column to its canonical dtype; returns the values and failed cells.
+
+    ``locale`` is ``study.number_locale`` (how ambiguous numbers such as ``1.250`` read).
+    """
     if col.type == "date":
         out, bads = parse_dates(raw)
     elif col.type == "int":
-        out, bads = parse_ints(raw, decimal)
+        out, bads = parse_ints(raw, decimal, locale)
     elif col.type == "float":
-        out, bads = parse_numbers(raw, decimal)
+        out, bads = parse_numbers(raw, decimal, locale)
     elif col.type == "bool":
         out, bads = parse_bools(raw)
     elif col.type == "enum":

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..bsn import MASK, redact, redact_array
 from ..errors import DataError
 from ..i18n import Lang, catalogue, pair, text, texts
 from .registry import REASONS
@@ -30,8 +31,6 @@ __all__ = [
 
 #: Columns of the problem list returned by :func:`~wattelt_eval.validation.validate`.
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "rule", "severity", "expected", "message"]
-#: What a BSN-like value is replaced by in every problem.
-MASK = "*********"
 #: Longest value shown in a message.
 MAX_VALUE_CHARS = 60
 
@@ -116,7 +115,21 @@ class Problems:
             return pd.DataFrame(
                 {c: pd.Series([], dtype="Int64" if c == "row" else object) for c in _INTERNAL}
             )
-        return pd.concat(self.parts, ignore_index=True)
+        df = pd.concat(self.parts, ignore_index=True)
+        # no BSN in any text a problem repeats: file and sheet names, headers, values, advice
+        for c in (
+            "file",
+            "column",
+            "value",
+            "expected_nl",
+            "expected_en",
+            "detail_nl",
+            "detail_en",
+        ):
+            codes, uniq = pd.factorize(df[c].astype(object).fillna(""))
+            if len(uniq):
+                df[c] = redact_array(np.asarray(uniq, dtype=object))[codes]
+        return df
 
 
 def _vec(x: Any, n: int) -> Any:
@@ -150,6 +163,77 @@ def drop_shadowed_by_bsn(df: pd.DataFrame) -> pd.DataFrame:
     )
     bsn_keys = set(key[is_bsn])
     return df[is_bsn | ~key.isin(bsn_keys)].reset_index(drop=True)
+
+
+#: reference column -> the id column it points at
+_REFERENCES = {"trajectory_id": "trajectory_id", "derived_from": "goal_id"}
+
+
+def group_references(df: pd.DataFrame) -> pd.DataFrame:
+    """Root causes first: references that do not exist, grouped, and folded into their cause.
+
+    * When the referenced table has a duplicate id and the references that do not exist
+      name at most as many distinct ids as there are duplicates, the duplicate is the
+      likely cause (one row typed with the id of another): the references become a count
+      in the ``duplicate_id`` problem's advice, not one line each.
+    * Other references that do not exist are one problem per file, column and value, at
+      the first row, with the number of rows and the first row numbers.
+    """
+    is_ref = (df["rule"] == "unknown_reference").to_numpy(dtype=bool)
+    if not is_ref.any():
+        return df
+    df = df.copy()
+    drop = np.zeros(len(df), dtype=bool)
+    for ref_col, id_col in _REFERENCES.items():
+        refs = is_ref & (df["column"] == ref_col).to_numpy(dtype=bool)
+        dups = ((df["rule"] == "duplicate_id") & (df["column"] == id_col)).to_numpy(dtype=bool)
+        if not (refs.any() and dups.any()):
+            continue
+        values = pd.unique(df.loc[refs, "value"])
+        if len(values) > int(dups.sum()):
+            continue
+        per_file = df.loc[refs].groupby("file", sort=False).size()
+        files = ", ".join(f"{f} ({n})" for f, n in per_file.items())
+        shown = ", ".join(f"'{v}'" for v in values[:5])
+        first = int(np.flatnonzero(dups)[0])
+        for lang in ("nl", "en"):
+            extra = text(
+                "validation.detail.references_broken",
+                lang,
+                n=int(refs.sum()),
+                values=shown,
+                files=files,
+                column=ref_col,
+            )
+            old = df.at[first, f"detail_{lang}"]
+            df.at[first, f"detail_{lang}"] = f"{old}. {extra}" if old else extra
+        drop |= refs
+    df = df[~drop].reset_index(drop=True)
+    is_ref = (df["rule"] == "unknown_reference").to_numpy(dtype=bool)
+    if not is_ref.any():
+        return df
+    refs = df[is_ref]
+    key = refs["file"].astype(str) + "\x00" + refs["column"].astype(str) + "\x00" + refs["value"]
+    n = key.map(key.value_counts())
+    first = ~key.duplicated(keep="first")
+    keep = refs[first.to_numpy()].copy()
+    many = (n[first] > 1).to_numpy()
+    if many.any():
+        rows = (
+            refs["row"]
+            .astype(str)
+            .groupby(key.to_numpy(), sort=False)
+            .agg(lambda r: ", ".join(list(r)[:10]) + (", …" if len(r) > 10 else ""))
+        )
+        for lang in ("nl", "en"):
+            col = np.array(keep[f"detail_{lang}"].astype(object).to_numpy(), dtype=object)
+            kk = key[first].to_numpy()
+            nn = n[first].to_numpy()
+            for i in np.flatnonzero(many):
+                extra = text("validation.detail.rows_count", lang, n=int(nn[i]), rows=rows[kk[i]])
+                col[i] = f"{col[i]}. {extra}" if col[i] else extra
+            keep[f"detail_{lang}"] = col
+    return pd.concat([df[~is_ref], keep]).sort_index(kind="stable").reset_index(drop=True)
 
 
 def sort_problems(df: pd.DataFrame, sources: dict[str, str]) -> pd.DataFrame:
@@ -229,7 +313,7 @@ class ValidationError(DataError):
 
     def __init__(self, problems: pd.DataFrame, source: str = "", lang: Lang = "nl") -> None:
         self.problems = problems
-        self.source = source
+        self.source = source = redact(source)
         errors = problems[problems["severity"] == "error"]
         n = len(errors)
         lines = [f"  - {m}" for m in errors["message"].head(10)]
@@ -260,6 +344,7 @@ def format_problems(problems: pd.DataFrame, source: str, lang: Lang = "nl", limi
     limit : int
         At most this many lines per file, column and rule (0 = all).
     """
+    source = redact(source)
     n_err = int((problems["severity"] == "error").sum())
     n_warn = int((problems["severity"] == "warning").sum())
     head = text(

@@ -21,6 +21,12 @@ for _code in (
     reason(_code, "error")
 reason("unknown_file", "warning")
 reason("unknown_sheet", "warning")
+reason("mixed_encoding", "error")
+reason("merged_cells", "error")
+reason("title_line", "warning")
+reason("totals_row", "warning")
+reason("placeholder", "warning")
+reason("invisible_character", "warning")
 
 # study settings
 reason("missing_study", "warning")

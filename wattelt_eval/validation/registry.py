@@ -5,7 +5,8 @@ Two kinds of entries, in the spirit of pandera (declarations apart from backends
 - a :class:`Reason` is a *reason code* of the problem list (``problems.rule``, e.g.
   ``invalid_enum``): its severity and its catalogue message
   ``validation.rule.<code>`` (``wattelt_eval/i18n/messages/validation.toml``);
-- a :class:`Check` is a named check function registered for a stage (``"table"``: one
+- a :class:`Check` is a named check function registered for a stage (``"read"``: what
+  reading one table found and set right, listed before its cell problems; ``"table"``: one
   parsed table at a time; ``"cross"``: across rows and tables), with the reason codes it
   may report. The engine (:mod:`.engine`) runs the registered checks in order; each
   adds its problems to a :class:`~.problems.Problems` collector, so every problem is
@@ -24,7 +25,7 @@ from typing import Any, Literal
 from ..i18n import Lang, catalogue, text
 
 Severity = Literal["error", "warning"]
-Stage = Literal["table", "cross"]
+Stage = Literal["read", "table", "cross"]
 
 __all__ = ["Reason", "Check", "REASONS", "CHECKS", "reason", "check", "checks", "rules_table"]
 

@@ -8,7 +8,11 @@ its type and allowed values, then the settings and the instrument are built
 from __future__ import annotations
 
 import difflib
+import re
+from datetime import date, datetime
 from typing import Any
+
+import pandas as pd
 
 from ..data import StudySettings
 from ..errors import WatteltError
@@ -21,9 +25,18 @@ from .problems import Problems, did_you_mean
 __all__ = ["check_study"]
 
 #: values allowed for a setting with a fixed list
-_ALLOWED = {"study.language": ("nl", "en"), "disclosure.rule": ("min10", "cbs")}
+_ALLOWED = {
+    "study.language": ("nl", "en"),
+    "study.number_locale": ("nl", "en"),
+    "disclosure.rule": ("min10", "cbs"),
+}
 #: settings that must be above 0
-_POSITIVE = ("study.cost_window_days", "disclosure.threshold")
+_POSITIVE = (
+    "study.cost_window_days",
+    "disclosure.threshold",
+    "plausibility.max_age",
+    "plausibility.max_hours_per_week",
+)
 
 
 def check_study(raw: RawPackage, P: Problems) -> tuple[StudySettings, Instrument | None]:
@@ -99,7 +112,13 @@ def _clean_settings(d: dict[str, Any], src: str, P: Problems) -> dict[str, dict[
 
 
 def _type_expected(typ: str) -> tuple[str, str]:
-    key = {"str": "str", "int": "int", "float": "float", "list[str]": "list_str"}.get(typ)
+    key = {
+        "str": "str",
+        "int": "int",
+        "float": "float",
+        "list[str]": "list_str",
+        "date": "date",
+    }.get(typ)
     return pair(f"validation.expected.type.{key}") if key else (typ, typ)
 
 
@@ -148,6 +167,15 @@ def _study_value_ok(typ: str, value: Any) -> tuple[bool, Any]:
             return True, float(str(value).replace(",", "."))
         except ValueError:
             return False, value
+    if typ == "date":
+        if isinstance(value, (date, datetime)):
+            return True, value.strftime("%Y-%m-%d")
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            try:
+                return True, pd.Timestamp(value.strip()).strftime("%Y-%m-%d")
+            except ValueError:
+                return False, value
+        return False, value
     if typ == "list[str]":
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
-from ..bsn import bsn_in_numbers, bsn_mask, contact_detail_masks
+from ..bsn import bsn_in_numbers, bsn_in_text, bsn_mask, contact_detail_masks
 from ..i18n import pair, text
 from ..io import RawTable
 from . import reasons as _reasons  # noqa: F401 - declares the reason codes
@@ -49,8 +49,13 @@ class TableContext:
         return self.raw.frame.index.to_numpy()
 
 
-def parse_table(rt: RawTable, table: schema.Table, P: Problems) -> TableContext:
-    """Parse every schema column of ``rt``; report failed cells and missing required values."""
+def parse_table(
+    rt: RawTable, table: schema.Table, P: Problems, locale: str | None = None
+) -> TableContext:
+    """Parse every schema column of ``rt``; report failed cells and missing required values.
+
+    ``locale`` is ``study.number_locale`` (how ambiguous numbers such as ``1.250`` read).
+    """
     df = rt.frame
     parsed = pd.DataFrame(index=df.index)
     present: set[str] = set()
@@ -62,7 +67,7 @@ def parse_table(rt: RawTable, table: schema.Table, P: Problems) -> TableContext:
             continue
         present.add(col.name)
         raw = df[col.name]
-        out, bads = parse_column(raw, col, rt.decimal)
+        out, bads = parse_column(raw, col, rt.decimal, locale)  # type: ignore[arg-type]
         parsed[col.name] = out
         any_bad = np.zeros(len(df), dtype=bool)
         shown = None
@@ -98,6 +103,30 @@ def parse_table(rt: RawTable, table: schema.Table, P: Problems) -> TableContext:
 def extras(ctx: TableContext) -> list[str]:
     """The non-schema columns of the table, in file order."""
     return [c for c in ctx.raw.frame.columns if c not in ctx.table.column_names]
+
+
+@check(
+    "reading",
+    "read",
+    "title_line",
+    "totals_row",
+    "merged_cells",
+    "placeholder",
+    "invisible_character",
+)
+def check_reading(ctx: TableContext, P: Problems) -> None:
+    """What reading found and set right, named: title lines, totals rows, merged cells,
+    placeholders read as missing and invisible characters taken out of ids and codes."""
+    rt = ctx.raw
+    for r in rt.title_rows:
+        P.add("title_line", rt.source, r, "", "", pair("validation.expected.header_first"))
+    for r in rt.totals_rows:
+        first = rt.frame.columns[0] if rt.frame.shape[1] else ""
+        P.add("totals_row", rt.source, r, first, "", pair("validation.expected.no_totals"))
+    for ref, row, col in rt.merged:
+        P.add("merged_cells", rt.source, row, col, ref, pair("validation.expected.unmerged"))
+    for rule, col, rows, values in rt.cleaned:
+        P.add(rule, rt.source, rows, col, values, pair(f"validation.expected.{rule}"))
 
 
 @check("header", "table", "duplicate_column", "unknown_column", "missing_column")
@@ -183,7 +212,14 @@ def _bsn_cells(ctx: TableContext, c: str) -> np.ndarray:
 
 @check("bsn", "table", "bsn")
 def check_bsn(ctx: TableContext, P: Problems) -> None:
-    """Every column: no BSN-like number (the value is masked in the problem)."""
+    """Every column, header and the file or sheet name: no BSN-like number (masked)."""
+    if bsn_in_text(pd.Series([ctx.source], dtype="string")).any():
+        _add_bsn(P, ctx.source, None, "")
+    headers = list(ctx.raw.frame.columns)
+    texts = pd.Series([ctx.raw.header.get(c, c) for c in headers], dtype="string")
+    for c, hit in zip(headers, bsn_in_text(texts), strict=True):
+        if hit:
+            _add_bsn(P, ctx.source, 1, c)
     for c in ctx.raw.frame.columns:
         mask = _bsn_cells(ctx, c)
         if mask.any():
