@@ -47,7 +47,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "its": (".estimation", "its"),
     "power": (".estimation", "power"),
     "cea": (".estimation", "cea"),
-    "monitor": (".monitor", "monitor"),
+    "monitor": (".implementation", "monitor"),
     "synth": (".synth", None),
     "report": (".report", None),
     "privacy": (".privacy", None),

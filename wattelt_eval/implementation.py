@@ -1,4 +1,4 @@
-"""Follow the implementation: is the new way of working used, per team and month?
+"""Follow the implementation (``we.monitor``): is the new way of working used, per team and month?
 
 :func:`monitor` turns the outcome stage's per-record tables (``OutcomeSet.table``,
 ``.goals``, ``.contacts``) into fidelity and adoption indicators per group and period,
@@ -100,6 +100,7 @@ MONITOR_COLUMNS = [
     "signal",
     "signal_rule",
     "shown",
+    "centre_shown",
 ]
 
 
@@ -471,6 +472,26 @@ def _series(
     )
 
 
+def _centre_shown(table: pd.DataFrame, reference: str, threshold: int) -> np.ndarray:
+    """Whether the centre line rests on enough residents to be shown.
+
+    ``own``: the group's baseline periods together have at least ``threshold``
+    residents; ``pooled``: all groups together in the period have.
+    """
+    if reference == "pooled":
+        keys = ["indicator", "period"]
+        n = table.groupby(keys, sort=False)["n_trajectories"].transform("sum")
+    else:
+        keys = ["indicator", "group"]
+        n = (
+            table["n_trajectories"]
+            .where(table["baseline"], 0)
+            .groupby([table[k] for k in keys], sort=False)
+            .transform("sum")
+        )
+    return (n >= threshold).to_numpy()
+
+
 def monitor(
     data: Any,
     freq: Freq = "M",
@@ -565,6 +586,7 @@ def monitor(
         table = pd.concat(parts, ignore_index=True)
         table["period"] = table["period"].dt.start_time
         table["shown"] = table["n_trajectories"] >= threshold
+        table["centre_shown"] = _centre_shown(table, reference, threshold)
         for col in ("numerator", "denominator"):
             table[col] = table[col].astype(np.float64)
         table["n_trajectories"] = table["n_trajectories"].astype(np.int64)
@@ -588,6 +610,16 @@ def monitor(
 
 def _t(key: str, lang: str, **kw: Any) -> str:
     return text(f"monitor.{key}", lang, **kw)
+
+
+def period_label(start: Any, freq: str) -> str:
+    """A period by its start: ``2024-03`` (month), ``2024-Q1`` (quarter), ISO date (week)."""
+    ts = pd.Timestamp(start)
+    if freq == "M":
+        return f"{ts:%Y-%m}"
+    if freq == "Q":
+        return f"{ts.year}-Q{ts.quarter}"
+    return f"{ts:%Y-%m-%d}"
 
 
 def indicator_label(name: str, lang: str = "nl") -> str:
@@ -651,9 +683,12 @@ class MonitorResult:
         for (ind, grp), s in t.groupby(["indicator", "group"], sort=False):
             kind = INDICATORS[ind]
             with_n = s[s["denominator"] > 0]
+            centre = with_n.loc[with_n["centre_shown"], "centre"].dropna()
             shown = with_n[with_n["shown"]]
             last = shown.iloc[-1] if len(shown) else None
-            rules = sorted({r for rr in s["signal_rule"] for r in rr.split("+") if r})
+            rules = sorted(
+                {r for rr in s.loc[s["shown"], "signal_rule"] for r in rr.split("+") if r}
+            )
             n_sig = int((s["signal"] & s["shown"]).sum())
             rows.append(
                 {
@@ -662,14 +697,12 @@ class MonitorResult:
                     _t("label.chart", lang): _t(f"chart.{s['chart'].iloc[0]}", lang),
                     _t("label.periods", lang): len(with_n),
                     _t("label.centre", lang): _fmt_value(
-                        s["centre"].dropna().iloc[-1] if s["centre"].notna().any() else None,
-                        kind,
-                        lang,
+                        centre.iloc[-1] if len(centre) else None, kind, lang
                     ),
                     _t("label.latest", lang): ""
                     if last is None
                     else (
-                        f"{last['period']:%Y-%m-%d}: "
+                        f"{period_label(last['period'], self.freq)}: "
                         f"{_fmt_value(last['share_or_rate'], kind, lang)}"
                     ),
                     _t("label.signals", lang): f"{n_sig}"
