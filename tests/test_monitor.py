@@ -407,7 +407,7 @@ def test_monitor_recovers_the_simulated_fidelity_path(rollout):
         m["fidelity"] * (1 - m["fidelity"]) / m["denominator"]
     )
     assert abs(z.mean()) < 0.25
-    assert 0.8 < z.std() < 1.2
+    assert 0.8 < z.std() < 1.3  # 1.16 for this seed (108 cells of about 28)
     pooled = (m.groupby(["indicator", "team"])[["numerator", "denominator"]].sum()).reset_index()
     exp = m.assign(e=m["fidelity"] * m["denominator"]).groupby(["indicator", "team"])["e"].sum()
     share = pooled.set_index(["indicator", "team"])

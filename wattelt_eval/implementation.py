@@ -31,6 +31,7 @@ import pandas as pd
 from .errors import UsageError
 from .i18n import Lang, check_lang, pair, text
 from .i18n import format as fmt
+from .schema import STAGE
 
 __all__ = [
     "CHART_KINDS",
@@ -357,20 +358,20 @@ def _records(oset: Any, by: str | None, names: Sequence[str]) -> dict[str, pd.Da
     if any(k in names for k in ("resident_goals", "plan_carried", "days_to_plan")):
         g = oset.goals
         gtc = tid.get_indexer(g["trajectory_id"].astype("string"))
-        stage = g["stage"].astype("object").to_numpy()
+        stage = g["stage"].cat.codes.to_numpy()  # codes into schema.STAGE
         if "resident_goals" in names:
-            first = (g["stage"].astype("object") == g["first_stage"].astype("object")).to_numpy()
+            first = stage == g["first_stage"].cat.codes.to_numpy()
             sel = first & (gtc >= 0)
             out["resident_goals"] = frame(
                 gtc[sel], start.to_numpy()[gtc[sel]], g["resident_goal"].to_numpy()[sel]
             )
         if "plan_carried" in names:
-            sel = (stage == "specialist_plan") & (gtc >= 0)
+            sel = (stage == STAGE.index("specialist_plan")) & (gtc >= 0)
             cont = pd.Series(g["parent_id"].notna().to_numpy()[sel]).groupby(gtc[sel]).all()
             tc = cont.index.to_numpy(dtype=np.int64)
             out["plan_carried"] = frame(tc, start.to_numpy()[tc], cont.to_numpy())
         if "days_to_plan" in names:
-            sel = (stage != "intake") & g["date"].notna().to_numpy() & (gtc >= 0)
+            sel = (stage > STAGE.index("intake")) & g["date"].notna().to_numpy() & (gtc >= 0)
             first_day = pd.Series(pd.to_datetime(g["date"]).to_numpy()[sel]).groupby(gtc[sel]).min()
             tc = first_day.index.to_numpy(dtype=np.int64)
             days = (first_day.to_numpy() - start.to_numpy()[tc]) / np.timedelta64(1, "D")
@@ -378,9 +379,7 @@ def _records(oset: Any, by: str | None, names: Sequence[str]) -> dict[str, pd.Da
     if "plan_available" in names:
         c = oset.contacts
         ctc = tid.get_indexer(c["trajectory_id"].astype("string"))
-        kind = (c["contact_type"].astype("object") == "handover") | (
-            c["role"].astype("object") == "specialist"
-        )
+        kind = (c["contact_type"] == "handover") | (c["role"] == "specialist")
         pa_ = c["plan_available"].astype("boolean")
         sel = (kind & pa_.notna()).to_numpy() & (ctc >= 0)
         out["plan_available"] = frame(
