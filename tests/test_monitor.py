@@ -434,3 +434,41 @@ def test_monitor_flags_the_stalling_team(rollout):
     own = we.monitor(rollout, indicators=["board_t0"])
     rising = own.table[own.table["signal_rule"].str.contains("shift|trend")]
     assert set(rising["group"]) >= set(t["group"].unique()) - {stall}
+
+
+# --------------------------------------------------------------------------- report section
+
+
+def test_report_section_hoe_gaat_de_invoering(rollout):
+    import re
+    from types import SimpleNamespace
+
+    from wattelt_eval.disclosure import rule_from_study
+    from wattelt_eval.report import render, sections
+    from wattelt_eval.report.analysis import _monitor
+
+    off = sections.CouncilReport(rollout, lang="nl", n_boot=99)
+    assert off.monitor is False and off.implementation()._repr_html_() == ""
+    on = sections.CouncilReport(rollout, lang="nl", n_boot=99, monitor=True)
+    assert on.plan.monitor is True
+    # the section from the analysis' monitor (run_analysis calls _monitor; no comparisons here)
+    oset = we.outcome_set(rollout)
+    a = SimpleNamespace(
+        monitor=_monitor(oset, on.plan), rule=rule_from_study(rollout.study), table=oset.table
+    )
+    assert _monitor(oset, off.plan) is None
+    html = render.implementation(a, "nl")._repr_html_()
+    assert "<h2>Hoe gaat de invoering?</h2>" in html
+    # the board at intake over the last three intake months (2025-04..06), pooled by hand
+    t = a.monitor.table
+    b = t[(t["indicator"] == "board_t0") & (t["period"] >= "2025-04-01")]
+    b = b[b["period"] <= "2025-06-01"].groupby("group")[["numerator", "denominator"]].sum()
+    rows = dict(re.findall(r"<th scope='row'>([^<]+)</th><td class='num'>([^<]+)</td>", html))
+    for team, r in b.iterrows():
+        assert rows[team] == f"{round(100 * r['numerator'] / r['denominator'])}%"
+    stall = rollout.truth["teams"]["team"].iloc[-1]
+    assert (
+        int(rows[stall].rstrip("%"))
+        < 40
+        < min(int(v.rstrip("%")) for k, v in rows.items() if k != stall)
+    )

@@ -36,6 +36,7 @@ from .schema import STAGE
 __all__ = [
     "CHART_KINDS",
     "INDICATORS",
+    "INDICATOR_UNITS",
     "MONITOR_COLUMNS",
     "MonitorResult",
     "control_limits",
@@ -62,6 +63,17 @@ INDICATORS: dict[str, str] = {
     "plan_carried": "p",
     "retellings": "u",
     "days_to_plan": "xbar",
+}
+#: indicator -> the unit it counts (a trajectory counts in one period only; a goal's or a
+#: contact's trajectory may count in several periods)
+INDICATOR_UNITS: dict[str, str] = {
+    "board_t0": "trajectory",
+    "board_both_t0": "trajectory",
+    "plan_available": "contact",
+    "resident_goals": "goal",
+    "plan_carried": "trajectory",
+    "retellings": "trajectory",
+    "days_to_plan": "trajectory",
 }
 #: the chart families and the charts they can take
 CHART_KINDS: dict[str, tuple[str, ...]] = {

@@ -47,6 +47,12 @@ def add_cli(subparsers: Any) -> None:
     )
     p.add_argument("--seed", type=int, default=None, help="bootstrap seed (default: study.toml)")
     p.add_argument("--n-boot", type=int, default=999, help="bootstrap replicates (default: 999)")
+    p.add_argument(
+        "--monitor",
+        action="store_true",
+        help="add the section 'How is the implementation going?' (fidelity per team and "
+        "month) / voeg de sectie 'Hoe gaat de invoering?' toe",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
@@ -93,6 +99,7 @@ def run_cli(args: argparse.Namespace) -> int:
             seed=args.seed,
             n_boot=args.n_boot,
             progress=not args.quiet,
+            monitor=args.monitor,
         )
     except ValidationError as exc:
         _print_problems(exc, lang)

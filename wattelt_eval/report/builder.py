@@ -333,6 +333,7 @@ def build(
     n_boot: int = 999,
     progress: bool = True,
     chromium: str | None = None,
+    monitor: bool = False,
 ) -> ReportResult:
     """Make the council report (HTML and PDF) for a pilot data package.
 
@@ -360,6 +361,10 @@ def build(
         Show the steps and papermill's progress bar on the terminal (stderr).
     chromium : str, optional
         Chromium executable (default ``/usr/bin/chromium`` or ``$WATTELT_CHROMIUM``).
+    monitor : bool
+        Add the section "Hoe gaat de invoering?": the board at intake and the shared
+        plan before a handover per team and month, with the board's control chart
+        (``docs/monitor.md``). Off by default.
 
     Returns
     -------
@@ -417,6 +422,8 @@ def build(
             "generated": generated.isoformat(),
             "expected_fingerprint": fp,
         }
+        if monitor:  # only when asked: the default report's parameters stay as they were
+            parameters["monitor"] = True
         _step("executing", progress)
         nb = execute_notebook(parameters, tmpdir, progress=progress)
 

@@ -25,6 +25,8 @@ __all__ = [
     "RETELL_BINS",
     "COST_BINS",
     "EXPECTED_WARNINGS",
+    "MONITOR_INDICATORS",
+    "MONITOR_RECENT",
     "ReportPlan",
 ]
 
@@ -85,6 +87,13 @@ COST_BINS: tuple[tuple[float, float | None], ...] = ((0, 0), (1, 999), (1000, 49
 EXPECTED_WARNINGS: tuple[str, ...] = ("Overlap / positivity", "A model did not converge")
 
 
+#: Indicators of the optional section "Hoe gaat de invoering?" (``report --monitor``):
+#: the board at intake and the shared plan before a handover (``docs/monitor.md``).
+MONITOR_INDICATORS: tuple[str, ...] = ("board_t0", "plan_available")
+#: The section's table pools each team's last this many months.
+MONITOR_RECENT = 3
+
+
 @dataclass(frozen=True)
 class ReportPlan:
     """What the report computes: outcomes, candidate covariates, methods, bootstrap.
@@ -100,6 +109,9 @@ class ReportPlan:
         table are dropped when the plan is run.
     headlines, methods, cluster
         See :data:`HEADLINES`, :data:`METHODS`, :data:`CLUSTER`.
+    monitor : bool
+        Add the section "Hoe gaat de invoering?" (:data:`MONITOR_INDICATORS` per team
+        and month, ``docs/monitor.md``). Off by default.
     """
 
     seed: int
@@ -108,15 +120,23 @@ class ReportPlan:
     headlines: tuple[Headline, ...] = HEADLINES
     methods: tuple[str, ...] = METHODS
     cluster: str = CLUSTER
+    monitor: bool = False
 
     @classmethod
     def from_study(
-        cls, study: StudySettings, seed: int | None = None, n_boot: int = 999
+        cls,
+        study: StudySettings,
+        seed: int | None = None,
+        n_boot: int = 999,
+        monitor: bool = False,
     ) -> ReportPlan:
         """The plan for a study: its seed and extra case-mix columns, unless overridden."""
         covs = tuple(dict.fromkeys([*BASE_COVARIATES, *study.extra_covariates]))
         return cls(
-            seed=int(study.seed if seed is None else seed), n_boot=int(n_boot), covariates=covs
+            seed=int(study.seed if seed is None else seed),
+            n_boot=int(n_boot),
+            covariates=covs,
+            monitor=bool(monitor),
         )
 
     def headline(self, key: str) -> Headline:
