@@ -295,6 +295,23 @@ def test_the_indicators_of_team_c_by_hand(pkg):
     assert nd("days_to_plan") == (34, 3)
     assert t.loc[("days_to_plan", feb), "share_or_rate"] == pytest.approx(34 / 3)
     assert t.loc[("resident_goals", feb), "n_trajectories"] == 3
+    # what was left out is said, as a count under the disclosure rule
+    assert res.left_out == {"plan_available": {"plan_not_recorded": 1}}
+    notes = we.monitor(pkg, indicators=["plan_available"]).summary("nl")  # threshold 10
+    assert "<10 overdrachten of specialistische contacten zonder plan_available" in notes
+
+
+def test_quarters_and_the_pilot_as_a_whole(pkg):
+    q = we.monitor(pkg, freq="Q", indicators=["board_t0"], chart="standard", min_count=1)
+    a = _rows(q, "board_t0", "a")
+    assert a["period"].tolist() == [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-04-01")]
+    assert a["numerator"].tolist() == [10 + 15 + 12, 30 + 4]
+    assert a["denominator"].tolist() == [20 + 25 + 30, 40 + 20]
+    whole = we.monitor(pkg, by=None, indicators=["board_t0"], min_count=1)
+    w = _rows(whole, "board_t0", "all")
+    # January: team a 10/20, team b 0/3; February: a 15/25, b 0/4, c 1/3
+    assert w["numerator"].tolist()[:2] == [10, 16]
+    assert w["denominator"].tolist()[:2] == [23, 32]
 
 
 # --------------------------------------------------------------------------- signal rules

@@ -327,11 +327,16 @@ def _outcome_set(data: Any) -> Any:
     raise UsageError(*pair("monitor.error.data", value=type(data).__name__))
 
 
-def _records(oset: Any, by: str | None, names: Sequence[str]) -> dict[str, pd.DataFrame]:
+def _records(
+    oset: Any, by: str | None, names: Sequence[str]
+) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, int]]]:
     """Per indicator, one row per counted unit: ``group, when, x, n, sq, tc``.
 
     ``tc`` is the trajectory's row in the outcome table (for counting residents);
-    the rules are the outcome stage's (``docs/outcomes.md`` section 13).
+    the rules are the outcome stage's (``docs/outcomes.md`` section 13). Also, per
+    indicator, the units left out by reason (``{indicator: {reason: n}}``): a trajectory
+    without ``start_date`` (already in the exclusion log), a handover or specialist
+    contact without ``plan_available``, a plan without ``date``.
     """
     t = oset.table
     start = pd.to_datetime(t["start_date"])
@@ -342,6 +347,7 @@ def _records(oset: Any, by: str | None, names: Sequence[str]) -> dict[str, pd.Da
     )
     tid = pd.Index(t["trajectory_id"].astype("string"))
     out: dict[str, pd.DataFrame] = {}
+    left: dict[str, dict[str, int]] = {name: {} for name in names}
 
     def frame(tc: np.ndarray, when: Any, x: Any, sq: Any = None) -> pd.DataFrame:
         x = np.asarray(x, dtype=np.float64)
@@ -356,6 +362,10 @@ def _records(oset: Any, by: str | None, names: Sequence[str]) -> dict[str, pd.Da
             }
         )
         return f[f["when"].notna()].reset_index(drop=True)
+
+    def drop_count(name: str, reason: str, n: int) -> None:
+        if n:
+            left[name][reason] = left[name].get(reason, 0) + int(n)
 
     all_tc = np.arange(len(t))
     if "board_t0" in names:
@@ -388,18 +398,26 @@ def _records(oset: Any, by: str | None, names: Sequence[str]) -> dict[str, pd.Da
             tc = first_day.index.to_numpy(dtype=np.int64)
             days = (first_day.to_numpy() - start.to_numpy()[tc]) / np.timedelta64(1, "D")
             out["days_to_plan"] = frame(tc, start.to_numpy()[tc], days)
+            later = (stage > STAGE.index("intake")) & (gtc >= 0)
+            undated = np.setdiff1d(np.unique(gtc[later]), tc)
+            drop_count("days_to_plan", "plan_no_date", len(undated))
     if "plan_available" in names:
         c = oset.contacts
         ctc = tid.get_indexer(c["trajectory_id"].astype("string"))
         kind = (c["contact_type"] == "handover") | (c["role"] == "specialist")
         pa_ = c["plan_available"].astype("boolean")
         sel = (kind & pa_.notna()).to_numpy() & (ctc >= 0)
+        drop_count("plan_available", "plan_not_recorded", int((kind & pa_.isna()).sum()))
         out["plan_available"] = frame(
             ctc[sel],
             pd.to_datetime(c["date"]).to_numpy()[sel],
             pa_.to_numpy(dtype=bool, na_value=False)[sel],
         )
-    return out
+    no_start = int(start.isna().sum())
+    for name in ("board_t0", "board_both_t0", "retellings", "resident_goals", "plan_carried"):
+        if name in names:
+            drop_count(name, "no_start_date", no_start)
+    return out, left
 
 
 _MISSING_REASON = {
@@ -568,7 +586,7 @@ def monitor(
     rule = resolve_rule(study if hasattr(study, "disclosure_rule") else None, min_count)
     threshold = int(rule.min_n) if min_count is None else int(min_count)
 
-    recs = _records(oset, by, names)
+    recs, left_out = _records(oset, by, names)
     parts: list[pd.DataFrame] = []
     missing: dict[str, str] = {}
     for name in names:
@@ -612,6 +630,8 @@ def monitor(
         reference=reference,
         threshold=threshold,
         missing=missing,
+        left_out={k: v for k, v in left_out.items() if v},
+        rule=rule,
         lang=lang,
     )
 
@@ -662,6 +682,8 @@ class MonitorResult:
     reference: str
     threshold: int
     missing: dict[str, str] = field(default_factory=dict)
+    left_out: dict[str, dict[str, int]] = field(default_factory=dict)
+    rule: Any = None
     lang: str = "nl"
 
     def tidy(self) -> pd.DataFrame:
@@ -732,6 +754,14 @@ class MonitorResult:
                 f"{indicator_label(ind, lang)}: "
                 + _t("note.no_data", lang, reason=_t(f"missing.{reason}", lang))
             )
+        from .disclosure import format_count
+
+        for ind, reasons in self.left_out.items():
+            for reason, n in reasons.items():
+                count = format_count(n, self.rule, lang=lang)
+                notes.append(
+                    f"{indicator_label(ind, lang)}: " + _t(f"left_out.{reason}", lang, n=count)
+                )
         return notes
 
     def summary(self, lang: str | None = None) -> str:
