@@ -30,6 +30,7 @@ RANK: dict[str, int] = {
     "outcome": 6,
     "privacy": 6,
     "estimation": 7,
+    "implementation": 7,
     "plots": 8,
     "report": 9,
     "cli": 10,

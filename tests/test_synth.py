@@ -57,6 +57,13 @@ def test_each_design_writes_a_valid_package(tmp_path: Path, design: str) -> None
         assert tr["period"].isna().all()
         assert set(tr["arm"]) == {"demand_driven", "supply_driven"}
         assert tr["municipality"].nunique() == 2
+    elif design == "rollout":  # every team switches at the start; fidelity varies instead
+        assert set(tr["period"]) == {"after"} and set(tr["arm"]) == {"demand_driven"}
+        rollout = pd.DataFrame.from_records(
+            json.loads((tmp_path / design / "truth" / "truth.json").read_text("utf-8"))["rollout"]
+        )
+        assert rollout["n_trajectories"].sum() == 150
+        assert (rollout["n_faithful"] <= rollout["n_trajectories"]).all()
     else:
         assert set(tr["period"]) == {"before", "after"}
         # demand-driven exactly: after the switch, in a pilot team

@@ -47,6 +47,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "its": (".estimation", "its"),
     "power": (".estimation", "power"),
     "cea": (".estimation", "cea"),
+    "monitor": (".implementation", "monitor"),
     "synth": (".synth", None),
     "report": (".report", None),
     "privacy": (".privacy", None),

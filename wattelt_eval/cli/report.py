@@ -52,6 +52,12 @@ def add_cli(subparsers: Any) -> None:
         help="data-extract date YYYY-MM-DD / peildatum (default: study.toml, else inferred)",
     )
     p.add_argument("--n-boot", type=int, default=999, help="bootstrap replicates (default: 999)")
+    p.add_argument(
+        "--monitor",
+        action="store_true",
+        help="add the section 'How is the implementation going?' (fidelity per team and "
+        "month) / voeg de sectie 'Hoe gaat de invoering?' toe",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
@@ -99,6 +105,7 @@ def run_cli(args: argparse.Namespace) -> int:
             n_boot=args.n_boot,
             progress=not args.quiet,
             extract_date=args.extract_date,
+            monitor=args.monitor,
         )
     except ValidationError as exc:
         _print_problems(exc, lang)

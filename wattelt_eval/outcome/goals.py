@@ -53,6 +53,7 @@ GOAL_COLUMNS = [
     "reworded",
     "gas_scored",
     "used",
+    "date",
 ]
 
 
@@ -295,7 +296,7 @@ def goal_table(data: PilotData) -> pd.DataFrame:
         ``retained`` (resident goals only, else missing); ``owned`` (root by the resident
         or jointly); ``reworded`` (text differs from the root's, ignoring case and
         spacing; both present); ``gas_scored`` (its attainment enters ``gas_t``);
-        ``used`` (counts in some goal outcome).
+        ``used`` (counts in some goal outcome); ``date`` the date of the plan version.
     """
     from ..schema import ARM
 
@@ -337,6 +338,7 @@ def goal_table(data: PilotData) -> pd.DataFrame:
             "reworded": reworded.to_numpy(dtype=bool),
             "gas_scored": r.gas_goal,
             "used": r.used,
+            "date": src["date"] if "date" in src.columns else pd.NaT,
         }
     )
     return out[GOAL_COLUMNS]

@@ -46,6 +46,7 @@ CONTACT_COLUMNS = [
     "telling",
     "inferred",
     "retelling",
+    "plan_available",
 ]
 
 
@@ -117,7 +118,8 @@ def contact_table(data: PilotData) -> pd.DataFrame:
     ``contact_type`` present, first row of a ``contact_id``), with the telling rule of
     ``docs/outcomes.md`` section 3 applied once, as in :func:`~wattelt_eval.outcome_set`.
     A *retelling* is every telling after the trajectory's first, so per trajectory the
-    retellings add up to ``n_retells``. Computed on demand (also as
+    retellings add up to ``n_retells``. ``plan_available`` is the recorded value (missing
+    when not recorded; the telling rule reads a missing value as not true). Computed on demand (also as
     ``OutcomeSet.contacts``): nothing of it is kept by default.
 
     Returns
@@ -154,6 +156,7 @@ def contact_table(data: PilotData) -> pd.DataFrame:
             "telling": telling,
             "inferred": r.inferred[o],
             "retelling": telling & (nth >= 2),
+            "plan_available": src["plan_available"].astype("boolean").array,
         }
     )
     return out[CONTACT_COLUMNS]

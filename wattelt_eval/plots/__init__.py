@@ -17,7 +17,8 @@ Every figure
 The table behind each figure is available from the matching ``*_data`` function
 (``board_data``, ``cohort_board_data``, ``goal_flow_data``, ``retelling_data``,
 ``cost_data``, ``forest_data``, ``flow_data``, ``domain_trends_data``,
-``agreement_data``), so a researcher can print what is drawn. See ``docs/figures.md``.
+``agreement_data``, ``monitor_data``), so a researcher can print what is drawn. See
+``docs/figures.md``.
 
 Figures (module)
 ----------------
@@ -44,6 +45,9 @@ forest (``forest``)
     All comparisons with their confidence intervals, method named.
 flow (``flow``)
     CONSORT-style flow of residents and records.
+monitor_chart (``implementation``)
+    Implementation monitor: control chart of one indicator, a panel per team, signals
+    marked (from :func:`wattelt_eval.monitor`).
 
 References
 ----------
@@ -73,6 +77,7 @@ from .domains import domain_trends, domain_trends_data
 from .flow import FLOW_OUTCOMES, flow, flow_data
 from .forest import METHOD_LABELS, METHOD_ORDER, OUTCOME_LABELS, forest, forest_data, outcome_label
 from .goals import goal_flow, goal_flow_data, goal_lineage, goal_states
+from .implementation import monitor_chart, monitor_data
 from .love import love_plot
 from .retelling import contact_tellings, retelling_data, retellings
 
@@ -112,6 +117,8 @@ __all__ = [
     "goal_lineage",
     "goal_states",
     "love_plot",
+    "monitor_chart",
+    "monitor_data",
     "outcome_label",
     "retelling_data",
     "retellings",

@@ -25,6 +25,7 @@ from .plan import (
     ARMS,
     COST_BINS,
     EXPECTED_WARNINGS,
+    MONITOR_INDICATORS,
     RETELL_BINS,
     Band,
     Headline,
@@ -128,6 +129,8 @@ class ReportAnalysis:
         Teams per arm when clustered.
     n_full_follow_up : int
         Trajectories followed for the whole cost window.
+    monitor : MonitorResult or None
+        The implementation monitor (``plan.monitor``), else None.
     """
 
     data: PilotData
@@ -144,6 +147,7 @@ class ReportAnalysis:
     counts: dict[str, pd.DataFrame]
     teams: TeamCounts | None
     n_full_follow_up: int
+    monitor: Any = None
 
     @property
     def table(self) -> pd.DataFrame:
@@ -460,4 +464,14 @@ def run_analysis(
         counts={h.key: counts_table(t, h.key, rule) for h in plan.headlines},
         teams=_teams(t) if cluster else None,
         n_full_follow_up=int(t["full_follow_up"].fillna(False).astype(bool).sum()),
+        monitor=_monitor(oset, plan),
     )
+
+
+def _monitor(oset: Any, plan: ReportPlan) -> Any:
+    """The implementation monitor of the optional section (None when not asked for)."""
+    if not plan.monitor:
+        return None
+    from ..implementation import monitor
+
+    return monitor(oset, freq="M", by="team", indicators=list(MONITOR_INDICATORS))

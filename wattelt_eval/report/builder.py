@@ -336,6 +336,7 @@ def build(
     progress: bool = True,
     chromium: str | None = None,
     extract_date: str | None = None,
+    monitor: bool = False,
 ) -> ReportResult:
     """Make the council report (HTML and PDF) for a pilot data package.
 
@@ -363,6 +364,10 @@ def build(
         Show the steps and papermill's progress bar on the terminal (stderr).
     chromium : str, optional
         Chromium executable (default ``/usr/bin/chromium`` or ``$WATTELT_CHROMIUM``).
+    monitor : bool
+        Add the section "Hoe gaat de invoering?": the board at intake and the shared
+        plan before a handover per team and month, with the board's control chart
+        (``docs/monitor.md``). Off by default.
 
     Returns
     -------
@@ -423,6 +428,8 @@ def build(
             "generated": generated.isoformat(),
             "expected_fingerprint": fp,
         }
+        if monitor:  # only when asked: the default report's parameters stay as they were
+            parameters["monitor"] = True
         _step("executing", progress)
         nb = execute_notebook(parameters, tmpdir, progress=progress)
 

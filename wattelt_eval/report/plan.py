@@ -27,6 +27,8 @@ __all__ = [
     "RETELL_BINS",
     "COST_BINS",
     "EXPECTED_WARNINGS",
+    "MONITOR_INDICATORS",
+    "MONITOR_RECENT",
     "ReportPlan",
 ]
 
@@ -91,6 +93,13 @@ EXPECTED_WARNINGS: tuple[type[Warning], ...] = (
 )
 
 
+#: Indicators of the optional section "Hoe gaat de invoering?" (``report --monitor``):
+#: the board at intake and the shared plan before a handover (``docs/monitor.md``).
+MONITOR_INDICATORS: tuple[str, ...] = ("board_t0", "plan_available")
+#: The section's table pools each team's last this many months.
+MONITOR_RECENT = 3
+
+
 @dataclass(frozen=True)
 class ReportPlan:
     """What the report computes: outcomes, candidate covariates, methods, bootstrap.
@@ -106,6 +115,9 @@ class ReportPlan:
         table are dropped when the plan is run.
     headlines, methods, cluster
         See :data:`HEADLINES`, :data:`METHODS`, :data:`CLUSTER`.
+    monitor : bool
+        Add the section "Hoe gaat de invoering?" (:data:`MONITOR_INDICATORS` per team
+        and month, ``docs/monitor.md``). Off by default.
     """
 
     seed: int
@@ -114,15 +126,23 @@ class ReportPlan:
     headlines: tuple[Headline, ...] = HEADLINES
     methods: tuple[str, ...] = METHODS
     cluster: str = CLUSTER
+    monitor: bool = False
 
     @classmethod
     def from_study(
-        cls, study: StudySettings, seed: int | None = None, n_boot: int = 999
+        cls,
+        study: StudySettings,
+        seed: int | None = None,
+        n_boot: int = 999,
+        monitor: bool = False,
     ) -> ReportPlan:
         """The plan for a study: its seed and extra case-mix columns, unless overridden."""
         covs = tuple(dict.fromkeys([*BASE_COVARIATES, *study.extra_covariates]))
         return cls(
-            seed=int(study.seed if seed is None else seed), n_boot=int(n_boot), covariates=covs
+            seed=int(study.seed if seed is None else seed),
+            n_boot=int(n_boot),
+            covariates=covs,
+            monitor=bool(monitor),
         )
 
     def headline(self, key: str) -> Headline:

@@ -27,6 +27,7 @@ __all__ = [
     "outcome_section",
     "design",
     "flow",
+    "implementation",
     "provenance",
     "headline_numbers",
     "band_label",
@@ -458,6 +459,89 @@ def flow(a: ReportAnalysis, lang: str) -> HTMLSection:
 
 
 # ----------------------------------------------------------------------------- provenance
+# ----------------------------------------------------------------------------- implementation
+def _recent(t: pd.DataFrame, unit: str, k: int, min_n: int, end: Any) -> pd.DataFrame:
+    """Per group: the last ``k`` periods up to ``end`` pooled, and whether they may be shown.
+
+    ``end`` is the month of the last start date: contacts go on after the last intake,
+    from ever fewer (long) trajectories, so the months after it are not "recent".
+
+    The residents behind the pooled share: the sum of the periods' residents for an
+    indicator counting trajectories (each counts in one period), else the largest
+    period's (a lower bound: a trajectory may have contacts in several periods).
+    """
+    last = [p for p in sorted(t["period"].unique()) if p <= end][-k:]
+    r = t[t["period"].isin(last)]
+    g = r.groupby("group", sort=True)
+    out = g[["numerator", "denominator"]].sum()
+    n = g["n_trajectories"].sum() if unit == "trajectory" else g["n_trajectories"].max()
+    out["show"] = (n >= min_n) & (out["denominator"] > 0)
+    out["signal"] = (r["signal"] & r["shown"]).groupby(r["group"], sort=True).any()
+    return out
+
+
+def implementation(a: ReportAnalysis, lang: str) -> HTMLSection:
+    """Optional section "Hoe gaat de invoering?": the new way of working used, per team.
+
+    Per team the board at intake and the shared plan before a handover over the last
+    months (pooled, masked below the disclosure rule), whether a control-chart signal
+    occurred then, and the board's control chart (``docs/monitor.md``).
+    """
+    from ..disclosure import MASK_SYMBOL
+    from ..implementation import INDICATOR_UNITS, indicator_label
+    from .plan import MONITOR_INDICATORS, MONITOR_RECENT
+
+    res = a.monitor
+    parts = [
+        f'<section class="implementation" id="implementation"><h2>{esc(_t("monitor", lang))}</h2>',
+        f"<p>{esc(_t('monitor_intro', lang, t=a.rule.min_n, k=MONITOR_RECENT))}</p>",
+    ]
+    t = res.table
+    shown_ind = [i for i in MONITOR_INDICATORS if i in set(t["indicator"])]
+    for ind in MONITOR_INDICATORS:
+        if ind not in shown_ind:
+            reason = text(f"monitor.missing.{res.missing.get(ind, 'no_rows')}", lang)
+            parts.append(f'<p class="note">{esc(indicator_label(ind, lang))}: {esc(reason)}</p>')
+    if shown_ind:
+        end = pd.Timestamp(a.table["start_date"].max()).to_period("M").start_time
+        recent = {
+            i: _recent(
+                t[t["indicator"] == i], INDICATOR_UNITS[i], MONITOR_RECENT, a.rule.min_n, end
+            )
+            for i in shown_ind
+        }
+        groups = sorted(set().union(*(r.index for r in recent.values())))
+        head = f"<th>{esc(_t('monitor_col_team', lang))}</th>" + "".join(
+            f"<th>{esc(indicator_label(i, lang))}</th><th>{esc(_t('monitor_col_signal', lang))}</th>"
+            for i in shown_ind
+        )
+        rows = []
+        for grp in groups:
+            cells = [f"<th scope='row'>{esc(grp)}</th>"]
+            for i in shown_ind:
+                r = recent[i].loc[grp] if grp in recent[i].index else None
+                if r is None or not bool(r["show"]):
+                    cells.append(f"<td class='num'>{MASK_SYMBOL}</td><td></td>")
+                    continue
+                share = fmt.percent(r["numerator"] / r["denominator"], 0, lang)
+                sig = _t("monitor_yes" if r["signal"] else "monitor_no", lang)
+                cells.append(f"<td class='num'>{esc(share)}</td><td>{esc(sig)}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        cap = _t("monitor_caption", lang, k=MONITOR_RECENT, t=a.rule.min_n)
+        parts.append(
+            f'<table class="monitor"><caption>{esc(cap)}</caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+        from ..plots import monitor_chart
+
+        fig = monitor_chart(res, shown_ind[0], lang=lang)
+        notes = " ".join(getattr(fig, "wattelt_notes", []) or [])
+        figcap = f"<figcaption>{esc(notes)}</figcaption>" if notes else ""
+        parts.append(f"<figure>{png(fig, indicator_label(shown_ind[0], lang))}{figcap}</figure>")
+    parts.append("</section>")
+    return HTMLSection("".join(parts))
+
+
 def provenance(a: ReportAnalysis, lang: str) -> HTMLSection:
     """Package version, input fingerprint, parameters and seed, generation date."""
     from .._version import __version__

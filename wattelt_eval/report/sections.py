@@ -58,6 +58,8 @@ class CouncilReport:
     expected_fingerprint : str, optional
         When given, the data's fingerprint must equal it (guards against the
         notebook reading other data than the caller validated); checked by :meth:`run`.
+    monitor : bool
+        Add the section "Hoe gaat de invoering?" (:meth:`implementation`). Off by default.
 
     Notes
     -----
@@ -78,10 +80,11 @@ class CouncilReport:
         n_boot: int = 999,
         generated: str | None = None,
         expected_fingerprint: str | None = None,
+        monitor: bool = False,
     ) -> None:
         self.data = data
         self.lang = check_lang(lang)
-        self.plan = ReportPlan.from_study(data.study, seed=seed, n_boot=n_boot)
+        self.plan = ReportPlan.from_study(data.study, seed=seed, n_boot=n_boot, monitor=monitor)
         self.generated = dt.datetime.fromisoformat(generated) if generated else generation_time()
         self.expected_fingerprint = expected_fingerprint
         self.outcome_names = [h.key for h in self.plan.headlines]
@@ -159,6 +162,17 @@ class CouncilReport:
     def flow(self) -> HTMLSection:
         """Who was included and who was not, and why (all counts suppressed)."""
         return render.flow(self._done(), self.lang)
+
+    @property
+    def monitor(self) -> bool:
+        """Whether the report has the section "Hoe gaat de invoering?"."""
+        return self.plan.monitor
+
+    def implementation(self) -> HTMLSection:
+        """Is the new way of working used, per team (``report --monitor``; empty when off)."""
+        if not self.plan.monitor:
+            return HTMLSection("")
+        return render.implementation(self._done(), self.lang)
 
     def provenance(self) -> HTMLSection:
         """Package version, input fingerprint, parameters and seed, generation date."""

@@ -33,6 +33,7 @@ from .designs import (
     draw_team_effects,
     n_blocks,
     resolve_effects,
+    rollout_fidelity,
     team_effect_arrays,
 )
 from .expand import expand
@@ -60,11 +61,17 @@ def _block(
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, b)))
     res = draw_residents(rng, m, cfg, len(instrument.domains))
     te = team_effect_arrays(res["team"], team_effects)
+    faithful = None
+    if cfg.design == "rollout":  # its own child seed: the other designs draw nothing more
+        faithful = _rollout_faithful(seed, b, res, cfg)
+        te = {**te, "implementation": te["implementation"] * faithful}
     com = draw_common(rng, m)
     wd = world(1, res, com, te, eff, cfg, rates, window)
     ws = world(0, res, com, te, eff, cfg, rates, window)
     tids = pa.array([f"T{i:07d}" for i in range(first + 1, first + m + 1)], type=pa.string())
     tables = expand(rng, res, com, wd, ws, cfg, instrument, tids, eff)
+    if faithful is not None:
+        tables["domain_scores"] = _drop_intake_board(tables["domain_scores"], tids, faithful)
     t = res["demand"]
     po_df = pd.DataFrame(
         {
@@ -75,7 +82,65 @@ def _block(
     )
     for o in TRUTH_OUTCOMES:
         po_df[f"{o}_obs"] = np.where(t, po_df[f"{o}_d"], po_df[f"{o}_s"])
+    if faithful is not None:
+        po_df["faithful"] = faithful
     return tables, po_df
+
+
+def _rollout_faithful(seed: int, b: int, res: dict, cfg: DesignConfig) -> np.ndarray:
+    """Per trajectory of block ``b``: does its team work the new way (docs/synth.md, *Rollout*)?"""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3, b)))
+    month = _rollout_month(res["start"], cfg)
+    return rng.random(len(month)) < rollout_fidelity(res["team"], month)
+
+
+def _rollout_month(start: np.ndarray, cfg: DesignConfig) -> np.ndarray:
+    """Month of the rollout (0 = first month of intake) of each start date."""
+    first = cfg.intake_start.astype("datetime64[M]")
+    return (np.asarray(start).astype("datetime64[M]") - first).astype(np.int64)
+
+
+def _drop_intake_board(scores: pd.DataFrame, tids: pa.Array, faithful: np.ndarray) -> pd.DataFrame:
+    """Without the new way of working the board is not used at intake: no measurement 0."""
+    unfaithful = pd.Index(np.asarray(tids.to_pylist(), dtype=object)[~faithful])
+    drop = (scores["measurement"] == 0).to_numpy() & scores["trajectory_id"].isin(unfaithful)
+    return scores.loc[~np.asarray(drop, dtype=bool)].reset_index(drop=True)
+
+
+def rollout_truth(
+    tables: dict[str, pd.DataFrame], po: pd.DataFrame, cfg: DesignConfig
+) -> pd.DataFrame:
+    """The known fidelity path: per team and month, the fidelity and the realised counts.
+
+    Columns ``team``, ``period`` (``YYYY-MM``), ``month`` (0 = first month of intake),
+    ``fidelity`` (the probability a trajectory starting then follows the new way of
+    working), ``n_trajectories`` and ``n_faithful`` (realised).
+    """
+    tr = tables["trajectories"]
+    team_idx = pd.Index(cfg.teams).get_indexer(tr["team"].astype("string"))
+    start = pd.to_datetime(tr["start_date"]).to_numpy().astype("datetime64[D]")
+    month = _rollout_month(start, cfg)
+    n_months = int(_rollout_month(np.array([cfg.intake_start + cfg.intake_days - 1]), cfg)[0]) + 1
+    grid_team = np.repeat(np.arange(len(cfg.teams)), n_months)
+    grid_month = np.tile(np.arange(n_months), len(cfg.teams))
+    cell = team_idx * n_months + month
+    size = len(grid_team)
+    faithful = po.set_index("trajectory_id")["faithful"].reindex(
+        tr["trajectory_id"].astype("string")
+    )
+    first = cfg.intake_start.astype("datetime64[M]")
+    return pd.DataFrame(
+        {
+            "team": [cfg.teams[i] for i in grid_team],
+            "period": [str(first + int(mm)) for mm in grid_month],
+            "month": grid_month,
+            "fidelity": rollout_fidelity(grid_team, grid_month),
+            "n_trajectories": np.bincount(cell, minlength=size),
+            "n_faithful": np.bincount(
+                cell, weights=faithful.to_numpy(dtype=float), minlength=size
+            ).astype(np.int64),
+        }
+    )
 
 
 def _check_args(n_trajectories: int, seed: int, design: str, instrument: str) -> None:
@@ -173,12 +238,16 @@ def generate(
         single entries of :data:`DEFAULT_EFFECTS` (e.g. ``{"goal_retention": 0}``);
         ``"null"`` sets every effect to none (:data:`NULL_EFFECTS`): both potential
         worlds are then identical for every trajectory.
-    design : {"concurrent", "did", "its"}
+    design : {"concurrent", "did", "its", "rollout"}
         ``concurrent``: pilot teams against regular teams in two municipalities
         (2024 intake). ``did``: a pilot municipality (GM0772) switching on
         2024-01-01 and a comparison municipality (GM0794), intake 2023-2024, with
         ``period``. ``its``: one municipality, 36 months of intake from 2022-01,
-        switching on 2023-07-01 (all teams), with ``period``.
+        switching on 2023-07-01 (all teams), with ``period``. ``rollout``: six teams
+        of one municipality all start the new way of working in 2024-01 (18 months of
+        intake), but each trajectory follows it only with the team's fidelity of that
+        month, rising at team-specific speeds; the last team stalls at 30%
+        (``data.truth["rollout"]``, docs/synth.md *Rollout*).
     instrument : str
         Domain instrument code for ``domain_scores`` (default ``wat_telt``).
     superpopulation : int or None
@@ -194,7 +263,9 @@ def generate(
         ``superpopulation_treated``, each ``{outcome: {mean_demand, mean_supply,
         difference, ratio, n, mc_se}}``; ``potential_outcomes`` (one row per
         trajectory: ``<outcome>_d``, ``<outcome>_s``, ``<outcome>_obs``);
-        ``effects``, ``design``, ``teams`` (the team random effects).
+        ``effects``, ``design``, ``teams`` (the team random effects); for
+        ``design="rollout"`` also ``rollout`` (:func:`rollout_truth`) and a
+        ``faithful`` column in ``potential_outcomes``.
 
     Raises
     ------
@@ -216,6 +287,8 @@ def generate(
     tables = _finish_tables(parts)
     po = pd.concat(pos, ignore_index=True) if len(pos) > 1 else pos[0]
     truth = run.truth(po, superpopulation)
+    if design == "rollout":
+        truth["rollout"] = rollout_truth(tables, po, run.cfg)
     return PilotData(**tables, study=run.study, truth=truth, source="synthetic")
 
 
@@ -268,9 +341,11 @@ def _write_parquet_stream(out: Path, run: _Run, truth: bool, superpopulation: in
     out.mkdir(parents=True, exist_ok=True)
     (out / "study.toml").write_text(run.study.to_toml(), encoding="utf-8")
     writers: dict[str, pq.ParquetWriter] = {}
-    pos = []
+    pos, trajs = [], []
     try:
         for tables, po in run.blocks():
+            if run.design == "rollout":
+                trajs.append(tables["trajectories"][["trajectory_id", "team", "start_date"]])
             for name in schema.TABLES:
                 df = schema.coerce_table(name, tables[name])
                 tab = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
@@ -284,5 +359,9 @@ def _write_parquet_stream(out: Path, run: _Run, truth: bool, superpopulation: in
             w.close()
     if truth:
         po_all = pd.concat(pos, ignore_index=True)
-        write_truth(run.truth(po_all, superpopulation), out / "truth", "parquet")
+        truth_dict = run.truth(po_all, superpopulation)
+        if run.design == "rollout":
+            tr = {"trajectories": pd.concat(trajs, ignore_index=True)}
+            truth_dict["rollout"] = rollout_truth(tr, po_all, run.cfg)
+        write_truth(truth_dict, out / "truth", "parquet")
     return out

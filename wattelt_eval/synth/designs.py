@@ -15,9 +15,9 @@ import numpy as np
 from ..errors import UsageError
 from ..i18n import pair
 
-Design = Literal["concurrent", "did", "its"]
+Design = Literal["concurrent", "did", "its", "rollout"]
 PackageFormat = Literal["csv", "xlsx", "parquet"]
-DESIGNS: tuple[str, ...] = ("concurrent", "did", "its")
+DESIGNS: tuple[str, ...] = ("concurrent", "did", "its", "rollout")
 
 #: Trajectories are drawn in blocks of this size, each from its own child seed,
 #: so the result does not depend on how the output is written (memory or stream).
@@ -163,7 +163,55 @@ def _its() -> DesignConfig:
     )
 
 
-_CONFIGS = {"concurrent": _concurrent, "did": _did, "its": _its}
+def _rollout() -> DesignConfig:
+    start, days = np.datetime64("2024-01-01", "D"), 547  # 18 months
+    return DesignConfig(
+        design="rollout",
+        municipalities=("GM0772",),
+        municipality_p=(1.0,),
+        teams=tuple(f"wijkteam_ehv_{i}" for i in range(1, len(ROLLOUT_CURVES) + 1)),
+        team_municipality=(0,) * len(ROLLOUT_CURVES),
+        team_pilot=(True,) * len(ROLLOUT_CURVES),
+        intake_start=start,
+        intake_days=days,
+        switch_date=start,
+        extraction_date=start + days + _EXTRACTION_LAG_DAYS,
+        severity_trend=0.0,
+        price_trend=0.0,
+        retention_trend=0.0,
+    )
+
+
+_CONFIGS = {"concurrent": _concurrent, "did": _did, "its": _its, "rollout": _rollout}
+
+
+# ---------------------------------------------------------------------------------------
+# Rollout: fidelity per team and month
+# ---------------------------------------------------------------------------------------
+
+#: Fidelity in the first month of the rollout (every team).
+ROLLOUT_FLOOR = 0.10
+#: Per team ``(midpoint month, plateau, speed in months)`` of the logistic fidelity path
+#: ``floor + (plateau - floor) * expit((month - midpoint) / speed)``; month 0 is the first
+#: month of intake. The last team stalls: it starts like the others, then levels off at 30%.
+ROLLOUT_CURVES: tuple[tuple[float, float, float], ...] = (
+    (3.0, 0.90, 1.2),
+    (5.0, 0.90, 1.5),
+    (7.0, 0.85, 1.5),
+    (9.0, 0.85, 2.0),
+    (4.0, 0.90, 1.0),
+    (3.0, 0.30, 1.0),
+)
+#: The stalling team (index into the teams of the rollout design).
+ROLLOUT_STALLING_TEAM = len(ROLLOUT_CURVES) - 1
+
+
+def rollout_fidelity(team: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """Probability that a trajectory of ``team`` starting in ``month`` follows the new way."""
+    curves = np.asarray(ROLLOUT_CURVES)
+    mid, top, speed = curves[team, 0], curves[team, 1], curves[team, 2]
+    x = (np.asarray(month, dtype=np.float64) - mid) / speed
+    return ROLLOUT_FLOOR + (top - ROLLOUT_FLOOR) / (1.0 + np.exp(-x))
 
 
 def check_design(design: object) -> None:

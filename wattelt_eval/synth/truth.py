@@ -162,8 +162,9 @@ def read_truth(folder: str | Path) -> dict[str, Any]:
     """
     folder = Path(folder)
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-    if isinstance(truth.get("teams"), list):
-        truth["teams"] = pd.DataFrame.from_records(truth["teams"])
+    for key in ("teams", "rollout"):
+        if isinstance(truth.get(key), list):
+            truth[key] = pd.DataFrame.from_records(truth[key])
     if (folder / "potential_outcomes.parquet").exists():
         truth["potential_outcomes"] = pd.read_parquet(folder / "potential_outcomes.parquet")
     elif (folder / "potential_outcomes.csv").exists():
