@@ -281,3 +281,17 @@ def test_mi_recovers_the_truth_where_complete_cases_are_biased():
     # multiple imputation: the truth within its CI, the bias a fraction of complete case's
     assert mi.ci_low <= truth <= mi.ci_high
     assert abs(mi.estimate - truth) < 0.25 * abs(cc.estimate - truth)
+
+
+def test_compare_missing_mi_is_impute_and_compare():
+    """compare(missing="mi") forwards to impute_and_compare with the same options."""
+    import wattelt_eval as we
+    from wattelt_eval.estimation import impute_and_compare
+
+    t = we.outcomes(we.synth.demo()).copy()
+    t.loc[t.index[::5], "age"] = np.nan
+    kw = dict(covariates=["age", "household"], method="aipw", cluster="team", seed=3)
+    a = we.compare(t, "goal_retention", "arm", missing="mi", m=5, **kw)
+    b = impute_and_compare(t, "goal_retention", "arm", m=5, **kw)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.m == 5

@@ -29,6 +29,7 @@ from .balancing import BalanceResult, balance, love_plot
 from .cost_effectiveness import CEAResult, cea
 from .diff_in_diff import DiDResult, did
 from .effects import compare, compare_all, holm_adjust
+from .imputation import MIResult, impute_and_compare
 from .results import CompareResult, TableView
 from .sample_size import PowerResult, power
 from .time_series import ITSResult, its
@@ -43,6 +44,8 @@ __all__ = [
     "power",
     "cea",
     "holm_adjust",
+    "impute_and_compare",
+    "MIResult",
     "CompareResult",
     "BalanceResult",
     "DiDResult",

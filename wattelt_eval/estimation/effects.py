@@ -251,6 +251,8 @@ def compare(
     ci: CIMethod = "auto",
     alpha: float = 0.05,
     lang: Lang = "nl",
+    missing: Literal["complete_case", "mi"] = "complete_case",
+    m: int = 20,
 ) -> CompareResult:
     """Compare two arms on one outcome: marginal difference (and ratio), 95% CI, p-value.
 
@@ -311,6 +313,14 @@ def compare(
         1 - confidence level.
     lang : {"nl", "en"}
         Language of the summary text.
+    missing : {"complete_case", "mi"}
+        Rows with a missing covariate: left out (default; counted in
+        ``diagnostics["n_dropped"]``, a ``DroppedRowsWarning`` beyond 5%) or filled by
+        multiple imputation by chained equations with Rubin's rules
+        (:func:`~wattelt_eval.estimation.imputation.impute_and_compare`, ``m``
+        imputations; the result is an ``MIResult``).
+    m : int
+        Number of imputations for ``missing="mi"``.
 
     Returns
     -------
@@ -337,9 +347,33 @@ def compare(
     Cameron AC, Gelbach JB, Miller DL (2008). Bootstrap-based improvements for inference
     with clustered errors. Rev Econ Stat 90(3).
     """
+    check("missing", missing, Literal["complete_case", "mi"])
     method_auto = method == "auto"
     if method_auto:
         method = "aipw" if covariates else "unadjusted"
+    if missing == "mi":
+        from .imputation import impute_and_compare
+
+        return impute_and_compare(
+            table,
+            outcome,
+            arm,
+            covariates,
+            method=method,
+            m=m,
+            cluster=cluster,
+            seed=seed,
+            alpha=alpha,
+            lang=lang,
+            kind=kind,
+            by=by,
+            n_boot=n_boot,
+            treated=treated,
+            trials=trials,
+            trim=trim,
+            ps_fixed=ps_fixed,
+            ci=ci,
+        )
     _check_options(method, kind, ci, lang, alpha, trim, n_boot)
     rng = np.random.default_rng(seed)
     prep = Prepared(table, outcome, arm, covariates, kind, cluster, by, treated, trials)
