@@ -357,10 +357,12 @@ def _unsupported(data: PilotData) -> tuple[PilotData, list[str]]:
 
     * ``no_lineage``: no goal has ``derived_from`` while goals span several stages, so
       ``goal_retention`` is missing there (not 0): lineage cannot be traced.
-    * ``baseline_shifted:<n>``: ``n`` trajectories have no domain score with measurement
-      0; per trajectory the lowest measurement number is its baseline (documented rule:
-      measurements numbered from 1 are read as from 0), so the ``_t0`` outcomes are not
-      missing for everyone. A trajectory with measurement 0 is unchanged.
+    * ``baseline_shifted:<n>``: no domain score in the package has measurement 0 (the
+      measurements are numbered from 1, say): the package's lowest measurement number is
+      read as the baseline (documented rule), so the ``_t0`` outcomes are not missing for
+      everyone; ``n`` trajectories are renumbered. When some trajectories do have
+      measurement 0, nothing is shifted: a trajectory without it has no board at intake
+      (its ``_t0`` outcomes are missing, which the implementation monitor counts).
     """
     notes: list[str] = []
     g = data.goals
@@ -372,13 +374,12 @@ def _unsupported(data: PilotData) -> tuple[PilotData, list[str]]:
     ds = data.domain_scores
     if len(ds) and "measurement" in ds.columns:
         meas = ds["measurement"]
-        first = meas.groupby(ds["trajectory_id"], sort=False, observed=True).transform("min")
-        late = (first > 0).fillna(False).to_numpy(dtype=bool)
-        if late.any():
+        lowest = meas.min()
+        if pd.notna(lowest) and lowest > 0:
             ds = ds.copy()
-            ds["measurement"] = (meas - first.where(late, 0)).astype(meas.dtype)
+            ds["measurement"] = (meas - lowest).astype(meas.dtype)
             data = dataclasses.replace(data, domain_scores=ds)
-            n = int(ds["trajectory_id"][late].nunique())
+            n = int(ds["trajectory_id"][meas.notna()].nunique())
             notes.append(f"baseline_shifted:{n}")
     return data, notes
 

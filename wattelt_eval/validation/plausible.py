@@ -235,7 +235,12 @@ def check_lineage_recorded(ctx: CrossContext, P: Problems) -> None:
 
 @check("measurement_baseline", "cross", "measurements_not_from_zero")
 def check_measurement_baseline(ctx: CrossContext, P: Problems) -> None:
-    """Domain scores whose measurements do not start at 0 (the lowest is taken as baseline)."""
+    """Trajectories whose domain scores do not start at 0.
+
+    When no score in the package has measurement 0 the package's lowest measurement is
+    taken as the baseline (the outcome stage's rule); otherwise those trajectories have no
+    board at intake and their ``_t0`` outcomes are missing.
+    """
     if not ctx.has("domain_scores", "trajectory_id", "measurement"):
         return
     d = ctx.tables["domain_scores"]
@@ -250,5 +255,9 @@ def check_measurement_baseline(ctx: CrossContext, P: Problems) -> None:
             "measurement",
             str(n),
             pair("validation.expected.baseline_zero"),
-            pair("validation.detail.baseline_rule"),
+            pair(
+                "validation.detail.baseline_rule"
+                if (m > 0).all() or m.isna().all()
+                else "validation.detail.no_intake_board"
+            ),
         )
