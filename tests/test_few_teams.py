@@ -132,3 +132,14 @@ def test_e_values_of_the_ratio():
     if row["ci_low"] <= 1 <= row["ci_high"]:
         assert row["e_value_ci"] == 1.0
     assert np.isnan(res.table.set_index("term").loc["difference", "e_value"])
+
+
+def test_wild_score_bootstrap_refused_with_one_treated_team():
+    """The simulation (docs/methods.md s10) gives the AIPW score bootstrap 37.6% false
+    positives with one treated team: it is refused there, naming the alternative."""
+    table = _pilot(n_teams=(7, 1))
+    with pytest.raises(UsageError, match="randomization"):
+        compare(table, "y", "arm", covariates=["age"], method="aipw", cluster="team", ci="wild")
+    # the linear WCR stays available
+    res = compare(table, "y", "arm", method="unadjusted", cluster="team", ci="wild")
+    assert res.table.set_index("term").loc["difference", "ci_method"] == "wild_cluster_wcr_webb"

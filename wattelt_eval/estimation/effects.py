@@ -17,6 +17,7 @@ from ..i18n import format as fmt
 from ._cluster_inference import (
     Interval,
     analytic_cluster_trusted,
+    is_linear,
     randomization_intervals,
     wild_intervals,
 )
@@ -153,6 +154,9 @@ def _inference(prep, fit, stats_, ci, n_boot, rng, alpha, diag):
     clusters = make_clusters(fit.cluster_values, fit.a)
     ci_used = _resolve_ci(ci, prep.kind, clusters)
     _check_ci(ci_used, clusters)
+    if ci_used == "wild" and not is_linear(fit) and not analytic_cluster_trusted(clusters):
+        # the score bootstrap over-rejects badly there (docs/methods.md, section 10)
+        raise usage_error("wild_few_clusters", method=fit.method)
     n_params = fit.design.X.shape[1] if fit.method != "ipw" else 2
     boot_draws = _boot_draws(fit, clusters, n_boot, rng, diag) if ci_used == "bootstrap" else None
     special: dict[str, Interval] = {}
