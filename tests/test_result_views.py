@@ -67,7 +67,15 @@ def test_compare_result_carries_its_fit_and_cea_reuses_it():
     means = c.table.set_index("term").loc[["mean_control", "mean_treated"], "estimate"]
     np.testing.assert_allclose(c.fit.mu, means.to_numpy(), rtol=1e-12)
     assert c.fit.n == len(t)
-    r = we.cea(t, covariates=["age"], method="regression", n_boot=50, seed=4, lang="en")
+    r = we.cea(
+        t,
+        covariates=["age"],
+        method="regression",
+        n_boot=50,
+        seed=4,
+        lang="en",
+        uncertainty="bootstrap",
+    )
     W = bootstrap_counts(np.random.default_rng(4), 50, c.fit.a, make_clusters(None, c.fit.a))
     mc, me = c.fit.boot(W), e.fit.boot(W)
     np.testing.assert_allclose(r.replicates.d_cost, mc[:, 1] - mc[:, 0], rtol=1e-12)
