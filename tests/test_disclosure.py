@@ -390,3 +390,12 @@ def test_property_without_margins_only_primary(rows):
     counts = pd.DataFrame(rows)
     pub = d.suppress_table(counts, margins=False)
     assert ((pub.to_numpy() == "<10") == (counts.to_numpy() < 10)).all()
+
+
+def test_cbs_pattern_found_by_hypothesis_is_not_derivable_by_sums():
+    """Found by the property test on a clean CI run: under cbs the LP (with rounding
+    ranges) saw no pinned cell, but the table's sums alone determined a hidden cell."""
+    rows = [[0, 0, 0, 8], [0, 0, 8, 8], [8, 8, 0, 0], [8, 8, 0, 0]]
+    rule = d.DisclosureRule("cbs")
+    pub = d.suppression_pattern(pd.DataFrame(rows), rule).to_strings()
+    _rank_free(pub, rule)

@@ -473,6 +473,23 @@ def feasible_ranges(table: SuppressedTable) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["row", "column", "kind", "value", "lower", "upper"])
 
 
+def _determined_by_sums(A: np.ndarray, supp: np.ndarray) -> np.ndarray:
+    """For each suppressed cell (in order): is it a linear combination of published
+    values through the table's sums (bounds ignored)? ``e_k`` lies in the row space of
+    the relations restricted to the suppressed cells."""
+    idx = np.flatnonzero(supp)
+    if A.shape[0] == 0 or idx.size == 0:
+        return np.zeros(idx.size, dtype=bool)
+    M = A[:, idx].astype(float)
+    r0 = np.linalg.matrix_rank(M)
+    out = np.zeros(idx.size, dtype=bool)
+    for k in range(idx.size):
+        e = np.zeros((1, idx.size))
+        e[0, k] = 1.0
+        out[k] = np.linalg.matrix_rank(np.vstack([M, e])) == r0
+    return out
+
+
 def _check_counts(counts: pd.DataFrame) -> np.ndarray:
     try:
         vals = counts.apply(pd.to_numeric, errors="raise").to_numpy(dtype="float64")
@@ -522,8 +539,10 @@ def suppression_pattern(
        smallest.
     3. Audit (:func:`feasible_ranges`): a suppressed cell whose feasible range is
        a single value (e.g. a bridge between two blocks of suppressed cells, or
-       zeros pinned by non-negativity) gets one more neighbour suppressed, and
-       steps 2–3 repeat. Every step hides one more cell, so this ends.
+       zeros pinned by non-negativity), or that the table's sums alone determine
+       (a linear combination of published values, bounds and rounding ignored),
+       gets one more neighbour suppressed, and steps 2–3 repeat. Every step hides
+       one more cell, so this ends.
     """
     r = resolve_rule(rule, threshold)
     total_label = total_label or text("disclosure.total", "nl")
@@ -580,9 +599,12 @@ def suppression_pattern(
                     changed = True
         if len(rel_cells) == 0 or not flat_supp.any():
             break
-        # step 3: exact audit
+        # step 3: exact audit (LP ranges with the bounds the symbols reveal) and the
+        # linear-algebra audit (a hidden cell fixed by the table's sums alone, which
+        # rounding under ``cbs`` would otherwise hide from the LP)
         rng = feasible_ranges(table_now())
-        pinned = (rng["upper"] - rng["lower"] < 1 - 1e-9).to_numpy()
+        pinned = (rng["upper"] - rng["lower"] < 1 - 1e-9).to_numpy().copy()
+        pinned |= _determined_by_sums(A, flat_supp)
         if not pinned.any():
             break
         k0 = int(np.flatnonzero(flat_supp)[np.flatnonzero(pinned)[0]])
