@@ -99,9 +99,11 @@ def test_cv_design_effect_by_hand_and_from_a_list():
     assert row.design_effect == pytest.approx(2.45)
     cv = np.std(sizes) / np.mean(sizes)
     assert row.cv == pytest.approx(cv) and row.n_per_arm == 100 and row.n_clusters_per_arm == 4
-    assert 1 + ((cv**2 + 1) * 25 - 1) * 0.05 == pytest.approx(2.45)  # Eldridge et al.
     same = power(effect=0.5, n_per_arm=100, n_clusters_per_arm=4, cv=cv, sd=1.0, icc=0.05,
                  power=None)  # fmt: skip
+    # the cv form (Eldridge et al. 2006) of the same design effect, given cv= instead
+    assert same.table.design_effect[0] == pytest.approx(1 + ((cv**2 + 1) * 25 - 1) * 0.05)
+    assert same.table.design_effect[0] == pytest.approx(2.45)
     assert same.power == pytest.approx(r.power, rel=1e-12)
     equal = power(effect=0.5, n_per_arm=100, n_clusters_per_arm=4, sd=1.0, icc=0.05, power=None)
     assert equal.table.design_effect[0] == pytest.approx(1 + 24 * 0.05)
