@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
+from ._inversion import invert_test
 from ._models import Design
 from .bootstrap import Clusters, if_variance
 from .randomization import cluster_assignments
@@ -94,27 +95,6 @@ def _ols_parts(fit: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
     return X, y, R0, R1
 
 
-def _invert(pval, est: float, scale: float, alpha: float, tol: float = 1e-4):
-    """The set {x: pval(x) > alpha} around ``est`` by outward search and bisection."""
-    bounds = []
-    for direction in (-1.0, 1.0):
-        inner, width = est, scale
-        outer = est + direction * width
-        while pval(outer) > alpha:
-            inner, width = outer, 2.0 * width
-            outer = est + direction * width
-            if width > 1e6 * scale:
-                bounds.append(direction * math.inf)
-                break
-        else:
-            lo, hi = inner, outer
-            while abs(hi - lo) > tol * scale:
-                mid = 0.5 * (lo + hi)
-                lo, hi = (mid, hi) if pval(mid) > alpha else (lo, mid)
-            bounds.append(0.5 * (lo + hi))
-    return float(bounds[0]), float(bounds[1])
-
-
 def wild_linear(fit: Any, term: str, stat: float, se: float, W: np.ndarray, alpha: float):
     """WCR for ``difference`` (``stat``) or ``ratio`` (``stat`` on the log scale)."""
     X, y, R0, R1 = _ols_parts(fit)
@@ -125,14 +105,14 @@ def wild_linear(fit: Any, term: str, stat: float, se: float, W: np.ndarray, alph
         def pval(r: float) -> float:
             return boot.test(r, W=W)[1]
 
-        lo, hi = _invert(pval, boot.estimate, max(boot.se(), 1e-12), alpha)
+        lo, hi = invert_test(pval, boot.estimate, max(boot.se(), 1e-12), alpha, tol=1e-4)
         return Interval(lo, hi, pval(0.0), "wild_cluster_wcr_webb", se=boot.se())
 
     def pval_ratio(log_r: float) -> float:
         r = math.exp(log_r)
         return WildClusterBootstrap(X, y, codes, R1 - r * R0).test(0.0, W=W)[1]
 
-    lo, hi = _invert(pval_ratio, stat, max(se, 1e-6), alpha)
+    lo, hi = invert_test(pval_ratio, stat, max(se, 1e-6), alpha, tol=1e-4)
     return Interval(lo, hi, pval_ratio(0.0), "wild_cluster_wcr_webb", se=se)
 
 
@@ -170,7 +150,7 @@ def wild_score(stat: float, phi: np.ndarray, se: float, clusters: Clusters, W: n
         tb = _score_stat(psi_r, clusters, W)
         return float(np.mean(np.abs(tb) >= abs(t) - 1e-12 * max(1.0, abs(t))))
 
-    lo, hi = _invert(pval, stat, max(se, 1e-12), alpha)
+    lo, hi = invert_test(pval, stat, max(se, 1e-12), alpha, tol=1e-4)
     return Interval(lo, hi, pval(0.0), "score_bootstrap_wcr_webb", se=se)
 
 
@@ -237,7 +217,7 @@ def randomization_intervals(fit, stats_, clusters, n_boot, rng, alpha) -> dict[s
         if 1.0 / n_possible > alpha:
             lo, hi = -math.inf, math.inf
         else:
-            lo, hi = _invert(p_diff, est, max(float(np.std(u)), 1e-9), alpha)
+            lo, hi = invert_test(p_diff, est, max(float(np.std(u)), 1e-9), alpha, tol=1e-4)
         out["difference"] = Interval(lo, hi, p_diff(0.0), label)
         null_ratio = None
     else:

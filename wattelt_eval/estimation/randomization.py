@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._inversion import invert_test
+
 #: enumerate every assignment when there are at most this many
 MAX_EXACT = 20_000
 
@@ -203,23 +205,7 @@ def randomization_interval(
     def p_at(tau: float) -> float:
         return randomization_test(y, cluster, treated, statistic, tau=tau, assignments=A).p_value
 
-    bounds = []
-    for direction in (-1.0, 1.0):
-        inner, width = est, step
-        outer = est + direction * width
-        while p_at(outer) > alpha:
-            inner, width = outer, width * 2
-            outer = est + direction * width
-            if width > 1e6 * step:
-                bounds.append(direction * np.inf)
-                break
-        else:
-            lo, hi = inner, outer
-            while abs(hi - lo) > tol * step:
-                mid = 0.5 * (lo + hi)
-                lo, hi = (mid, hi) if p_at(mid) > alpha else (lo, mid)
-            bounds.append(0.5 * (lo + hi))
-    return float(bounds[0]), float(bounds[1])
+    return invert_test(p_at, est, step, alpha, tol=tol)
 
 
 # ------------------------------------------------------------------ placebo DiD (few treated units)
@@ -372,28 +358,5 @@ def placebo_did(
     lo, hi = -np.inf, np.inf
     if 1.0 / min(n_possible, len(A)) <= alpha:
         step = float(np.std(dy)) or 1.0
-        lo, hi = (_invert(p_at, est, d, step, alpha) for d in (-1.0, 1.0))
+        lo, hi = invert_test(p_at, est, step, alpha)
     return PlaceboDiD(est, p_at(0.0), lo, hi, dy, len(A), n_possible, exact)
-
-
-def _invert(
-    p_at: Callable[[float], float],
-    est: float,
-    direction: float,
-    step: float,
-    alpha: float,
-    tol: float = 1e-6,
-) -> float:
-    """The end of ``{tau : p_at(tau) > alpha}`` from ``est`` in ``direction``."""
-    inner, width = est, step
-    outer = est + direction * width
-    while p_at(outer) > alpha:
-        inner, width = outer, width * 2
-        outer = est + direction * width
-        if width > 1e6 * step:
-            return direction * np.inf
-    lo, hi = inner, outer
-    while abs(hi - lo) > tol * step:
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if p_at(mid) > alpha else (lo, mid)
-    return 0.5 * (lo + hi)

@@ -35,6 +35,8 @@ from typing import Literal
 
 import numpy as np
 
+from ._inversion import invert_test
+
 WildWeights = Literal["rademacher", "webb"]
 
 #: Webb's six-point distribution (mean 0, variance 1, fourth moment 7/6).
@@ -211,27 +213,7 @@ class WildClusterBootstrap:
         def pval(r: float) -> float:
             return self.test(r, W=W, impose_null=True)[1]
 
-        out = []
-        for direction in (-1.0, 1.0):
-            inner, step = est, se
-            outer = est + direction * step
-            while pval(outer) > alpha:
-                inner = outer
-                step *= 2.0
-                outer = est + direction * step
-                if step > 1e4 * se:
-                    out.append(direction * np.inf)
-                    break
-            else:
-                lo, hi = inner, outer
-                while abs(hi - lo) > tol * se:
-                    mid = 0.5 * (lo + hi)
-                    if pval(mid) > alpha:
-                        lo = mid
-                    else:
-                        hi = mid
-                out.append(0.5 * (lo + hi))
-        return float(out[0]), float(out[1])
+        return invert_test(pval, est, se, alpha, tol=tol, limit=1e4)
 
 
 def wild_cluster_test(
