@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._inversion import invert_test
+from ._inversion import invert_test, share_at_least
 from ._models import Design
 from .bootstrap import Clusters, if_variance
 from .randomization import cluster_assignments
@@ -148,7 +148,7 @@ def wild_score(stat: float, phi: np.ndarray, se: float, clusters: Clusters, W: n
         psi_r = psi + (stat - s0) * sizes
         t = _score_stat(psi_r, clusters, ones)[0]
         tb = _score_stat(psi_r, clusters, W)
-        return float(np.mean(np.abs(tb) >= abs(t) - 1e-12 * max(1.0, abs(t))))
+        return share_at_least(tb, t)
 
     lo, hi = invert_test(pval, stat, max(se, 1e-12), alpha, tol=1e-4)
     return Interval(lo, hi, pval(0.0), "score_bootstrap_wcr_webb", se=se)
@@ -211,7 +211,7 @@ def randomization_intervals(fit, stats_, clusters, n_boot, rng, alpha) -> dict[s
 
         def p_diff(tau: float) -> float:
             c = u - tau * s
-            return float(np.mean(np.abs(c) >= abs(c[0]) - tiny * max(1.0, abs(c[0]))))
+            return share_at_least(c, c[0])
 
         est = float(u[0])
         if 1.0 / n_possible > alpha:
@@ -223,7 +223,7 @@ def randomization_intervals(fit, stats_, clusters, n_boot, rng, alpha) -> dict[s
     else:
         diffs, ratios = zip(*(_estimate_under(fit, a, fit.y) for a in A_rows), strict=True)
         d = np.asarray(diffs)
-        p = float(np.mean(np.abs(d) >= abs(d[0]) - tiny * max(1.0, abs(d[0]))))
+        p = share_at_least(d, d[0])
         out["difference"] = Interval(math.nan, math.nan, p, label, note="ci_needs_additive")
         null_ratio = np.asarray(ratios)
     if "ratio" in stats_:

@@ -1,4 +1,4 @@
-"""Confidence intervals by inverting a test (internal): the one search all methods share.
+"""Test inversion and reference-distribution p-values (internal): the pieces all methods share.
 
 An interval is the set of null values ``x`` whose p-value exceeds ``alpha``. From the
 estimate, each end is searched outwards in doubling steps until a value is rejected, then
@@ -13,7 +13,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-__all__ = ["invert_side", "invert_test"]
+import numpy as np
+
+__all__ = ["invert_side", "invert_test", "share_at_least"]
+
+
+def share_at_least(null: np.ndarray, observed: float) -> float:
+    """Two-sided p-value from a reference distribution: the share of ``|null|`` at least
+    ``|observed|`` (ties counted, with a relative tolerance of 1e-12 for rounding)."""
+    obs = abs(float(observed))
+    return float(np.mean(np.abs(null) >= obs - 1e-12 * max(1.0, obs)))
 
 
 def invert_side(

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._inversion import invert_test
+from ._inversion import invert_test, share_at_least
 
 #: enumerate every assignment when there are at most this many
 MAX_EXACT = 20_000
@@ -154,7 +154,7 @@ def randomization_test(
     null = np.array([statistic(y0 + tau * a[codes], a[codes]) for a in assignments])
     obs = null[0]
     centred = null - tau if centre else null
-    p = float(np.mean(np.abs(centred) >= abs(centred[0]) - 1e-12 * max(1.0, abs(centred[0]))))
+    p = share_at_least(centred, centred[0])
     return RandomizationTest(
         statistic=float(obs),
         p_value=p,
@@ -352,7 +352,7 @@ def placebo_did(
     def p_at(tau: float) -> float:
         stat = np.abs(dy - tau * dgp)
         obs = abs(est - tau)
-        return float(np.mean(stat >= obs - 1e-12 * max(1.0, obs)))
+        return share_at_least(stat, obs)
 
     n_possible = math.comb(len(cluster_arm), int(cluster_arm.sum()))
     lo, hi = -np.inf, np.inf

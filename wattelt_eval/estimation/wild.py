@@ -35,7 +35,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._inversion import invert_test
+from ._inversion import invert_test, share_at_least
 
 WildWeights = Literal["rademacher", "webb"]
 
@@ -191,7 +191,7 @@ class WildClusterBootstrap:
         t = self.t_stat(r)
         beta0 = self.restricted_beta(r) if impose_null else self.beta
         tb = self._stats(self.y - self.X @ beta0, W)
-        p = float(np.mean(np.abs(tb) >= abs(t) - 1e-12 * max(1.0, abs(t))))
+        p = share_at_least(tb, t)
         return t, p, tb
 
     def confidence_interval(
