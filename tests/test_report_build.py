@@ -225,7 +225,7 @@ def test_summary_has_each_headline_with_ci(demo_build, demo_report):
     summary = text[text.index('class="summary"') : text.index('class="outcome"')]
     for h in HEADLINES:
         assert f'id="headline-{h.key}"' in summary
-    assert "95% confidence interval" in summary
+    assert "Margin (95%)" in summary and "Can this pilot answer the question?" in summary
     assert "What it cost" in summary
     # arm sizes in the summary are the raw counts of the trajectories table
     arms = demo_report.data.trajectories["arm"].value_counts()

@@ -21,10 +21,15 @@ import pandas as pd
 
 from ..errors import DataError
 from ..i18n import pair
+from . import subanalyses as sub
+from .feasibility import assess
 from .plan import (
+    ALPHA,
     ARMS,
+    CARE_USE_HEADLINES,
     COST_BINS,
     EXPECTED_WARNINGS,
+    MODIFIER_HEADLINES,
     MONITOR_INDICATORS,
     RETELL_BINS,
     Band,
@@ -49,7 +54,15 @@ __all__ = [
     "compare_headline",
     "counts_table",
     "ordered_counts",
+    "verdict",
+    "VERDICTS",
 ]
+
+#: The verdicts of :func:`verdict`: ``clear`` (a difference, corrected for the number of
+#: outcomes), ``unclear`` (no clear difference: it may be chance), ``small`` (not shown:
+#: too few residents to publish), ``failed`` (no reliable comparison possible) and
+#: ``too_small`` (the pilot is below the floor: descriptives only).
+VERDICTS: tuple[str, ...] = ("clear", "unclear", "small", "failed", "too_small")
 
 
 class FingerprintMismatch(DataError):
@@ -63,7 +76,7 @@ class Effect:
     headline: Headline
     n_treated: int
     n_control: int
-    status: str  # "ok", "small" (disclosure) or "failed"
+    status: str  # "ok", "small" (disclosure), "failed" or "too_small" (below the floor)
     mean_treated: float = float("nan")
     mean_control: float = float("nan")
     difference: float = float("nan")
@@ -79,15 +92,42 @@ class Effect:
     diagnostics: dict[str, Any] = field(default_factory=dict)
     #: expected warnings of the comparison (see :data:`~.plan.EXPECTED_WARNINGS`)
     warnings: tuple[str, ...] = ()
+    #: their classes' names (``OverlapWarning``, ...), for the plain-words list
+    warning_classes: tuple[str, ...] = ()
+    #: the interval was cut at the largest possible difference (shares: 100 points)
+    bounded: bool = False
+    #: degrees of freedom of the interval (nan when not a t interval)
+    df: float = float("nan")
+    #: stabilised weights of the adjusted comparison (index: outcome-table rows used)
+    weights: pd.Series | None = None
 
     @property
     def shown(self) -> bool:
         return self.status == "ok"
 
     @property
+    def verdict(self) -> str:
+        """The report's verdict on this outcome (:func:`verdict`)."""
+        return verdict(self)
+
+    @property
     def clear(self) -> bool:
-        """The 95% CI of the difference excludes zero."""
-        return self.shown and (self.ci_low > 0 or self.ci_high < 0)
+        """The verdict is ``clear`` (:func:`verdict`)."""
+        return self.verdict == "clear"
+
+
+def verdict(e: Effect, alpha: float = ALPHA) -> str:
+    """The one verdict rule of the report (``docs/report.md``, "Het oordeel").
+
+    A difference is ``clear`` only when its 95% interval excludes no difference AND its
+    Holm-corrected p-value over the headline outcomes is below ``alpha``; every other
+    estimated difference is ``unclear`` (the text then never states it as a fact).
+    Outcomes not estimated keep their status (``small``, ``failed``, ``too_small``).
+    """
+    if e.status != "ok":
+        return e.status
+    excludes_zero = e.ci_low > 0 or e.ci_high < 0
+    return "clear" if excludes_zero and bool(e.p_holm < alpha) else "unclear"
 
 
 @dataclass(frozen=True)
@@ -131,6 +171,19 @@ class ReportAnalysis:
         Trajectories followed for the whole cost window.
     monitor : MonitorResult or None
         The implementation monitor (``plan.monitor``), else None.
+    feasibility : Feasibility
+        Whether the pilot can answer the question (the floor) and each headline's
+        minimum detectable effect (:mod:`~wattelt_eval.report.feasibility`).
+    modification : dict of str to Modification
+        Per headline of :data:`~.plan.MODIFIER_HEADLINES` that could be split: the
+        difference per problem-domain group and the interaction test.
+    care_use : dict of str to Effect
+        Per headline of :data:`~.plan.CARE_USE_HEADLINES`: residents with problems in
+        2+ domains against 0-1 (both arms).
+    domains : DataFrame
+        Domain monitoring (:func:`~.subanalyses.domain_monitoring`).
+    baseline : BalanceResult or None
+        The baseline table with SMDs, unweighted and weighted.
     """
 
     data: PilotData
@@ -148,6 +201,11 @@ class ReportAnalysis:
     teams: TeamCounts | None
     n_full_follow_up: int
     monitor: Any = None
+    feasibility: Any = None
+    modification: dict[str, Any] = field(default_factory=dict)
+    care_use: dict[str, Any] = field(default_factory=dict)
+    domains: pd.DataFrame = field(default_factory=pd.DataFrame)
+    baseline: Any = None
 
     @property
     def table(self) -> pd.DataFrame:
@@ -210,6 +268,21 @@ def _effect_from(res: Any, h: Headline, n_t: int, n_c: int, adjusted: bool) -> E
     if h.flip:
         m_t, m_c, d, lo, hi = 1 - m_t, 1 - m_c, -d, -hi, -lo
         ratio = None  # a ratio of "with" shares does not carry over to "without"
+    bounded = False
+    if h.scale == "percent":  # a difference of shares lies in [-1, 1]
+        bounded = bool(lo < -1 or hi > 1)
+        lo, hi = max(lo, -1.0), min(hi, 1.0)
+    if ratio is not None:  # a ratio of non-negative means is >= 0
+        ratio = (ratio[0], max(ratio[1], 0.0), ratio[2])
+    diff_row = allr.loc["difference"] if "difference" in allr.index else None
+    dof = float(diff_row["df"]) if diff_row is not None and "df" in diff_row else float("nan")
+    sw = res.diagnostics.get("stabilised_weights")
+    index = getattr(getattr(res, "fit", None), "table_index", None)
+    weights = (
+        pd.Series(np.asarray(sw, dtype="float64"), index=index)
+        if sw is not None and index is not None and len(index) == len(sw)
+        else None
+    )
     return Effect(
         headline=h,
         n_treated=n_t,
@@ -225,7 +298,10 @@ def _effect_from(res: Any, h: Headline, n_t: int, n_c: int, adjusted: bool) -> E
         method=res.method,
         ci_method=res.ci_method,
         adjusted=adjusted,
-        diagnostics=res.diagnostics,
+        diagnostics={k: v for k, v in res.diagnostics.items() if k != "stabilised_weights"},
+        bounded=bounded,
+        df=dof,
+        weights=weights,
     )
 
 
@@ -233,8 +309,11 @@ def _expected(w: warnings.WarningMessage) -> bool:
     return issubclass(w.category, EXPECTED_WARNINGS)
 
 
-def _compare_keeping_expected_warnings(**kwargs: Any) -> tuple[Any, tuple[str, ...]]:
-    """:func:`wattelt_eval.compare`; its expected warnings returned, any other re-issued."""
+def _compare_keeping_expected_warnings(
+    **kwargs: Any,
+) -> tuple[Any, tuple[tuple[str, str], ...]]:
+    """:func:`wattelt_eval.compare`; its expected warnings returned (class name, message),
+    any other re-issued."""
     from ..estimation import compare
 
     with warnings.catch_warnings(record=True) as caught:
@@ -243,7 +322,7 @@ def _compare_keeping_expected_warnings(**kwargs: Any) -> tuple[Any, tuple[str, .
     kept = []
     for w in caught:
         if _expected(w):
-            kept.append(str(w.message))
+            kept.append((w.category.__name__, str(w.message)))
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     return res, tuple(kept)
@@ -256,11 +335,13 @@ def compare_headline(
     covariates: list[str],
     cluster: str | None,
     rule: DisclosureRule,
+    answerable: bool = True,
 ) -> Effect:
     """Compare one headline outcome between the arms, following the plan.
 
     Nothing is estimated when an arm has fewer residents than the rule's ``min_n``
-    (status ``"small"``). Otherwise the plan's methods are tried in order (the
+    (status ``"small"``). Below the floor (``answerable`` False) only the arms' plain
+    means are kept (status ``"too_small"``). Otherwise the plan's methods are tried in order (the
     adjusted one only with covariates); the first with a finite difference and
     interval is kept (``fallback`` when it is not the first). When none works the
     status is ``"failed"``.
@@ -270,6 +351,8 @@ def compare_headline(
     n_t, n_c = _arm_n(table, h.column)
     if not can_show([n_t, n_c], rule):
         return Effect(h, n_t, n_c, "small")
+    if not answerable:
+        return _descriptive(table, h, n_t, n_c)
     attempts = [
         (m, list(covariates) if m != "unadjusted" else None)
         for m in plan.methods
@@ -293,9 +376,19 @@ def compare_headline(
         if not np.isfinite([eff.difference, eff.ci_low, eff.ci_high]).all():
             continue
         eff.fallback = i > 0 and bool(covariates)
-        eff.warnings = expected
+        eff.warnings = tuple(m for _, m in expected)
+        eff.warning_classes = tuple(dict.fromkeys(c for c, _ in expected))
         return eff
     return Effect(h, n_t, n_c, "failed")
+
+
+def _descriptive(table: pd.DataFrame, h: Headline, n_t: int, n_c: int) -> Effect:
+    """The arms' plain means only (a pilot below the floor): no difference, no interval."""
+    v = table[h.column].astype("float64")
+    m_t, m_c = (float(v[table["arm"] == a].mean()) for a in ARMS)
+    if h.flip:
+        m_t, m_c = 1 - m_t, 1 - m_c
+    return Effect(h, n_t, n_c, "too_small", mean_treated=m_t, mean_control=m_c)
 
 
 def _holm(effects: dict[str, Effect]) -> None:
@@ -445,10 +538,26 @@ def run_analysis(
     t = oset.table
     covariates = choose_covariates(t, plan.covariates)
     cluster = choose_cluster(t, plan.cluster)
+    feas = assess(t, plan.headlines, cluster)
     effects = {
-        h.key: compare_headline(t, h, plan, covariates, cluster, rule) for h in plan.headlines
+        h.key: compare_headline(t, h, plan, covariates, cluster, rule, feas.answerable)
+        for h in plan.headlines
     }
     _holm(effects)
+    modification, care = {}, {}
+    if feas.answerable:
+        for key in MODIFIER_HEADLINES:
+            m = sub.effect_modification(
+                t, plan.headline(key), effects[key], plan, covariates, cluster, rule
+            )
+            if m is not None:
+                modification[key] = m
+        for key in CARE_USE_HEADLINES:
+            c = sub.care_use(t, plan.headline(key), plan, cluster, rule)
+            if c is not None:
+                care[key] = c
+    counts = {h.key: counts_table(t, h.key, rule) for h in plan.headlines}
+    _mask_revealing_shares(effects, counts, rule)
     return ReportAnalysis(
         data=data,
         plan=plan,
@@ -461,11 +570,29 @@ def run_analysis(
         cluster=cluster,
         effects=effects,
         n_arm={a: int((t["arm"] == a).sum()) for a in ARMS},
-        counts={h.key: counts_table(t, h.key, rule) for h in plan.headlines},
+        counts=counts,
         teams=_teams(t) if cluster else None,
         n_full_follow_up=int(t["full_follow_up"].fillna(False).astype(bool).sum()),
         monitor=_monitor(oset, plan),
+        feasibility=feas,
+        modification=modification,
+        care_use=care,
+        domains=sub.domain_monitoring(oset),
+        baseline=sub.baseline(t, covariates, effects) if feas.answerable else None,
     )
+
+
+def _mask_revealing_shares(
+    effects: dict[str, Effect], counts: dict[str, pd.DataFrame], rule: DisclosureRule
+) -> None:
+    """A share (and its difference) is not published when its counts table has a cell
+    below the disclosure threshold: the share times the arm's size would give the count
+    the table hides (e.g. 0,0% or 60,0% of 15). Such headlines get status ``small``."""
+    for key, e in effects.items():
+        if e.headline.scale != "percent" or e.status not in ("ok", "too_small"):
+            continue
+        if rule.is_small(counts[key].to_numpy()).any():
+            effects[key] = Effect(e.headline, e.n_treated, e.n_control, "small")
 
 
 def _monitor(oset: Any, plan: ReportPlan) -> Any:

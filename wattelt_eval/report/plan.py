@@ -30,6 +30,13 @@ __all__ = [
     "MONITOR_INDICATORS",
     "MONITOR_RECENT",
     "ReportPlan",
+    "ALPHA",
+    "POWER_TARGET",
+    "FLOOR_TEAMS_PER_ARM",
+    "FLOOR_RESIDENTS_PER_ARM",
+    "MODIFIER",
+    "MODIFIER_HEADLINES",
+    "CARE_USE_HEADLINES",
 ]
 
 
@@ -91,6 +98,30 @@ EXPECTED_WARNINGS: tuple[type[Warning], ...] = (
     ConvergenceWarning,
     DroppedRowsWarning,
 )
+
+
+#: Significance level of the verdict rule (``docs/report.md``, "Het oordeel"): a
+#: difference is called clear only when its 95% interval excludes no difference AND its
+#: Holm-corrected p-value (over the headline outcomes) is below this level.
+ALPHA = 0.05
+#: Power at which the minimum detectable effect of section "Kan deze pilot de vraag
+#: beantwoorden?" is computed.
+POWER_TARGET = 0.8
+#: The floor below which the report draws no conclusions and shows descriptives only
+#: (``docs/report.md``, "De ondergrens"): teams per arm when teams are recorded (with one
+#: team in an arm the way of working cannot be told apart from that team) ...
+FLOOR_TEAMS_PER_ARM = 2
+#: ... and residents per arm (with 20 per arm the minimum detectable difference of a
+#: share is already 44 percentage points without any team effect).
+FLOOR_RESIDENTS_PER_ARM = 20
+
+#: Effect modifier of the section on problem domains at intake (Huizen's claim): the
+#: outcome table's ``problem_domains_group`` (``0-1`` / ``2+`` domains with problems).
+MODIFIER = "problem_domains_group"
+#: Headline outcomes whose arm difference is compared between the modifier's levels.
+MODIFIER_HEADLINES: tuple[str, ...] = ("goal_retention", "cost_total")
+#: Headline outcomes measuring care use, compared between the modifier's levels.
+CARE_USE_HEADLINES: tuple[str, ...] = ("cost_total", "no_provision")
 
 
 #: Indicators of the optional section "Hoe gaat de invoering?" (``report --monitor``):

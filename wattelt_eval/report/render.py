@@ -16,7 +16,7 @@ import pandas as pd
 from ..i18n import format as fmt
 from ..i18n import text, texts
 from .markup import HTMLSection, esc, key_value_rows, png, row_header_table
-from .plan import ARMS, FLOW_OUTCOME, Band, Headline
+from .plan import ARMS, FLOOR_RESIDENTS_PER_ARM, FLOW_OUTCOME, Band, Headline
 
 if TYPE_CHECKING:
     from .analysis import Effect, ReportAnalysis
@@ -123,34 +123,67 @@ def _direction(e: Effect, lang: str) -> str:
     return _t("direction_better" if good else "direction_worse", lang)
 
 
-def _effect_text(a: ReportAnalysis, e: Effect, lang: str) -> str:
-    """Plain-language paragraphs for one headline (what changed, how sure)."""
-    if e.status == "small":
-        return f"<p>{esc(_t('hl_small', lang, k=a.rule.min_n))}</p>"
-    if e.status == "failed":
-        return f"<p>{esc(_t('hl_failed', lang))}</p>"
-    nums = headline_numbers(a, lang)[e.headline.key]
-    direction = _direction(e, lang)
-    sure = _t(
-        "hl_ci_clear" if e.clear else "hl_ci_unclear", lang, lo=nums["ci_low"], hi=nums["ci_high"]
+def _means_text(a: ReportAnalysis, e: Effect, lang: str) -> str:
+    """The arms' values as printed ("Vraaggestuurd: 61,2%; aanbodgestuurd: 42,7%.")."""
+    h = e.headline
+    return _t(
+        "hl_means",
+        lang,
+        t=_value(h, e.mean_treated, lang),
+        c=_value(h, e.mean_control, lang),
     )
-    parts = [
-        _t("hl_means", lang, t=nums["treated"], c=nums["control"]),
-        _t("hl_diff", lang, d=nums["difference"]) + (f" ({direction})" if direction else ""),
-    ]
-    return f"<p>{esc(' '.join(parts))}</p><p>{esc(sure)}</p>"
+
+
+def _effect_text(a: ReportAnalysis, e: Effect, lang: str) -> str:
+    """Plain-language paragraphs for one headline, worded by its verdict (:func:`verdict`).
+
+    A difference is stated as a fact only when the verdict is ``clear``; otherwise the
+    text says that it may be chance. Below the floor only the arms' values are given.
+    """
+    v = e.verdict
+    if v == "small":
+        return f"<p>{esc(_t('hl_small', lang, k=a.rule.min_n))}</p>"
+    if v == "failed":
+        return f"<p>{esc(_t('hl_failed', lang))}</p>"
+    if v == "too_small":
+        means = (
+            _means_text(a, e, lang) if np.isfinite([e.mean_treated, e.mean_control]).all() else ""
+        )
+        return f"<p>{esc(' '.join(x for x in (means, _t('hl_too_small', lang)) if x))}</p>"
+    nums = headline_numbers(a, lang)[e.headline.key]
+    lo, hi = nums["ci_low"], nums["ci_high"]
+    if v == "clear":
+        direction = _direction(e, lang)
+        diff = _t("hl_diff_clear", lang, d=nums["difference"])
+        if direction:
+            diff = diff[:-1] + f" ({direction})."
+        sure = _t("hl_sure_clear", lang, lo=lo, hi=hi)
+    else:
+        diff = _t("hl_diff_unclear", lang, d=nums["difference"])
+        sure = _t("hl_sure_unclear", lang, lo=lo, hi=hi)
+    if e.bounded:
+        sure += " " + _t("hl_bounded", lang)
+    return f"<p>{esc(' '.join([_means_text(a, e, lang), diff]))}</p><p>{esc(sure)}</p>"
 
 
 def _cost_line(a: ReportAnalysis, lang: str) -> str:
+    """What it cost, worded by the verdict: a fact only when the difference is clear."""
     e = a.effects.get("cost_total")
+    if e is not None and e.verdict == "too_small":
+        return f'<p class="cost">{esc(_t("hl_cost_too_small", lang))}</p>'
     if e is None or not e.shown:
         return f'<p class="cost">{esc(_t("hl_cost_unknown", lang))}</p>'
     amount = fmt.euro(abs(e.difference), lang)
-    d = _t("hl_cost_more" if e.difference >= 0 else "hl_cost_less", lang, x=amount)
     h = e.headline
     lo = _value(h, e.ci_low, lang, diff=True)
     hi = _value(h, e.ci_high, lang, diff=True)
-    return f'<p class="cost">{esc(_t("hl_cost_line", lang, d=d, lo=lo, hi=hi))}</p>'
+    if e.clear:
+        d = _t("hl_cost_more" if e.difference >= 0 else "hl_cost_less", lang, x=amount)
+        line = _t("hl_cost_line", lang, d=d, lo=lo, hi=hi)
+    else:
+        d = _t("hl_cost_higher" if e.difference >= 0 else "hl_cost_lower", lang, x=amount)
+        line = _t("hl_cost_unclear", lang, d=d, lo=lo, hi=hi)
+    return f'<p class="cost">{esc(line)}</p>'
 
 
 def _caution(a: ReportAnalysis, lang: str) -> str:
@@ -159,25 +192,115 @@ def _caution(a: ReportAnalysis, lang: str) -> str:
     return _t("summary_caution", lang, covs=_covariate_text(a, lang))
 
 
+def _nbsp(cell: str) -> str:
+    """No line break between the euro sign and its number."""
+    return cell.replace("€ ", "€\u00a0")
+
+
+#: The summary table's verdict words, per :data:`~.analysis.VERDICTS` value.
+VERDICT_KEYS = {
+    "clear": "sure_yes",
+    "unclear": "sure_no",
+    "small": "sure_small",
+    "failed": "sure_na",
+    "too_small": "sure_too_small",
+}
+
+
 def _summary_row(a: ReportAnalysis, h: Headline, nums: dict[str, str], lang: str) -> str:
-    """One row of the headline table: both means, the difference, its interval, how sure."""
+    """One row of the headline table: both values, the difference, its margin, the verdict."""
     e = a.effects[h.key]
+    sure = _t(VERDICT_KEYS[e.verdict], lang)
     if e.shown:
-        sure = _t("sure_yes" if e.clear else "sure_no", lang)
         lo = _value(h, e.ci_low, lang, diff=True, unit=False)
         hi = _value(h, e.ci_high, lang, diff=True, unit=False)
-        # no line break between the euro sign and its number; the cell may wrap elsewhere
-        cells = [
-            c.replace("€ ", "€\u00a0")
-            for c in (nums["treated"], nums["control"], nums["difference"], f"{lo} … {hi}")
-        ]
+        cells = [nums["treated"], nums["control"], nums["difference"], f"{lo} … {hi}"]
+    elif e.verdict == "too_small" and np.isfinite([e.mean_treated, e.mean_control]).all():
+        cells = [_value(h, e.mean_treated, lang), _value(h, e.mean_control, lang), "—", "—"]
     else:
-        sure = _t("sure_na", lang)
         cells = ["—"] * 4
+    # no line break between the euro sign and its number; the cell may wrap elsewhere
+    cells = [_nbsp(c) for c in cells]
     return (
         f"<tr><th scope='row'>{esc(_t(f'name.{h.key}', lang))}</th>"
         + "".join(f"<td class='num'>{esc(c)}</td>" for c in cells)
         + f"<td>{esc(sure)}</td></tr>"
+    )
+
+
+def _mde_cell(a: ReportAnalysis, key: str, lang: str) -> str:
+    m = a.feasibility.mde.get(key)
+    h = a.plan.headline(key)
+    if m is None or np.isnan(m.mde):
+        return _t("feas_unknown", lang)
+    if m.beyond_range or np.isinf(m.mde):
+        return _t("feas_beyond", lang)
+    return (
+        _value(h, m.mde, lang, diff=False)
+        if h.scale != "percent"
+        else (f"{fmt.number(100 * m.mde, 1, lang)} {_t('unit_pp', lang)}")
+    )
+
+
+def feasibility(a: ReportAnalysis, lang: str) -> str:
+    """The box "Kan deze pilot de vraag beantwoorden?": the floor and each MDE, in words."""
+    f = a.feasibility
+    head = f'<div class="feasibility" id="feasibility"><h3>{esc(_t("feas", lang))}</h3>'
+    if not f.answerable:
+        items = "".join(
+            "<li>"
+            + esc(
+                _t(
+                    f"feas_reason.{r}",
+                    lang,
+                    gt=f.teams_treated,
+                    gc=f.teams_control,
+                    k=FLOOR_RESIDENTS_PER_ARM,
+                )
+            )
+            + "</li>"
+            for r in f.reasons
+        )
+        return head + f"<p>{esc(_t('feas_no', lang))}</p><ul>{items}</ul></div>"
+    teams = (
+        _t("feas_teams", lang, gt=f.teams_treated, gc=f.teams_control)
+        if f.teams_treated is not None
+        else ""
+    )
+    intro = _t(
+        "feas_yes",
+        lang,
+        n_t=_count(a, f.n_treated, lang),
+        n_c=_count(a, f.n_control, lang),
+        teams=teams,
+    )
+    rows = []
+    for h in a.plan.headlines:
+        e = a.effects[h.key]
+        found = (
+            f"{_value(h, e.ci_low, lang, diff=True)} … {_value(h, e.ci_high, lang, diff=True)}"
+            if e.shown
+            else "—"
+        )
+        rows.append(
+            f"<tr><th scope='row'>{esc(_t(f'name.{h.key}', lang))}</th>"
+            f"<td class='num'>{esc(_mde_cell(a, h.key, lang))}</td>"
+            f"<td class='num'>{esc(_nbsp(found))}</td></tr>"
+        )
+    thead = (
+        f"<tr><th scope='col'>{esc(_t('col_outcome', lang))}</th>"
+        f"<th scope='col' class='num'>{esc(_t('feas_col_mde', lang))}</th>"
+        f"<th scope='col' class='num'>{esc(_t('feas_col_found', lang))}</th></tr>"
+    )
+    wide = [
+        _t(f"name.{k}", lang).lower() for k, m in f.mde.items() if m.beyond_range or np.isinf(m.mde)
+    ]
+    extra = f"<p>{esc(_t('feas_wide', lang, names=', '.join(wide)))}</p>" if wide else ""
+    return (
+        head
+        + f"<p>{esc(intro)}</p>"
+        + f'<table class="feasibility"><caption>{esc(_t("feas_caption", lang))}</caption>'
+        f"<thead>{thead}</thead><tbody>{''.join(rows)}</tbody></table>{extra}</div>"
     )
 
 
@@ -205,7 +328,8 @@ def summary(a: ReportAnalysis, lang: str) -> HTMLSection:
     return HTMLSection(
         f'<section class="summary"><h2>{esc(_t("summary", lang))}</h2>'
         f"<p>{esc(_t('summary_intro', lang, n_t=n_t, n_c=n_c))}</p>"
-        f'<table class="headlines"><thead>{head}</thead><tbody>{rows}</tbody></table>'
+        + feasibility(a, lang)
+        + f'<table class="headlines"><thead>{head}</thead><tbody>{rows}</tbody></table>'
         + boxes
         + _cost_line(a, lang)
         + f'<p class="note">{esc(_caution(a, lang))}</p>'
@@ -297,24 +421,6 @@ def _figure_html(a: ReportAnalysis, key: str, lang: str) -> str:
     return f"<figure>{png(fig, _t(f'name.{key}', lang))}{cap}</figure>"
 
 
-def _method_note(e: Effect, lang: str) -> str:
-    """Ratio, p-values, method and inference of a shown effect, as one note."""
-    from ..estimation.effects import METHOD_TEXT
-    from ..estimation.results import CI_TEXT
-
-    extra = []
-    if e.ratio is not None and np.isfinite(e.ratio).all():
-        r, lo, hi = (fmt.number(x, 2, lang) for x in e.ratio)
-        extra.append(_t("lab_ratio", lang, r=r, lo=lo, hi=hi))
-    extra.append(_t("lab_p", lang, p=fmt.p_value(e.p_value, lang), ph=fmt.p_value(e.p_holm, lang)))
-    m = METHOD_TEXT.get(e.method, {}).get(lang, e.method)
-    ci = CI_TEXT.get(e.ci_method, {}).get(lang, e.ci_method)
-    extra.append(_t("lab_method", lang, m=m, ci=ci))
-    if e.fallback:
-        extra.append(_t("lab_unadjusted_fallback", lang))
-    return f'<p class="note">{esc(" ".join(extra))}</p>'
-
-
 def outcome_section(a: ReportAnalysis, key: str, lang: str) -> HTMLSection:
     """One outcome: what it measures, the result, a figure and a suppressed table."""
     e = a.effects[key]
@@ -325,7 +431,7 @@ def outcome_section(a: ReportAnalysis, key: str, lang: str) -> HTMLSection:
         _effect_text(a, e, lang),
     ]
     if e.shown:
-        parts.append(_method_note(e, lang))
+        parts.append(f'<p class="note">{esc(_t("see_appendix", lang))}</p>')
     parts.append(_figure_html(a, key, lang))
     parts.append(_counts_html(a, key, lang))
     parts.append("</section>")
@@ -336,12 +442,10 @@ def outcome_section(a: ReportAnalysis, key: str, lang: str) -> HTMLSection:
 def design(a: ReportAnalysis, lang: str) -> HTMLSection:
     """Design and its limits: observational, adjustment, team clustering, follow-up window."""
     from ..disclosure import format_count
-    from ..estimation.effects import METHOD_TEXT
 
     paras = [_t("design_obs", lang)]
     if any(e.shown and e.adjusted for e in a.effects.values()):
-        method = METHOD_TEXT["aipw"][lang]
-        paras.append(_t("design_adjust", lang, method=method, covs=_covariate_text(a, lang)))
+        paras.append(_t("design_adjust", lang, covs=_covariate_text(a, lang)))
     else:
         paras.append(_t("design_noadjust", lang))
     if a.teams is not None:
@@ -360,8 +464,50 @@ def design(a: ReportAnalysis, lang: str) -> HTMLSection:
     paras.append(_t("design_instrument_note", lang, name=a.data.instrument.name(lang)))
     body = "".join(f"<p>{esc(p)}</p>" for p in paras)
     return HTMLSection(
-        f'<section class="design"><h2>{esc(_t("design", lang))}</h2>{body}</section>'
+        f'<section class="design"><h2>{esc(_t("design", lang))}</h2>{body}'
+        f"{_warnings_html(a, lang)}</section>"
     )
+
+
+def analysis_warnings(a: ReportAnalysis, lang: str) -> list[str]:
+    """The warnings the analysis raised, in plain words (one sentence each, no jargon).
+
+    From the headline comparisons (their warning classes, a fallback to the unadjusted
+    comparison, an interval cut at the possible range, a failed comparison), the design
+    (below the floor, few teams) and the outcome stage's notes (e.g. no goal links).
+    """
+    effects = list(a.effects.values())
+
+    def names(pick: Any) -> str:
+        return ", ".join(_t(f"name.{e.headline.key}", lang).lower() for e in effects if pick(e))
+
+    out = []
+    if not a.feasibility.answerable:
+        out.append(_t("warn.too_small", lang))
+    if any(e.shown and e.ci_method.startswith("randomization") for e in effects):
+        out.append(_t("warn.few_teams", lang))
+    for code, pick in (
+        ("fallback", lambda e: e.shown and e.fallback),
+        ("bounded", lambda e: e.shown and e.bounded),
+        ("failed", lambda e: e.status == "failed"),
+        *(
+            (cls, (lambda c: lambda e: c in e.warning_classes)(cls))
+            for cls in ("OverlapWarning", "ConvergenceWarning", "DroppedRowsWarning")
+        ),
+    ):
+        which = names(pick)
+        if which:
+            out.append(_t(f"warn.{code}", lang, outcomes=which))
+    out.extend(a.oset.note_texts(lang))
+    return out
+
+
+def _warnings_html(a: ReportAnalysis, lang: str) -> str:
+    items = analysis_warnings(a, lang)
+    head = f"<h3>{esc(_t('warn_title', lang))}</h3>"
+    if not items:
+        return head + f"<p>{esc(_t('warn_none', lang))}</p>"
+    return head + "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in items) + "</ul>"
 
 
 # ----------------------------------------------------------------------------- flow
@@ -557,8 +703,8 @@ def provenance(a: ReportAnalysis, lang: str) -> HTMLSection:
         (_t("prov_nboot", lang), str(a.plan.n_boot)),
         (_t("prov_window", lang), str(st.cost_window_days)),
         (_t("prov_method", lang), esc(method)),
-        (_t("prov_covs", lang), esc(", ".join(a.covariates) or none)),
-        (_t("prov_cluster", lang), esc(a.cluster or none)),
+        (_t("prov_covs", lang), esc(_covariate_text(a, lang) or none)),
+        (_t("prov_cluster", lang), esc(_t("prov_cluster_teams", lang) if a.cluster else none)),
         (_t("prov_instrument", lang), esc(f"{inst.name(lang)} ({inst.code})")),
         (_t("prov_rule", lang), esc(f"{r.rule} ({r.threshold})")),
         (_t("prov_lang", lang), lang),

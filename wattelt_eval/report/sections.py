@@ -174,6 +174,24 @@ class CouncilReport:
             return HTMLSection("")
         return render.implementation(self._done(), self.lang)
 
+    def problem_domains(self) -> HTMLSection:
+        """Problems in several life domains: care use (Huizen) and effect modification."""
+        from . import render_domains
+
+        return render_domains.problem_domains(self._done(), self.lang)
+
+    def domain_monitoring(self) -> HTMLSection:
+        """Life domains: the board at the start and the latest measurement, and the gap."""
+        from . import render_domains
+
+        return render_domains.domain_monitoring(self._done(), self.lang)
+
+    def appendix(self) -> HTMLSection:
+        """Technical appendix: methods, degrees of freedom, p-values, MDE, baseline table."""
+        from . import render_appendix
+
+        return render_appendix.appendix(self._done(), self.lang)
+
     def provenance(self) -> HTMLSection:
         """Package version, input fingerprint, parameters and seed, generation date."""
         return render.provenance(self._done(), self.lang)
