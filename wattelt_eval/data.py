@@ -324,6 +324,25 @@ class PilotData:
             f"{text('data.repr.exclusion_log', 'en', n=len(self.exclusions))}</div>"
         )
 
+    def subset(self, trajectory_ids: Any) -> PilotData:
+        """The package restricted to ``trajectory_ids`` (every table, exclusion log, warnings).
+
+        Rows of the exclusion log and of the warnings without a trajectory id stay with
+        the whole package only (the load warnings, which carry no trajectory id, too). Known truth is dropped (it describes the whole pilot).
+        """
+        ids = pd.Index(pd.unique(pd.Series(list(trajectory_ids), dtype="string")))
+        out = copy.copy(self)
+        for name, df in self.tables.items():
+            setattr(out, name, df[df["trajectory_id"].astype("string").isin(ids)].copy())
+        ex = self.exclusions
+        out.exclusions = ex[ex["trajectory_id"].astype("string").isin(ids)].copy()
+        w = self.warnings
+        keep = w["trajectory_id"].astype("string").isin(ids) if "trajectory_id" in w else False
+        out.warnings = w[keep].copy() if len(w) else w.copy()
+        out.study = copy.deepcopy(self.study)
+        out.truth = None
+        return out
+
     # ------------------------------------------------------------------ output
     def write(self, path: str | Path, format: str = "csv") -> Path:
         """Write as a pilot data package (``csv`` folder, ``parquet`` folder or ``xlsx`` workbook).

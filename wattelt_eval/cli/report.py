@@ -58,6 +58,13 @@ def add_cli(subparsers: Any) -> None:
         help="add the section 'How is the implementation going?' (fidelity per team and "
         "month) / voeg de sectie 'Hoe gaat de invoering?' toe",
     )
+    p.add_argument(
+        "--by",
+        default=None,
+        metavar="COLUMN",
+        help="one report per level of a trajectories column (cohort, municipality, team "
+        "group) plus a side-by-side summary / één rapport per waarde van een kolom",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
@@ -106,6 +113,7 @@ def run_cli(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             extract_date=args.extract_date,
             monitor=args.monitor,
+            by=args.by,
         )
     except ValidationError as exc:
         _print_problems(exc, lang)

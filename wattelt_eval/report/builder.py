@@ -82,18 +82,22 @@ class ReportResult:
     lang : str
     parameters : dict
         Parameters passed to the report notebook.
+    parts : dict of str to ReportResult
+        With ``by=``: the report of each level (this result is the side-by-side summary).
     """
 
     html: Path | None
     pdf: Path | None
-    notebook: Path
+    notebook: Path | None
     fingerprint: str
     lang: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    parts: dict[str, ReportResult] = field(default_factory=dict)
 
     @property
     def paths(self) -> list[Path]:
-        return [p for p in (self.html, self.pdf, self.notebook) if p is not None]
+        own = [p for p in (self.html, self.pdf, self.notebook) if p is not None]
+        return own + [p for part in self.parts.values() for p in part.paths]
 
     def __repr__(self) -> str:
         files = ", ".join(str(p) for p in self.paths)
@@ -337,6 +341,7 @@ def build(
     chromium: str | None = None,
     extract_date: str | None = None,
     monitor: bool = False,
+    by: str | None = None,
 ) -> ReportResult:
     """Make the council report (HTML and PDF) for a pilot data package.
 
@@ -368,6 +373,12 @@ def build(
         Add the section "Hoe gaat de invoering?": the board at intake and the shared
         plan before a handover per team and month, with the board's control chart
         (``docs/monitor.md``). Off by default.
+    by : str, optional
+        A column of the trajectories table (cohort, municipality, team group): one
+        report per level in a sub-folder of ``out_dir``, each with its own floor, power
+        statement and disclosure, plus ``summary_<lang>.html/.pdf`` side by side
+        (:mod:`wattelt_eval.report.by_level`). The result is the summary's, with
+        ``parts`` per level.
 
     Returns
     -------
@@ -404,6 +415,11 @@ def build(
         data.study.extract_date = str(pd.Timestamp(extract_date).date())
     if lang is None:
         lang = data.study.language if data.study.language in get_args(Lang) else "nl"
+    if by is not None:
+        from .by_level import build_by
+
+        opts = dict(seed=seed, n_boot=n_boot, progress=progress, chromium=chromium)
+        return build_by(data, by, Path(out_dir), lang, formats, monitor=monitor, **opts)
     seed = data.study.seed if seed is None else seed
     fp = fingerprint(data)
     generated = generation_time()

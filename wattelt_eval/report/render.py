@@ -187,7 +187,7 @@ def _cost_line(a: ReportAnalysis, lang: str) -> str:
 
 
 def _caution(a: ReportAnalysis, lang: str) -> str:
-    if not a.covariates:
+    if not a.covariates or not a.feasibility.answerable:
         return _t("summary_caution_none", lang)
     return _t("summary_caution", lang, covs=_covariate_text(a, lang))
 
