@@ -89,10 +89,10 @@ def test_tiny_pilot_says_it_cannot_answer_and_shows_no_interval(tiny):
     assert "No. This pilot is too small to draw conclusions" in summary
     assert "There are too few teams (2 and 2)" in summary
     assert "fewer than 20 trajectories" in summary
-    assert "probably not chance" not in summary and "between" not in summary
+    assert "probably not chance" not in summary and "lie between" not in summary
     assert "percentage points" not in summary  # no difference, no interval anywhere
     for h in HEADLINES:
-        assert "between" not in _text(tiny.outcome_section(h.key))
+        assert "lie between" not in _text(tiny.outcome_section(h.key))
     assert "The pilot is too small to draw conclusions" in _text(tiny.design())
     # nothing estimated below the floor: no effect modification, no care use, no baseline
     assert not a.modification and not a.care_use and a.baseline is None
