@@ -55,7 +55,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "plots": (".plots", None),
     "schema": (".schema", None),
     "io": (".io", None),
-    "combine": (".combine", "combine"),
+    "combine": (".pooling", "combine"),
 }
 
 __all__ = ["PilotData", "StudySettings", "Instrument", "load_instrument", "__version__", *_LAZY]

@@ -1,7 +1,7 @@
 """``wattelt-eval combine``: pool the packages of several municipalities or cohorts.
 
 ``wattelt-eval combine Eindhoven=data/eindhoven Utrecht=data/utrecht --out pooled/`` loads
-each package, pools them (:func:`wattelt_eval.combine.combine`) and writes one package
+each package, pools them (:func:`wattelt_eval.pooling.combine`) and writes one package
 that ``validate``, ``outcomes``, ``compare --by source`` and ``report`` read like any other.
 
 Exit codes (:mod:`wattelt_eval.cli._common`): 0 written, 1 a package is invalid (its
@@ -62,7 +62,7 @@ def _packages(items: list[str]) -> dict[str, str]:
 @guarded
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``wattelt-eval combine``; returns the exit code (0 ok, 1 invalid data, 2 usage)."""
-    from ..combine import combine
+    from ..pooling import combine
 
     lang = lang_of(args)
     packages = _packages(args.packages)
