@@ -331,3 +331,21 @@ def test_aliases_are_listed_in_dictionary_and_template() -> None:
         names = [a for aliases in cols.values() for a in aliases]
         assert len(names) == len(set(names)), t  # each alias names one column
         assert not set(names) & set(schema.TABLES[t].column_names), t
+
+
+def test_pseudonymise_understands_dutch_names(tmp_path: Path) -> None:
+    from wattelt_eval.privacy import pseudonymise_package
+
+    pkg = copy_tiny(tmp_path)
+    for t, cols in DUTCH_COLUMNS.items():
+        for english, dutch in cols.items():
+            _rename_header(pkg, t, english, dutch)
+    out = tmp_path / "pseudo"
+    record = pseudonymise_package(pkg, out, key="k" * 32)
+    assert record.tables["trajectories"]["hashed"] == ["trajectory_id", "resident_id"]
+    assert "text" in record.tables["goals"]["dropped"]  # the Dutch "Omschrijving" column
+    body = "".join(p.read_text(encoding="utf-8") for p in out.glob("*.csv"))
+    for original in ("T01", "R01", "G01", "C01", "P01", "Weer wekelijks koffie"):
+        assert original not in body
+    data = we.load(out)
+    assert data.n_trajectories == 4 and data.goals["text"].isna().all()
