@@ -349,3 +349,17 @@ def test_pseudonymise_understands_dutch_names(tmp_path: Path) -> None:
         assert original not in body
     data = we.load(out)
     assert data.n_trajectories == 4 and data.goals["text"].isna().all()
+
+
+def test_study_mapping_wins_over_a_schema_name(tmp_path: Path) -> None:
+    # an export whose "team" column holds the municipality code and the other way round
+    pkg = copy_tiny(tmp_path)
+    rows = read_rows(pkg / "trajectories.csv")
+    i, j = rows[0].index("team"), rows[0].index("municipality")
+    rows[0][i], rows[0][j] = "municipality", "team"
+    write_rows(pkg / "trajectories.csv", rows)
+    assert (we.validate(pkg)["severity"] == "error").any()
+    with open(pkg / "study.toml", "a", encoding="utf-8") as f:
+        f.write('\n[mapping.columns.trajectories]\nteam = "municipality"\nmunicipality = "team"\n')
+    assert len(we.validate(pkg)) == 0
+    pd.testing.assert_frame_equal(we.outcomes(we.load(pkg)), we.outcomes(we.load(TINY)))

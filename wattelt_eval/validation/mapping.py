@@ -230,7 +230,8 @@ def _unknown_table(dotted: str, key: str, src: str, P: Problems) -> None:
 def resolve_columns(rt: RawTable, mapping: Mapping, P: Problems) -> RawTable:
     """``rt`` with its columns renamed to the schema names (study mapping, then aliases).
 
-    A schema name written as such wins; a second header for a column already present is a
+    The study's mapping wins, even over a schema name (``team = "organisation"``); then a
+    schema name written as such; a second header for a column already present is a
     ``duplicate_column`` problem and is left out (its cells are not read). The header text
     as written stays in ``rt.header`` under the schema name, so problems name it.
     """
@@ -239,11 +240,11 @@ def resolve_columns(rt: RawTable, mapping: Mapping, P: Problems) -> RawTable:
     aliases = schema.column_aliases(rt.name)
     names = set(table.column_names)
     cols = list(rt.frame.columns)
-    taken = {c for c in cols if c in names}
+    taken = {c for c in cols if c in names and c not in own}
     rename: dict[str, str] = {}
     drop: list[str] = []
     for c in cols:
-        if c in names:
+        if c in names and c not in own:
             continue
         target, source = (own[c], "study") if c in own else (aliases.get(c), "alias")
         if target is None:
