@@ -26,6 +26,7 @@ RANK: dict[str, int] = {
     "disclosure": 3,
     "validation": 4,
     "templates": 4,
+    "pooling": 4,
     "synth": 5,
     "outcome": 6,
     "privacy": 6,

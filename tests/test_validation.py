@@ -767,19 +767,20 @@ def test_missing_study_is_a_warning_and_defaults_apply(tmp_path: Path) -> None:
 
 
 def test_unknown_column_suggests_the_missing_one(tmp_path: Path) -> None:
+    # "datum" is an accepted Dutch name (schema.COLUMN_ALIASES) since issue 16: a typo here
     pkg = copy_tiny(tmp_path)
     path = pkg / "contacts.csv"
-    path.write_text(path.read_text().replace(",date,", ",datum,", 1))
+    path.write_text(path.read_text().replace(",date,", ",datte,", 1))
     problems = we.validate(pkg, lang="en")
     assert _found(problems) == [
-        ("contacts.csv", 1, "datum", "unknown_column", "warning"),
+        ("contacts.csv", 1, "datte", "unknown_column", "warning"),
         ("contacts.csv", 1, "date", "missing_column", "error"),
     ] or _found(problems) == [
         ("contacts.csv", 1, "date", "missing_column", "error"),
-        ("contacts.csv", 1, "datum", "unknown_column", "warning"),
+        ("contacts.csv", 1, "datte", "unknown_column", "warning"),
     ]
     missing = problems[problems["rule"] == "missing_column"]["message"].iloc[0]
-    assert "Column 'datum' looks like it: rename it to 'date'." in missing
+    assert "Column 'datte' looks like it: rename it to 'date'." in missing
 
 
 # ======================================================================================

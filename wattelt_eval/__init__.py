@@ -55,6 +55,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "plots": (".plots", None),
     "schema": (".schema", None),
     "io": (".io", None),
+    "combine": (".pooling", "combine"),
 }
 
 __all__ = ["PilotData", "StudySettings", "Instrument", "load_instrument", "__version__", *_LAZY]

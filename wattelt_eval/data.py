@@ -261,6 +261,14 @@ class PilotData:
         Warnings from :func:`wattelt_eval.load` (file, row, column, value, rule,
         severity, expected, message): things a researcher should know, such as a
         trajectory without contacts. Errors never get this far (``load`` raises).
+    mapping : DataFrame
+        Column names and code values that loading renamed or mapped (columns ``table,
+        kind, column, written, origin``: kind ``column`` or ``value``, origin ``alias``
+        for the Dutch names of the data dictionary, ``study`` for study.toml
+        ``[mapping]``); empty when the package used the English names only.
+    sources : tuple of str
+        For pooled data (:func:`wattelt_eval.combine`), the names of the pooled packages
+        in order (the values of the ``source`` column of every table); empty otherwise.
     """
 
     trajectories: pd.DataFrame
@@ -278,6 +286,10 @@ class PilotData:
     #: Warning-level problems found by ``load`` (columns of ``validation.PROBLEM_COLUMNS``);
     #: empty for data not read from files.
     warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Names and codes renamed or mapped on load (empty: none)
+    mapping: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Names of the pooled packages (empty: not pooled)
+    sources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.instrument is None:

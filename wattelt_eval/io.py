@@ -10,6 +10,7 @@ import codecs
 import functools
 import re
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from .schema import TABLES
+from .schema import TABLES, column_aliases
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -156,7 +157,27 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
             neutralise_frame(df).to_excel(xw, sheet_name=name, index=False)
         for ws in xw.book.worksheets:
             _text_not_formula(ws)
+    _fix_zip_times(path)
     return path
+
+
+#: The document and file times written into every workbook, so the same tables give a
+#: byte-identical file.
+FIXED_XLSX_TIME = "2025-01-01T00:00:00Z"
+_CORE_TIME_RE = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Rewrite a workbook with fixed times (document properties and zip entries)."""
+    with zipfile.ZipFile(path) as z:
+        entries = [(i.filename, i.compress_type, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, compress, data in entries:
+            if name == "docProps/core.xml":
+                data = _CORE_TIME_RE.sub(rb"\g<1>" + FIXED_XLSX_TIME.encode() + rb"\g<2>", data)
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = compress
+            z.writestr(info, data)
 
 
 def study_rows(study: dict[str, Any]) -> pd.DataFrame:
@@ -650,7 +671,7 @@ def _header_index(rows: list[list[object]], name: str | None) -> int:
     table = TABLES.get(name or "")
     if table is None:
         return 0
-    names = set(table.column_names)
+    names = set(table.column_names) | set(column_aliases(table.name))
     for i, cells in enumerate(rows[:6]):
         known = sum(normalise_name(c) in names for c in cells if c is not None)
         if known >= min(2, len(names)):

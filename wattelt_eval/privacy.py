@@ -280,11 +280,18 @@ class ProcessingRecord:
         return "<pre>" + html.escape(self.summary("nl")) + "</pre>"
 
 
-def _column_lookup(df: pd.DataFrame) -> dict[str, str]:
-    """Normalised column name -> actual column name."""
+def _column_lookup(df: pd.DataFrame, table: str | None = None) -> dict[str, str]:
+    """Normalised column name -> actual column name; a Dutch name of ``table``'s column
+    (:data:`wattelt_eval.schema.COLUMN_ALIASES`, e.g. ``traject_id``) counts as that
+    column, so its ids are pseudonymised like the English one's (unless both are there)."""
     from .io import normalise_name
+    from .schema import column_aliases
 
-    return {normalise_name(c): c for c in df.columns}
+    look = {normalise_name(c): c for c in df.columns}
+    for alias, column in column_aliases(table or "").items():
+        if alias in look and column not in look:
+            look[column] = look.pop(alias)
+    return look
 
 
 def _birth_years(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -386,7 +393,7 @@ def _pseudonymise_table(
     ``warnings``) and the pseudonyms made per kind of id. ``keep_extra`` None keeps
     unknown columns.
     """
-    look = _column_lookup(df)
+    look = _column_lookup(df, name)
     res = df.copy()
     info: dict[str, Any] = {"rows": int(len(df))}
     hashed: list[str] = []

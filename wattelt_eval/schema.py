@@ -450,6 +450,31 @@ CBS_GROUP_LABELS_EN = {
 #: category code -> CBS group
 CATEGORY_TO_CBS_GROUP: dict[str, str] = {c: g for g, cs in CBS_GROUPS.items() for c in cs}
 
+#: iWmo / iJw release 3.2 codes of code list WJ756 "Eenheid" (Zorginstituut Nederland,
+#: informatiemodel.istandaarden.nl/informatiemodel/iwmo/3.2/codelijsten/wj756) -> unit:
+#: 01 minuut, 04 uur, 14 etmaal, 16 dagdeel (4 uur), 82 stuks (output), 83 euro's,
+#: 84 stuks (inspanning). 01 and 04 also without the leading zero, as Excel shows a number.
+IWMO_UNIT_CODES: dict[str, str] = {
+    "01": "minute",
+    "1": "minute",
+    "04": "hour",
+    "4": "hour",
+    "14": "day",
+    "16": "day_part",
+    "82": "piece",
+    "83": "euro",
+    "84": "piece",
+}
+#: iWmo release 3.2 codes of code list WMO757 "Frequentie"
+#: (informatiemodel.istandaarden.nl/informatiemodel/iwmo/3.2/codelijsten/wmo757) -> frequency:
+#: 1 per dag, 2 per week, 4 per maand, 6 totaal binnen geldigheidsduur toewijzing.
+IWMO_FREQUENCY_CODES: dict[str, str] = {
+    "1": "per_day",
+    "2": "per_week",
+    "4": "per_month",
+    "6": "total",
+}
+
 UNIT = ("minute", "hour", "day_part", "day", "week", "month", "piece", "euro")
 UNIT_LABELS_NL = {
     "minute": "minuut",
@@ -479,11 +504,22 @@ UNIT_ALIASES = {
     "stuk": "piece",
     "stuks": "piece",
     "€": "euro",
+    **IWMO_UNIT_CODES,
 }
 
-FREQUENCY = ("total", "per_week", "per_month")
-FREQUENCY_LABELS_NL = {"total": "totaal", "per_week": "per week", "per_month": "per maand"}
-FREQUENCY_LABELS_EN = {"total": "total", "per_week": "per week", "per_month": "per month"}
+FREQUENCY = ("total", "per_week", "per_month", "per_day")
+FREQUENCY_LABELS_NL = {
+    "total": "totaal",
+    "per_week": "per week",
+    "per_month": "per maand",
+    "per_day": "per dag",
+}
+FREQUENCY_LABELS_EN = {
+    "total": "total",
+    "per_week": "per week",
+    "per_month": "per month",
+    "per_day": "per day",
+}
 FREQUENCY_ALIASES = {
     "totaal": "total",
     "totaal_binnen_geldigheidsduur": "total",
@@ -492,6 +528,9 @@ FREQUENCY_ALIASES = {
     "per maand": "per_month",
     "per_maand": "per_month",
     "maand": "per_month",
+    "per_dag": "per_day",
+    "dag": "per_day",
+    **IWMO_FREQUENCY_CODES,
 }
 
 #: Common Dutch / English spellings of booleans (lower case).
@@ -1071,6 +1110,81 @@ ID_COLUMNS: dict[str, str] = {
     "goals": "goal_id",
     "provisions": "provision_id",
 }
+
+_TRAJ_NL = ("traject_id", "trajectnummer", "traject")
+
+#: Accepted column names besides the English one, per table and column (Dutch names of a
+#: Wmo-system export). Matched after normalising (lower case, ``_`` for spaces and hyphens);
+#: each name belongs to one column of its table. study.toml ``[mapping.columns]`` adds a
+#: municipality's own names (``docs/data_model.md``, "Your own column names and codes").
+COLUMN_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "trajectories": {
+        "trajectory_id": _TRAJ_NL,
+        "resident_id": ("inwoner_id", "inwonernummer", "client_id", "cliënt_id", "clientnummer"),
+        "arm": ("werkwijze",),
+        "period": ("periode",),
+        "municipality": ("gemeente", "gemeentecode"),
+        "start_date": ("startdatum", "begindatum", "datum_start"),
+        "end_date": ("einddatum", "datum_einde"),
+        "end_reason": ("reden_einde", "einde_reden", "reden_beëindiging"),
+        "birth_year": ("geboortejaar",),
+        "sex": ("geslacht",),
+        "household": ("huishouden", "leefvorm", "samenstelling_huishouden"),
+    },
+    "contacts": {
+        "contact_id": ("contactnummer",),
+        "trajectory_id": _TRAJ_NL,
+        "date": ("datum", "contactdatum"),
+        "organisation": ("organisatie",),
+        "professional_id": ("medewerker_id", "medewerkernummer"),
+        "role": ("rol", "functie"),
+        "contact_type": ("soort_contact", "contactsoort", "type_contact"),
+        "story_told": ("verhaal_verteld",),
+        "plan_available": ("plan_beschikbaar", "plan_aanwezig"),
+    },
+    "goals": {
+        "goal_id": ("doel_id", "doelnummer"),
+        "trajectory_id": _TRAJ_NL,
+        "stage": ("fase",),
+        "date": ("datum",),
+        "author": ("auteur", "opgesteld_door"),
+        "domain": ("domein", "leefgebied"),
+        "text": ("tekst", "omschrijving", "doelomschrijving"),
+        "derived_from": ("afgeleid_van",),
+        "attainment": ("doelbereik", "gas_score"),
+    },
+    "domain_scores": {
+        "trajectory_id": _TRAJ_NL,
+        "measurement": ("meting", "meetmoment"),
+        "date": ("datum",),
+        "domain": ("domein", "leefgebied"),
+        "rater": ("beoordelaar", "invuller"),
+    },
+    "provisions": {
+        "provision_id": ("voorziening_id", "toewijzingnummer"),
+        "trajectory_id": _TRAJ_NL,
+        "category": ("categorie", "productcategorie"),
+        "product_code": ("productcode",),
+        "start_date": ("startdatum", "begindatum", "ingangsdatum"),
+        "end_date": ("einddatum",),
+        "volume": ("omvang",),
+        "unit": ("eenheid",),
+        "frequency": ("frequentie",),
+        "unit_price": ("prijs", "tarief", "eenheidsprijs"),
+        "amount": ("bedrag",),
+    },
+    "staff_time": {
+        "trajectory_id": _TRAJ_NL,
+        "date": ("datum",),
+        "role": ("rol", "functie"),
+        "minutes": ("minuten",),
+    },
+}
+
+
+def column_aliases(table: str) -> dict[str, str]:
+    """Accepted alias (normalised) -> English column name, for one table."""
+    return {a: col for col, names in COLUMN_ALIASES.get(table, {}).items() for a in names}
 
 
 # --------------------------------------------------------------------------------------

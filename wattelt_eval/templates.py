@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .instruments import BUILTIN, load_instrument
-from .schema import BOOL_FALSE, BOOL_TRUE, STUDY_FIELDS, TABLES, Column, Table
+from .schema import BOOL_FALSE, BOOL_TRUE, COLUMN_ALIASES, STUDY_FIELDS, TABLES, Column, Table
 
 #: Name of the workbook written by :func:`write_templates`.
 WORKBOOK_NAME = "pilot_template.xlsx"
@@ -100,6 +100,7 @@ def study_toml_template() -> str:
             if f.key == "study.name":
                 value = "Mijn pilot"
             lines.append(f"{key} = {_toml_default(value)}")
+    lines += ["", *MAPPING_EXAMPLE_TOML.splitlines()]
     return "\n".join(lines) + "\n"
 
 
@@ -151,6 +152,43 @@ def _enum_columns() -> list[tuple[Table, Column]]:
     return out
 
 
+#: The commented ``[mapping]`` example of the study.toml template and the data dictionary.
+MAPPING_EXAMPLE_TOML = """\
+# Eigen kolomnamen en codes (optioneel) / your own column names and codes (optional).
+# Uw naam = onze naam; voor alle tabellen of per tabel. Your name = our name; all tables or one.
+# [mapping.columns]
+# Clientnummer = "resident_id"
+# [mapping.columns.provisions]
+# "Code eenheid" = "unit"
+# [mapping.values.provisions.unit]
+# UUR = "hour"
+# [mapping.values.role]
+# WMC = "consultant"
+"""
+
+
+def _mapping_section() -> list[str]:
+    """Data dictionary section on study.toml ``[mapping]`` and the iWmo codes."""
+    return [
+        "",
+        "## Eigen kolomnamen en codes / own column names and codes (`[mapping]`)",
+        "",
+        "Heet een kolom in uw export anders, of gebruikt uw systeem eigen codes? Zet dan in "
+        "`study.toml` een sectie `[mapping]`: uw naam = onze naam. De iWmo-codes (release 3.2) "
+        "voor eenheid (WJ756: `01` minuut, `04` uur, `14` etmaal, `16` dagdeel, `82`/`84` stuks, "
+        "`83` euro) en frequentie (WMO757: `1` per dag, `2` per week, `4` per maand, `6` totaal) "
+        "worden altijd geaccepteerd.",
+        "",
+        "Does your export name a column differently, or does your system use its own codes? Add a "
+        "`[mapping]` section to `study.toml`: your name = our name. The iWmo codes (release 3.2) for "
+        "unit (WJ756) and frequency (WMO757) above are always accepted.",
+        "",
+        "```toml",
+        *(line.removeprefix("# ") for line in MAPPING_EXAMPLE_TOML.splitlines()[2:]),
+        "```",
+    ]
+
+
 def data_dictionary() -> str:
     """The bilingual data dictionary as Markdown (generated; do not edit by hand)."""
     L: list[str] = [
@@ -161,11 +199,13 @@ def data_dictionary() -> str:
         "Een *pilotdatapakket* is een map met `study.toml` en één CSV-bestand per tabel, of één "
         "Excel-werkmap (`.xlsx`) met één werkblad per tabel en een werkblad `study`. Kolomnamen zijn "
         "Engels; codes zijn Engels, de Nederlandse woorden in de lijsten hieronder worden ook "
-        "geaccepteerd. Controleer het pakket met `wattelt-eval validate MAP`.",
+        "geaccepteerd, net als de Nederlandse kolomnamen in de laatste kolom (bv. `geboortejaar`). "
+        "Controleer het pakket met `wattelt-eval validate MAP`.",
         "",
         "A *pilot data package* is a folder holding `study.toml` and one CSV file per table, or one "
         "Excel workbook (`.xlsx`) with one sheet per table and a `study` sheet. Column names are "
-        "English; codes are English, and the Dutch words in the lists below are accepted as well. "
+        "English; codes are English, and the Dutch words in the lists below are accepted as well, "
+        "as are the Dutch column names in the last column (e.g. `geboortejaar`). "
         "Check a package with `wattelt-eval validate FOLDER`.",
         "",
         "Ook geaccepteerd / also accepted: `;` als scheidingsteken met decimale komma, UTF-8 (met of "
@@ -197,15 +237,17 @@ def data_dictionary() -> str:
             L += [f"Uniek per / unique per: {key}.", ""]
         L += [
             "| kolom / column | type | verplicht / required | omschrijving | description | "
-            "toegestaan / allowed | voorbeeld / example |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
+            "toegestaan / allowed | voorbeeld / example | ook als kolomnaam / also as name |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for c in t.columns:
             tnl, ten = _TYPE_LABELS[c.type]
+            names = COLUMN_ALIASES.get(t.name, {}).get(c.name, ())
             L.append(
                 f"| `{c.name}` | {tnl} / {ten} | {'ja / yes' if c.required else 'nee / no'} | "
                 f"{_md_escape(c.description_nl)} | {_md_escape(c.description_en)} | "
-                f"{_md_escape(_allowed(c))} | {('`' + c.example + '`') if c.example else ''} |"
+                f"{_md_escape(_allowed(c))} | {('`' + c.example + '`') if c.example else ''} | "
+                f"{', '.join('`' + _md_escape(a) + '`' for a in names)} |"
             )
     L += ["", "## Codelijsten / code lists", ""]
     for _, c in _enum_columns():
@@ -253,6 +295,7 @@ def data_dictionary() -> str:
             f"| `{f.key}` | {f.type} | {('`' + default + '`') if default else '—'} | "
             f"{_md_escape(f.description_nl)} | {_md_escape(f.description_en)} |"
         )
+    L += _mapping_section()
     L += [
         "",
         "## Instrumenten / instruments",
@@ -422,6 +465,9 @@ def build_workbook() -> Any:
             text = f"{c.description_nl} ({req[0]})\n\n{c.description_en} ({req[1]})"
             if c.example:
                 text += f"\n\nbv. / e.g. {c.example}"
+            names = COLUMN_ALIASES.get(t.name, {}).get(c.name, ())
+            if names:
+                text += f"\n\nook als kolomnaam / also as column name: {', '.join(names)}"
             cell.comment = Comment(text, "wattelt_eval", width=320, height=160)
             ws.column_dimensions[letter].width = max(14, len(c.name) + 4)
             rng = f"{letter}2:{letter}{MAX_ROW}"

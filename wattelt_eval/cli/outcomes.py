@@ -15,12 +15,12 @@ import pandas as pd
 
 from ..errors import WatteltError
 from ..i18n import pair, text
-from ..io import write_csv
+from ..io import write_csv, write_xlsx
 from ._common import EXIT_DATA, EXIT_OK, EXIT_USAGE, add_lang, guarded, lang_of
 
 __all__ = ["add_cli", "run_cli"]
 
-_SUFFIXES = (".csv", ".parquet")
+_SUFFIXES = (".csv", ".parquet", ".xlsx")
 
 
 def _both(key: str) -> str:
@@ -40,7 +40,12 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--demo", action="store_true", help="use the bundled demo pilot / gebruik de demo"
     )
-    p.add_argument("--out", required=True, help="output file, .csv or .parquet / uitvoerbestand")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="output file: .csv, .parquet or .xlsx (with the data dictionary as a second sheet)"
+        " / uitvoerbestand: .csv, .parquet of .xlsx (met het datawoordenboek als tweede blad)",
+    )
     p.add_argument(
         "--window-days",
         type=int,
@@ -51,17 +56,24 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
         "--extract-date", default=None, help="data-extract date (YYYY-MM-DD) / peildatum"
     )
     p.add_argument(
-        "--exclusions", default=None, help="also write the exclusion log (.csv/.parquet)"
+        "--exclusions", default=None, help="also write the exclusion log (.csv/.parquet/.xlsx)"
     )
-    p.add_argument("--flow", default=None, help="also write the flow table (.csv/.parquet)")
+    p.add_argument("--flow", default=None, help="also write the flow table (.csv/.parquet/.xlsx)")
     add_lang(p)
 
 
-def _write(df: pd.DataFrame, path: Path) -> None:
-    """Write a table as parquet or CSV (by suffix), creating the folder."""
+def _write(df: pd.DataFrame, path: Path, sheets: dict[str, pd.DataFrame] | None = None) -> None:
+    """Write a table as parquet, CSV or Excel (by suffix), creating the folder.
+
+    Excel goes through the shared safe writer (:func:`wattelt_eval.io.write_xlsx`), with
+    ``sheets`` (default: the table alone on a sheet named after the file).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".parquet":
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
         df.to_parquet(path, index=False)
+    elif suffix == ".xlsx":
+        write_xlsx(sheets or {path.stem[:31] or "table": df}, path)
     else:
         write_csv(df, path)
 
@@ -95,6 +107,7 @@ def _read(args: argparse.Namespace, lang: str) -> object | int:
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``wattelt-eval outcomes``; returns the exit code (0 ok, 1 invalid data, 2 usage)."""
     from ..outcome import outcome_set
+    from ..outcome.dictionary import outcome_workbook_sheets
 
     lang = lang_of(args)
     outs = [Path(args.out)] + [Path(x) for x in (args.exclusions, args.flow) if x]
@@ -112,7 +125,7 @@ def run_cli(args: argparse.Namespace) -> int:
         raise  # exit code by type (guarded)
     except ValueError as exc:
         return _usage("outcome.cli.error", lang, error=exc)
-    _write(res.table, Path(args.out))
+    _write(res.table, Path(args.out), outcome_workbook_sheets(res.table, lang))
     if args.exclusions:
         _write(res.exclusions, Path(args.exclusions))
     if args.flow:

@@ -11,6 +11,7 @@ log), ``flow`` (flow table) and ``_arrays`` (vectorised helpers).
 
 from __future__ import annotations
 
+from .dictionary import outcome_dictionary
 from .domains import SCORE_COLUMNS, domain_tables, score_table
 from .goals import GAS_RHO, GOAL_COLUMNS, gas_t_score, goal_table
 from .log import REASONS
@@ -29,6 +30,7 @@ __all__ = [
     "domain_tables",
     "gas_t_score",
     "goal_table",
+    "outcome_dictionary",
     "outcome_set",
     "outcomes",
     "score_table",

@@ -24,8 +24,8 @@ DAYS_PER_MONTH = 365.25 / 12
 #: Cost columns per CBS group (``cost_<group>``), in the order of :data:`schema.CBS_GROUPS`.
 COST_GROUP_COLUMNS = [f"cost_{g}" for g in CBS_GROUPS]
 
-_FREQ_TOTAL, _FREQ_WEEK, _FREQ_MONTH = (
-    FREQUENCY.index(f) for f in ("total", "per_week", "per_month")
+_FREQ_TOTAL, _FREQ_WEEK, _FREQ_MONTH, _FREQ_DAY = (
+    FREQUENCY.index(f) for f in ("total", "per_week", "per_month", "per_day")
 )
 _UNIT_EURO = UNIT.index("euro")
 _CATEGORIES = list(IWMO_CATEGORIES)
@@ -79,7 +79,7 @@ def _cost_outcomes(data: PilotData, tr: _Traj, window_days: int, log: _Log) -> d
     per_day = np.where(
         has_amount | (freq == _FREQ_TOTAL),
         np.where(has_amount, amount, vp) / span,
-        np.where(freq == _FREQ_WEEK, vp / 7.0, vp / DAYS_PER_MONTH),
+        np.select([freq == _FREQ_WEEK, freq == _FREQ_DAY], [vp / 7.0, vp], vp / DAYS_PER_MONTH),
     )
     cost = per_day * overlap
     cost_missing = inside & np.isnan(cost)

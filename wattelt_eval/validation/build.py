@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import schema
-from ..data import PilotData, empty_exclusions
+from ..data import PilotData, StudySettings, empty_exclusions
 from ..i18n import text
 from ..io import RawPackage
 from ..schema import TABLES
@@ -46,7 +46,17 @@ def build(checked: Checked, warnings: pd.DataFrame) -> PilotData:
         source=str(checked.raw.path),
         extra_columns=extra_columns,
         warnings=warnings,
+        mapping=checked.mapping if checked.mapping is not None else pd.DataFrame(),
+        sources=_pooled_sources(checked.study, tables["trajectories"]),
     )
+
+
+def _pooled_sources(study: StudySettings, trajectories: pd.DataFrame) -> tuple[str, ...]:
+    """A package written by ``wattelt-eval combine`` names its pooled packages again: the
+    ``source`` column it declares in ``extra_covariates``, in order of first appearance."""
+    if "source" not in study.extra_covariates or "source" not in trajectories.columns:
+        return ()
+    return tuple(str(v) for v in pd.unique(trajectories["source"].dropna()))
 
 
 def _canonical_domains(checked: Checked) -> None:

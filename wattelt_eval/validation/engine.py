@@ -20,10 +20,11 @@ from ..data import StudySettings, infer_extract_date
 from ..errors import UsageError
 from ..i18n import pair
 from ..instruments import Instrument
-from ..io import TABLE_ALIASES, RawPackage, RawTable, table_for_name
+from ..io import TABLE_ALIASES, RawPackage, RawTable, normalise_name, table_for_name
 from ..schema import TABLES
 from . import plausible as _plausible  # noqa: F401 - registers the plausibility checks
 from .cross import CrossContext
+from .mapping import applied_frame, check_mapping, mapped_table, resolve_columns, written_columns
 from .problems import (
     Problems,
     did_you_mean,
@@ -53,6 +54,8 @@ class Checked:
     #: (``argument``, ``study`` or ``inferred``); empty without any date
     extract_date: str = ""
     extract_date_source: str = ""
+    #: column names and code values renamed or mapped (``validation.mapping.MAPPING_COLUMNS``)
+    mapping: pd.DataFrame | None = None
 
 
 def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
@@ -64,6 +67,8 @@ def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
     P = Problems()
     _reading_problems(raw, P)
     study, instrument = check_study(raw, P)
+    mapping = check_mapping(raw.study, raw.study_source, P)
+    written: dict[str, dict[str, str]] = {}
     source = "study" if study.extract_date else ""
     if extract_date is not None:
         try:
@@ -78,8 +83,10 @@ def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
         if rt is None:
             _missing_table(raw, name, P)
             continue
+        rt = raw.tables[name] = resolve_columns(rt, mapping, P)
+        written[rt.source] = {c: h for c, h in rt.header.items() if h and normalise_name(h) != c}
         cells = Problems()
-        tc = parse_table(rt, table, cells, study.number_locale)
+        tc = parse_table(rt, mapped_table(table, mapping), cells, study.number_locale)
         for c in checks("read"):  # what reading set right first: it explains the cells
             c.fn(tc, P)
         P.parts.extend(cells.parts)
@@ -100,6 +107,7 @@ def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
     for c in checks("cross"):
         c.fn(ctx, P)
     problems = sort_problems(group_references(drop_shadowed_by_bsn(P.frame())), ctx.sources)
+    problems = written_columns(problems, written)
     ext_iso = "" if ctx.extract_date is None else ctx.extract_date.strftime("%Y-%m-%d")
     return Checked(
         problems,
@@ -111,6 +119,7 @@ def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
         raw,
         ext_iso,
         source if ext_iso else "",
+        applied_frame(mapping),
     )
 
 

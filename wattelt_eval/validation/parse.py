@@ -421,7 +421,13 @@ def _norm_key(s: str) -> str:
     return "_".join(s.replace("-", " ").split())
 
 
-_ENUM_CACHE: dict[tuple[str, str], tuple[dict[str, str], list[str]]] = {}
+_ENUM_CACHE: dict[tuple[Any, ...], tuple[dict[str, str], list[str]]] = {}
+
+
+def _enum_key(col: Column) -> tuple[Any, ...]:
+    """Cache key of a code column: its name, codes and accepted spellings (study mappings
+    add spellings, so two columns of one name may accept different values)."""
+    return (col.name, ",".join(col.enum), tuple(col.aliases.items()))
 
 
 def enum_lookup(col: Column) -> dict[str, str]:
@@ -430,7 +436,7 @@ def enum_lookup(col: Column) -> dict[str, str]:
     Canonical codes, Dutch aliases and the nl/en labels of the data dictionary are
     accepted case-insensitively, with spaces, hyphens and underscores alike.
     """
-    key = (col.name, ",".join(col.enum))
+    key = _enum_key(col)
     if key not in _ENUM_CACHE:
         lookup: dict[str, str] = {}
         for code in col.enum:
@@ -495,7 +501,7 @@ def parse_enums(raw: pd.Series, col: Column) -> tuple[pd.Series, list[Bad]]:
     bad = present & ~ok
     bads: list[Bad] = []
     if bad.any():
-        nl, en = _suggest(t[bad], _ENUM_CACHE[(col.name, ",".join(col.enum))][1])
+        nl, en = _suggest(t[bad], _ENUM_CACHE[_enum_key(col)][1])
         dn = np.full(len(raw), "", dtype=object)
         de = np.full(len(raw), "", dtype=object)
         dn[bad], de[bad] = nl, en

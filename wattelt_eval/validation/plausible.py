@@ -33,7 +33,7 @@ EXCEL_ZERO_DATES = ("1899-12-30", "1899-12-31", "1900-01-01")
 #: Hours in one unit of a provision's volume (units of time only).
 HOURS_PER_UNIT = {"minute": 1 / 60, "hour": 1.0, "day_part": 4.0, "day": 24.0}
 #: Weeks in one period of a provision's frequency (``total``: the provision's own length).
-WEEKS_PER = {"per_week": 1.0, "per_month": 365.25 / 12 / 7}
+WEEKS_PER = {"per_week": 1.0, "per_month": 365.25 / 12 / 7, "per_day": 1 / 7}
 
 _EVENT_DATES = [(t, c) for t, c in RECORD_DATES if (t, c) != ("trajectories", "end_date")]
 
@@ -160,8 +160,8 @@ def check_plausible_age(ctx: CrossContext, P: Problems) -> None:
 def check_plausible_volume(ctx: CrossContext, P: Problems) -> None:
     """A provision's volume as hours per week above ``plausibility.max_hours_per_week``.
 
-    Units of time only (minute, hour, day part = 4 h, day = 24 h); ``per_month`` is
-    divided by 365.25 / 12 / 7 weeks; ``total`` by the provision's own length in weeks
+    Units of time only (minute, hour, day part = 4 h, day = 24 h); ``per_day`` is times 7,
+    ``per_month`` divided by 365.25 / 12 / 7 weeks; ``total`` by the provision's own length in weeks
     (start to end, both inclusive; open-ended: not checked).
     """
     if not ctx.has("provisions", "volume", "unit"):

@@ -80,3 +80,7 @@ for _code in (
 # per trajectory
 for _code in ("no_contacts", "no_goals", "no_scores"):
     reason(_code, "warning")
+
+# study.toml [mapping] (issue 16)
+reason("mapping_column", "error")
+reason("mapping_code", "error")

@@ -67,6 +67,8 @@ def _clean_settings(d: dict[str, Any], src: str, P: Problems) -> dict[str, dict[
     known = {f.key: f for f in STUDY_FIELDS}
     clean: dict[str, dict[str, Any]] = {}
     for section, values in d.items():
+        if section == "mapping":  # column names and code values: checked by .mapping
+            continue
         if not isinstance(values, dict):
             P.add("study_unknown_key", src, None, section, section)
             continue
