@@ -172,3 +172,19 @@ def test_cli_combine_usage_errors(tmp_path: Path, capsys) -> None:
     assert main(bad) == 2
     assert "NAME=PATH" in capsys.readouterr().err
     assert main(["combine", f"A={TINY}", "--out", str(tmp_path / "x")]) == 2
+
+
+def test_report_says_what_was_pooled(pooled: we.PilotData) -> None:
+    """The council report names the pooled packages and adjusts for the origin."""
+    import warnings
+
+    from wattelt_eval.report.sections import CouncilReport
+
+    rep = CouncilReport(pooled, lang="en", n_boot=199, generated="2025-06-15T00:00:00+00:00")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep.run()
+    assert "source" in rep.covariates
+    summary = rep.summary()._repr_html_()
+    assert "This report pools the data of 2 packages: Eindhoven and Utrecht." in summary
+    assert "the origin (municipality or cohort)" in rep.design()._repr_html_()

@@ -192,6 +192,15 @@ def _caution(a: ReportAnalysis, lang: str) -> str:
     return _t("summary_caution", lang, covs=_covariate_text(a, lang))
 
 
+def _pooled_html(a: ReportAnalysis, lang: str) -> str:
+    """What was pooled (``PilotData.sources``, set by ``we.combine``), or nothing."""
+    sources = tuple(getattr(a.data, "sources", ()) or ())
+    if not sources:
+        return ""
+    names = ", ".join(sources[:-1]) + f" {_t('and', lang)} {sources[-1]}"
+    return f"<p>{esc(_t('pooled', lang, k=len(sources), names=names))}</p>"
+
+
 def _nbsp(cell: str) -> str:
     """No line break between the euro sign and its number."""
     return cell.replace("€ ", "€\u00a0")
@@ -328,6 +337,7 @@ def summary(a: ReportAnalysis, lang: str) -> HTMLSection:
     return HTMLSection(
         f'<section class="summary"><h2>{esc(_t("summary", lang))}</h2>'
         f"<p>{esc(_t('summary_intro', lang, n_t=n_t, n_c=n_c))}</p>"
+        + _pooled_html(a, lang)
         + feasibility(a, lang)
         + f'<table class="headlines"><thead>{head}</thead><tbody>{rows}</tbody></table>'
         + boxes
@@ -459,6 +469,8 @@ def design(a: ReportAnalysis, lang: str) -> HTMLSection:
     days = a.data.study.cost_window_days
     paras.append(_t("design_window", lang, days=days, full=full, extract=extract))
     paras.append(_t("design_multiple", lang))
+    if getattr(a.data, "sources", ()):
+        paras.append(_t("design_pooled", lang))
     r = a.rule
     paras.append(_t("design_privacy", lang, k=r.threshold, sym=r.symbol, m=r.min_n))
     paras.append(_t("design_instrument_note", lang, name=a.data.instrument.name(lang)))
