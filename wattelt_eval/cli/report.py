@@ -106,6 +106,7 @@ def run_cli(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             extract_date=args.extract_date,
             monitor=args.monitor,
+            command=getattr(args, "argv", None),
         )
     except ValidationError as exc:
         _print_problems(exc, lang)

@@ -542,20 +542,41 @@ def implementation(a: ReportAnalysis, lang: str) -> HTMLSection:
     return HTMLSection("".join(parts))
 
 
-def provenance(a: ReportAnalysis, lang: str) -> HTMLSection:
-    """Package version, input fingerprint, parameters and seed, generation date."""
-    from .._version import __version__
+def provenance(a: ReportAnalysis, lang: str, command: str | None = None) -> HTMLSection:
+    """Report fingerprint, the command, every setting that changes a number, versions, date.
+
+    The body is :func:`_provenance_html` (at the end of this module).
+    """
+    return _provenance_html(a, lang, command)
+
+
+# ----------------------------------------------------------------------------- provenance body
+def _provenance_html(a: ReportAnalysis, lang: str, command: str | None) -> HTMLSection:
+    """The provenance section: what anyone needs to make exactly this report again."""
     from ..estimation.effects import METHOD_TEXT
+    from .provenance import report_fingerprint, settings_record
+
+    def p(key: str, **values: Any) -> str:
+        return text(f"provenance.{key}", lang, **values)
 
     st, inst, r = a.data.study, a.data.instrument, a.rule
     none = _t("none", lang)
+    record = settings_record(a.data, a.plan)
     method = METHOD_TEXT["aipw" if a.covariates else "unadjusted"][lang]
+    ext = a.extract_date
+    extract = fmt.date(None if ext is None or pd.isna(ext) else pd.Timestamp(ext), lang, "iso")
+    how = p("extract_set" if st.extract_date else "extract_inferred")
+    deps = ", ".join(f"{k} {v}" for k, v in record["versions"].items())
     rows = [
-        (_t("prov_version", lang), esc(__version__)),
+        (p("fingerprint"), f"<code>{report_fingerprint(a.data, a.plan)}</code>"),
+        (p("command"), f"<code>{esc(command or none)}</code>"),
         (_t("prov_fp", lang), f"<code>{a.fingerprint}</code>"),
+        (_t("prov_version", lang), esc(record["versions"]["wattelt_eval"])),
+        (p("versions"), esc(deps)),
         (_t("prov_seed", lang), str(a.plan.seed)),
         (_t("prov_nboot", lang), str(a.plan.n_boot)),
         (_t("prov_window", lang), str(st.cost_window_days)),
+        (p("extract"), esc(f"{extract} ({how})")),
         (_t("prov_method", lang), esc(method)),
         (_t("prov_covs", lang), esc(", ".join(a.covariates) or none)),
         (_t("prov_cluster", lang), esc(a.cluster or none)),
@@ -564,12 +585,32 @@ def provenance(a: ReportAnalysis, lang: str) -> HTMLSection:
         (_t("prov_lang", lang), lang),
         (_t("prov_date", lang), esc(a.generated.isoformat())),
     ]
+    settings = key_value_rows(
+        (f"{section}.{name}", f"<code>{esc(canonical_value(v))}</code>")
+        for section, values in record["study"].items()
+        for name, v in values.items()
+    )
+    threshold = key_value_rows(
+        [(p("problem_threshold"), f"<code>{esc(canonical_value(inst.problem_threshold))}</code>")]
+    )
     per_table = key_value_rows((k, f"<code>{v}</code>") for k, v in a.table_fingerprints.items())
     return HTMLSection(
         f'<section class="provenance"><h2>{esc(_t("provenance", lang))}</h2>'
-        f"<p>{esc(_t('prov_intro', lang))}</p>"
-        f'<table class="kv">{key_value_rows(rows)}</table>'
+        f"<p>{esc(p('intro'))}</p>"
+        f'<table class="kv"><caption>{esc(p("caption_main"))}</caption>'
+        f"{key_value_rows(rows)}</table>"
+        f"<h3>{esc(p('settings'))}</h3>"
+        f'<table class="kv small"><caption>{esc(p("caption_settings"))}</caption>'
+        f"{settings}{threshold}</table>"
         f"<h3>{esc(_t('prov_tables', lang))}</h3>"
-        f'<table class="kv small">{per_table}</table>'
-        f"<p class='note'>{esc(_t('prov_recipe', lang))}</p></section>"
+        f'<table class="kv small"><caption>{esc(p("caption_tables"))}</caption>'
+        f"{per_table}</table>"
+        f"<p class='note'>{esc(p('recipe'))}</p></section>"
     )
+
+
+def canonical_value(v: Any) -> str:
+    """A setting as in the fingerprint's JSON (``80.0``, ``"min10"``, ``["x"]``, ``null``)."""
+    from .provenance import canonical_json
+
+    return canonical_json(v)
