@@ -229,7 +229,7 @@ def _counts_html(a: ReportAnalysis, key: str, lang: str) -> str:
     counts.columns = [_category_label(c, lang, key == "cost_total") for c in counts.columns]
     pub = suppress_table(counts, a.rule, lang=lang)
     head = (
-        "<tr><th></th>"
+        f"<tr><th scope='col'>{esc(text('figures.col_arm', lang))}</th>"
         + "".join(f"<th scope='col' class='num'>{esc(c)}</th>" for c in pub.columns)
         + "</tr>"
     )
@@ -246,55 +246,11 @@ def _counts_html(a: ReportAnalysis, key: str, lang: str) -> str:
     )
 
 
-def _share_figure(e: Effect, lang: str) -> Any:
-    """Share without an individual provision per arm, with the difference's 95% CI."""
-    import matplotlib.pyplot as plt
-
-    from ..plots import ARM_COLORS
-
-    fig, ax = plt.subplots(figsize=(6.4, 2.4))
-    shares = [e.mean_treated, e.mean_control]
-    vals = [100 * s for s in shares]
-    ax.barh([_arm(lang, x) for x in ARMS], vals, color=[ARM_COLORS[x] for x in ARMS])
-    for y, (v, s) in enumerate(zip(vals, shares, strict=True)):
-        ax.text(v + 1, y, fmt.percent(s, 1, lang), va="center")
-    ax.set_xlim(0, 110)
-    ax.set_xlabel(_t("name.no_provision", lang) + " (%)")
-    ax.invert_yaxis()
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
-
-
-def _figure(a: ReportAnalysis, key: str, lang: str) -> Any:
-    from .. import plots
-
-    kw = {"lang": lang, "min_count": a.rule.min_n}
-    if key == "goal_retention":
-        return plots.goal_flow(a.data, **kw)
-    if key == "n_retells":
-        return plots.retellings(a.data, **kw)
-    if key == "cost_total":
-        return plots.costs(a.table, **kw)
-    return _share_figure(a.effects[key], lang)
-
-
 def _figure_html(a: ReportAnalysis, key: str, lang: str) -> str:
-    from ..disclosure import can_show
+    """The outcome's figure, drawn from its suppressed table (:mod:`.figures`)."""
+    from .figures import figure_html
 
-    e = a.effects[key]
-    omitted = f'<p class="note">{esc(_t("fig_omitted", lang))}</p>'
-    if not e.shown and key == "no_provision":
-        return omitted
-    if not can_show([a.n_arm[x] for x in ARMS], a.rule):
-        return omitted
-    try:
-        fig = _figure(a, key, lang)
-    except (ValueError, KeyError, IndexError):
-        return f'<p class="note">{esc(_t("fig_failed", lang))}</p>'
-    notes = " ".join(getattr(fig, "wattelt_notes", []) or [])
-    cap = f"<figcaption>{esc(notes)}</figcaption>" if notes else ""
-    return f"<figure>{png(fig, _t(f'name.{key}', lang))}{cap}</figure>"
+    return figure_html(a, key, lang)
 
 
 def _method_note(e: Effect, lang: str) -> str:
