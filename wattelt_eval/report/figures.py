@@ -37,9 +37,9 @@ CATEGORY_STYLE: tuple[tuple[str, str, str], ...] = (
     ("#0072B2", "", "white"),  # blue
     ("#56B4E9", "..", "black"),  # sky blue
     ("#E69F00", "//", "black"),  # orange
-    ("#D55E00", "\\\\", "white"),  # vermillion
+    ("#D55E00", "\\\\", "black"),  # vermillion
     ("#CC79A7", "oo", "black"),  # reddish purple
-    ("#009E73", "--", "white"),  # bluish green
+    ("#009E73", "--", "black"),  # bluish green
 )
 #: The cells the table hides, drawn together.
 HIDDEN_STYLE: tuple[str, str, str] = ("#DDDDDD", "xx", "black")
