@@ -233,3 +233,26 @@ def test_label_contrast_meets_wcag_aa():
         hi, lo = sorted([luminance(fill), luminance(ink)], reverse=True)
         ratio = (hi + 0.05) / (lo + 0.05)
         assert ratio >= 4.5, (fill, ink, round(ratio, 2))
+
+
+def test_monitor_chart_alt_text_lists_every_value_drawn():
+    from wattelt_eval.plots import monitor_data
+    from wattelt_eval.report.figures import monitor_alt
+
+    data = synth.generate(600, seed=3, design="rollout", superpopulation=None)
+    rep = CouncilReport(
+        data, lang="en", n_boot=199, generated="2025-06-15T00:00:00+00:00", monitor=True
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep.run()
+    res = rep.analysis.monitor
+    alt = monitor_alt(res, "board_t0", "en")
+    drawn = monitor_data(res, "board_t0")
+    shown = drawn[np.isfinite(drawn["share_or_rate"].to_numpy(dtype=float))]
+    assert len(shown) > 0 and len(shown) < len(drawn)  # some periods hidden, some drawn
+    assert len(_percents(alt)) == len(shown)
+    for _, r in shown.iterrows():
+        assert f"{r['period']:%Y-%m} {100 * r['share_or_rate']:.0f}%" in alt
+    html = rep.implementation()._repr_html_()
+    assert 'alt="Control chart' in html

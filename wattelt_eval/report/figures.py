@@ -243,3 +243,30 @@ def figure_html(a: ReportAnalysis, key: str, lang: str) -> str:
         return f'<p class="note">{esc(why)}</p>'
     caption = " ".join([_f("caption", lang), *fig.notes])
     return f"<figure>{png(fig.figure, fig.alt)}<figcaption>{esc(caption)}</figcaption></figure>"
+
+
+def monitor_alt(result: Any, indicator: str, lang: str) -> str:
+    """Text alternative of the monitor's control chart: per team every value drawn, signals.
+
+    Only the periods the chart draws (:func:`wattelt_eval.plots.monitor_data`: periods
+    below the disclosure threshold are blank there and here).
+    """
+    from ..implementation import INDICATORS, indicator_label, period_label
+    from ..plots import monitor_data
+
+    t = monitor_data(result, indicator)
+    kind = INDICATORS[indicator]
+    rows = []
+    for grp, s in t.sort_values("period").groupby("group", sort=True):
+        vals = [
+            f"{period_label(p, result.freq)} "
+            + (fmt.percent(v, 0, lang) if kind == "p" else fmt.number(v, 1, lang))
+            for p, v in zip(s["period"], s["share_or_rate"], strict=True)
+            if np.isfinite(v)
+        ]
+        sig = [period_label(p, result.freq) for p in s.loc[s["signal"].astype(bool), "period"]]
+        parts = ", ".join(vals) or _f("hidden", lang)
+        if sig:
+            parts += "; " + _f("monitor_signal", lang, periods=", ".join(sig))
+        rows.append(_f("monitor_row", lang, group=str(grp), parts=parts))
+    return _f("monitor_alt", lang, what=indicator_label(indicator, lang), rows=" ".join(rows))

@@ -493,7 +493,10 @@ def implementation(a: ReportAnalysis, lang: str) -> HTMLSection:
         fig = monitor_chart(res, shown_ind[0], lang=lang)
         notes = " ".join(getattr(fig, "wattelt_notes", []) or [])
         figcap = f"<figcaption>{esc(notes)}</figcaption>" if notes else ""
-        parts.append(f"<figure>{png(fig, indicator_label(shown_ind[0], lang))}{figcap}</figure>")
+        from .figures import monitor_alt
+
+        alt = monitor_alt(res, shown_ind[0], lang)
+        parts.append(f"<figure>{png(fig, alt)}{figcap}</figure>")
     parts.append("</section>")
     return HTMLSection("".join(parts))
 
