@@ -473,3 +473,17 @@ def test_axe_core_reports_what_it_should(tmp_path):
     )
     ids = {v["id"] for v in axe_violations(page)}
     assert {"html-has-lang", "image-alt"} <= ids
+
+
+@pytest.mark.parametrize("which", ["demo_build", "demo_nl_build", "small_build"])
+def test_every_table_has_a_caption_and_header_cells(which, request):
+    text = request.getfixturevalue(which).html.read_text(encoding="utf-8")
+    tables = re.findall(r"<table[^>]*>(.*?)</table>", text, re.S)
+    assert len(tables) >= 10
+    for t in tables:
+        assert t.lstrip().startswith("<caption>"), t[:80]
+        assert re.search(r"<th[^>]*scope=", t), t[:80]
+    # every image has a text alternative with numbers in it
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', text)
+    assert len(alts) == text.count("<img")
+    assert all(re.search(r"\d+([.,]\d)?%", a) for a in alts), alts

@@ -205,7 +205,8 @@ def summary(a: ReportAnalysis, lang: str) -> HTMLSection:
     return HTMLSection(
         f'<section class="summary"><h2>{esc(_t("summary", lang))}</h2>'
         f"<p>{esc(_t('summary_intro', lang, n_t=n_t, n_c=n_c))}</p>"
-        f'<table class="headlines"><thead>{head}</thead><tbody>{rows}</tbody></table>'
+        f'<table class="headlines"><caption>{esc(text("figures.caption_headlines", lang))}'
+        f"</caption><thead>{head}</thead><tbody>{rows}</tbody></table>"
         + boxes
         + _cost_line(a, lang)
         + f'<p class="note">{esc(_caution(a, lang))}</p>'
@@ -388,7 +389,8 @@ def _reasons_html(a: ReportAnalysis, lang: str) -> str:
     )
     return (
         head
-        + f'<table class="reasons"><thead>{thead}</thead><tbody>{"".join(rows)}</tbody></table>'
+        + f'<table class="reasons"><caption>{esc(text("figures.caption_reasons", lang))}</caption>'
+        f"<thead>{thead}</thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
