@@ -136,6 +136,11 @@ def test_cli_fingerprint_of_a_package_and_its_errors(demo, tmp_path, capsys):
     assert other != report_fingerprint(loaded)
     assert main(["fingerprint"]) == 2  # neither a package nor --demo
     assert main(["fingerprint", str(tmp_path / "missing")]) == 2
+    assert "wattelt-eval fingerprint:" in capsys.readouterr().err
+    (folder / "contacts.csv").unlink()  # an invalid package: every problem listed, exit 1
+    assert main(["fingerprint", str(folder), "--lang", "en"]) == 1
+    err = capsys.readouterr().err
+    assert "no fingerprint was computed" in err and "contacts.csv" in err
 
 
 def test_command_line_shortens_paths_and_quotes():

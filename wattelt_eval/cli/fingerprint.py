@@ -13,9 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
-from ..i18n import text
+from ..errors import UsageError
+from ..i18n import pair, text
 from ._common import EXIT_DATA, add_lang, guarded, lang_of
 
 __all__ = ["add_cli", "run_cli"]
@@ -50,6 +52,31 @@ def add_cli(subparsers: Any) -> None:
     add_lang(p)
 
 
+def _check_source(args: argparse.Namespace) -> None:
+    """A PATH or --demo, not both; the PATH must exist (else a usage error, exit 2)."""
+    if args.demo and args.path:
+        raise UsageError(*pair("provenance.cli.path_and_demo"))
+    if not args.demo and not args.path:
+        raise UsageError(*pair("provenance.cli.no_path"))
+    if args.path and not Path(args.path).exists():
+        raise UsageError(*pair("provenance.cli.missing_path", path=args.path))
+
+
+def _print_problems(exc: Any, lang: str) -> None:
+    """Every validation problem (file, row, column, value, expected) on stderr."""
+    import pandas as pd
+
+    from ..validation import format_problems
+
+    print(" / ".join(pair("provenance.cli.invalid_data")), file=sys.stderr)
+    problems = getattr(exc, "problems", None)
+    if isinstance(problems, pd.DataFrame):
+        source = getattr(exc, "source", "") or "data"
+        print(format_problems(problems, source, lang=lang), file=sys.stderr)
+    else:
+        print(exc, file=sys.stderr)
+
+
 @guarded
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``wattelt-eval fingerprint``; exit code 0 printed, 1 invalid data, 2 usage."""
@@ -57,7 +84,6 @@ def run_cli(args: argparse.Namespace) -> int:
     from ..report.plan import ReportPlan
     from ..report.provenance import fingerprints, report_fingerprint, settings_record
     from ..validation import ValidationError
-    from .report import _check_source, _print_problems
 
     _check_source(args)
     lang = lang_of(args)
