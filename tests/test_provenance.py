@@ -32,12 +32,12 @@ def _changed(data, change):
 
 
 def test_report_fingerprint_recipe_by_hand(demo):
-    """SHA-256 of the tables' stream, then "# settings" and the sorted compact JSON."""
-    h = hashlib.sha256()
+    """SHA-256 of the data fingerprint, then "# settings" and the sorted compact JSON."""
+    tables = hashlib.sha256()
     for name in TABLES:
-        h.update(f"# {name}\n".encode())
-        h.update(canonical_csv(demo, name).encode())
-    h.update(b"# settings\n")
+        tables.update(f"# {name}\n".encode())
+        tables.update(canonical_csv(demo, name).encode())
+    h = hashlib.sha256(f"# data\n{tables.hexdigest()}\n# settings\n".encode())
     rec = settings_record(demo)
     h.update(json.dumps(rec, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
     assert report_fingerprint(demo) == h.hexdigest()

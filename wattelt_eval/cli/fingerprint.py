@@ -97,11 +97,11 @@ def run_cli(args: argparse.Namespace) -> int:
     plan = ReportPlan.from_study(
         data.study, seed=args.seed, n_boot=args.n_boot, monitor=args.monitor
     )
-    fp = report_fingerprint(data, plan)
+    data_fp, tables = fingerprints(data)
+    fp = report_fingerprint(data, plan, data_fingerprint=data_fp)
     if not args.details:
         print(fp)
         return 0
-    data_fp, tables = fingerprints(data)
     out = {
         "report_fingerprint": fp,
         "data_fingerprint": data_fp,

@@ -414,7 +414,7 @@ def build(
     seed = data.study.seed if seed is None else seed
     fp = fingerprint(data)
     plan = ReportPlan.from_study(data.study, seed=seed, n_boot=n_boot, monitor=monitor)
-    report_fp = report_fingerprint(data, plan)
+    report_fp = report_fingerprint(data, plan, data_fingerprint=fp)
     if command is None:
         command = _equivalent_command(path_or_data, demo, data, lang, seed, n_boot, monitor)
     shown_command = command_line(command)

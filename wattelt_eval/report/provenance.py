@@ -24,9 +24,10 @@ domain_scores, provisions, staff_time``):
 The hexadecimal digest is the *data fingerprint* (:func:`fingerprint`).
 
 The *report fingerprint* (:func:`report_fingerprint`, printed by ``wattelt-eval
-fingerprint PACKAGE`` and shown first in the report) continues the same SHA-256 after
-the tables with ``"# settings\n"`` and the canonical JSON (:func:`canonical_json`:
-keys sorted, no spaces, UTF-8, floats as Python ``repr``) of :func:`settings_record`:
+fingerprint PACKAGE`` and shown first in the report) is the SHA-256 of ``"# data\n"``,
+the data fingerprint (hex), ``"\n# settings\n"`` and the canonical JSON
+(:func:`canonical_json`: keys sorted, no spaces, UTF-8, floats as Python ``repr``) of
+:func:`settings_record`:
 
 - ``study``: every study setting as read (``StudySettings.to_dict()``: the values of
   ``study.toml`` or the study sheet, defaults filled in, the extract date of
@@ -277,32 +278,35 @@ def canonical_json(obj: Any) -> str:
     )
 
 
-def report_fingerprint(data: PilotData, plan: ReportPlan | None = None) -> str:
-    """SHA-256 over the canonical tables and every setting that changes a number.
+def report_fingerprint(
+    data: PilotData, plan: ReportPlan | None = None, data_fingerprint: str | None = None
+) -> str:
+    """SHA-256 over the data fingerprint and every setting that changes a number.
 
-    The data fingerprint's stream (:func:`fingerprint`) followed by ``"# settings\\n"``
-    and :func:`canonical_json` of :func:`settings_record`. Changing any value of the
-    data, any study setting (an hourly rate, the cost window, the price year, the
-    problem threshold, the extract date, the disclosure rule), the instrument, the
-    seed, the replicates, the methods or covariates, or a key dependency's version
-    changes it.
+    SHA-256 of ``"# data\\n"``, the data fingerprint (:func:`fingerprint`, 64 hex
+    characters), ``"\\n# settings\\n"`` and :func:`canonical_json` of
+    :func:`settings_record`. Changing any value of the data, any study setting (an
+    hourly rate, the cost window, the price year, the problem threshold, the extract
+    date, the disclosure rule), the instrument, the seed, the replicates, the methods or
+    covariates, or a key dependency's version changes it.
 
     Parameters
     ----------
     data : PilotData
     plan : ReportPlan, optional
         See :func:`settings_record`.
+    data_fingerprint : str, optional
+        :func:`fingerprint` of ``data`` when already computed (it is the slow part at
+        national scale: the tables are serialised and sorted once).
 
     Returns
     -------
     str
         64 hexadecimal characters.
     """
+    fp = data_fingerprint or fingerprint(data)
     h = hashlib.sha256()
-    for name in TABLES:
-        h.update(f"# {name}\n".encode())
-        h.update(canonical_csv(data, name).encode("utf-8"))
-    h.update(b"# settings\n")
+    h.update(f"# data\n{fp}\n# settings\n".encode())
     h.update(canonical_json(settings_record(data, plan)).encode("utf-8"))
     return h.hexdigest()
 

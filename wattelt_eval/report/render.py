@@ -529,7 +529,7 @@ def _provenance_html(a: ReportAnalysis, lang: str, command: str | None) -> HTMLS
     how = p("extract_set" if st.extract_date else "extract_inferred")
     deps = ", ".join(f"{k} {v}" for k, v in record["versions"].items())
     rows = [
-        (p("fingerprint"), f"<code>{report_fingerprint(a.data, a.plan)}</code>"),
+        (p("fingerprint"), f"<code>{report_fingerprint(a.data, a.plan, a.fingerprint)}</code>"),
         (p("command"), f"<code>{esc(command or none)}</code>"),
         (_t("prov_fp", lang), f"<code>{a.fingerprint}</code>"),
         (_t("prov_version", lang), esc(record["versions"]["wattelt_eval"])),
