@@ -236,7 +236,10 @@ def figure_html(a: ReportAnalysis, key: str, lang: str) -> str:
     """``<figure>`` of one outcome (PNG with its text alternative and caption), or a note."""
     from ..disclosure import can_show
 
-    fig = outcome_figure(a, key, lang)
+    try:
+        fig = outcome_figure(a, key, lang)
+    except (ValueError, KeyError, IndexError):  # as before: the report goes on without it
+        return f'<p class="note">{esc(text("report.fig_failed", lang))}</p>'
     if fig is None:
         shown = can_show([a.n_arm[x] for x in ARMS], a.rule)
         why = _f("all_hidden", lang) if shown else text("report.fig_omitted", lang)
