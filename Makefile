@@ -6,6 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+AXE := tests/axe/node_modules/axe-core/axe.min.js
+
 .PHONY: install report test test-fast lab lint templates bench system-deps clean notebooks
 
 $(STAMP): pyproject.toml
@@ -19,17 +21,22 @@ install: $(STAMP)
 
 # Debian packages the report and its browser test need (Chromium prints the PDF).
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 \
+	  || ! command -v npm >/dev/null 2>&1; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    chromium poppler-utils fonts-dejavu-core >/dev/null; \
+	    chromium poppler-utils fonts-dejavu-core nodejs npm >/dev/null; \
 	fi
 
 report: install system-deps
 	$(BIN)/wattelt-eval report --demo --out reports/
 
-test: install system-deps
+# axe-core (accessibility checks of the report in the browser tests), pinned in tests/axe.
+$(AXE): tests/axe/package.json tests/axe/package-lock.json
+	npm ci --prefix tests/axe --no-audit --no-fund --ignore-scripts
+
+test: install system-deps $(AXE)
 	$(BIN)/ruff check wattelt_eval tests benchmarks
 	$(BIN)/ruff format --check wattelt_eval tests benchmarks
 	$(BIN)/python -m pytest -n 2 --dist loadscope --nbval --nbval-sanitize-with notebooks/nbval_sanitize.cfg tests notebooks
@@ -51,4 +58,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_outcomes.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache reports/*.html reports/*.pdf
+	rm -rf $(VENV) .pytest_cache reports/*.html reports/*.pdf tests/axe/node_modules

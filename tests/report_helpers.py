@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from wattelt_eval import PilotData
@@ -113,3 +115,85 @@ def marked_pilot(n: int = 240, seed: int = 8) -> PilotData:
     data.goals = g
     data.truth = None
     return data
+
+
+# ----------------------------------------------------------------------------- figure leaks
+_N_LABEL = re.compile(r"n = ([^)\s]+)")
+_PERCENT = re.compile(r"^\s*([\d.,]+)\s*%\s*$")
+
+
+def _number(s: str, lang: str) -> float | None:
+    """A number as the report prints it (``1.234,5`` nl / ``1,234.5`` en); None for ``<10``."""
+    group, dec = (".", ",") if lang == "nl" else (",", ".")
+    t = s.replace(group, "").replace(dec, ".")
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def figure_leaks(fig, threshold: int, lang: str) -> list[str]:
+    """What a figure's plotted data reveal below ``threshold`` (the image is not read).
+
+    Reads the artists: per axes the group sizes from the tick labels (``(n = 15)``), every
+    bar's width as a share of its group, the percentages printed on the figure, and
+    any marks (collections, lines). A problem is reported when
+
+    * a mark stands for individual values (a collection with offsets, a line);
+    * a published n is below the threshold;
+    * a bar is drawn for a group whose n is not published;
+    * a drawn share times its group's n is not a whole number (not from counts), or is a
+      count below the threshold (bars with gid ``hidden:*`` excepted: they are the
+      table's suppressed cells together, checked against the table by the caller);
+    * a printed percentage is not one of the drawn shares of at least the threshold.
+
+    Returns
+    -------
+    list of str
+        One line per problem; empty when nothing is revealed.
+    """
+    from matplotlib.patches import Rectangle
+
+    leaks: list[str] = []
+    for k, ax in enumerate(fig.axes):
+        for c in ax.collections:
+            if len(c.get_offsets()):
+                leaks.append(
+                    f"axes {k}: {len(c.get_offsets())} individual marks ({type(c).__name__})"
+                )
+        for line in ax.lines:
+            if len(line.get_xdata()):
+                leaks.append(f"axes {k}: a line of {len(line.get_xdata())} points")
+        ns: dict[int, float | None] = {}
+        for pos, lab in zip(ax.get_yticks(), ax.get_yticklabels(), strict=False):
+            m = _N_LABEL.search(lab.get_text())
+            if m:
+                ns[int(round(pos))] = _number(m.group(1), lang)
+        for y, n in ns.items():
+            if n is not None and n < threshold:
+                leaks.append(f"axes {k}: n = {n:g} published for group {y}")
+        drawn: list[tuple[float, float]] = []
+        for p in ax.patches:
+            if not isinstance(p, Rectangle) or p.get_width() <= 0:
+                continue
+            y = int(round(p.get_y() + p.get_height() / 2))
+            n = ns.get(y)
+            gid = p.get_gid() or ""
+            if n is None:
+                leaks.append(f"axes {k}: bar {gid!r} drawn for a group without a published n")
+                continue
+            count = p.get_width() * n
+            if abs(count - round(count)) > 1e-6:
+                leaks.append(f"axes {k}: bar {gid!r} is {count:.3f} of {n:g}, not a count")
+            elif not gid.startswith("hidden") and round(count) < threshold:
+                leaks.append(f"axes {k}: bar {gid!r} reveals {round(count)} of {n:g}")
+            elif not gid.startswith("hidden"):
+                drawn.append((p.get_width(), n))
+        for t in ax.texts:
+            m = _PERCENT.match(t.get_text())
+            if not m:
+                continue
+            v = _number(m.group(1), lang) / 100
+            if not any(abs(v - w) <= 0.005 + 1e-9 for w, _ in drawn):  # printed rounded
+                leaks.append(f"axes {k}: printed {t.get_text()!r} is not a drawn share")
+    return leaks

@@ -208,11 +208,17 @@ def test_contact_tellings_follow_the_design_rule(tiny):
 def test_retellings_figure_by_hand(tiny):
     fig = plots.retellings(tiny, lang="en", min_count=1)
     # distribution: demand-driven T1 2, T2 0; supply-driven T3 3 (T4 has no contacts:
-    # no n_retells, as in the outcome table)
-    assert _bar(fig, "dist:demand_driven:0").get_height() == 0.5
-    assert _bar(fig, "dist:demand_driven:2").get_height() == 0.5
-    assert _bar(fig, "dist:demand_driven:1").get_height() == 0.0
-    assert _bar(fig, "dist:supply_driven:3").get_height() == 1.0
+    # no n_retells, as in the outcome table). Zero counts are small (as in the tables) and
+    # the arm's n is printed, so the bins merge down to 0 and 1+ and still none can be shown
+    assert not [p for p in fig.findobj() if str(p.get_gid()).startswith("dist:")]
+    dist = plots.retelling_data(tiny, min_count=1)["distribution"]
+    assert dist["suppressed"].all() and dist["share"].isna().all()
+    assert dist.set_index(["arm", "bin"])["n"].to_dict() == {
+        ("demand_driven", "0"): 1,
+        ("demand_driven", "1+"): 1,
+        ("supply_driven", "0"): 0,
+        ("supply_driven", "1+"): 1,
+    }
     # where: per trajectory; supply-driven specialist 2 retellings / 1 trajectory
     assert _bar(fig, "role:supply_driven:specialist").get_width() == 2.0
     assert _bar(fig, "role:supply_driven:consultant").get_width() == 1.0
@@ -265,9 +271,56 @@ def test_costs_figure_by_hand():
         if str(p.get_gid()).startswith("component:supply_driven:")
     )
     assert top == pytest.approx(5000 / 3)
-    # medians of the positive part on the log axis: 550 and 5000
-    med = _offsets(fig, "median_positive")
-    np.testing.assert_allclose(med[:, 1], np.log10([550, 5000]))
+    # the positive part has no mark for an individual value (no violin, median or points)
+    assert not _by_gid(fig, "median_positive")
+    assert not [c for ax in fig.axes for c in ax.collections if len(c.get_offsets())]
+
+
+def test_positive_costs_in_bands_by_hand():
+    """Panel 2: bands from the suppressed arm x band table; a small outer band is merged."""
+    import pandas as pd
+
+    def rows(arm, costs):
+        return [{"arm": arm, "cost_total": float(c)} for c in costs]
+
+    t = pd.DataFrame(
+        rows("demand_driven", [50] * 10 + [500] * 10 + [5000] * 10 + [50000] * 10)
+        + rows("supply_driven", [500] * 10 + [5000] * 30 + [50000] * 10)
+    )
+    for c in ["cost_household_help", "cost_support_at_home", "cost_aids_and_services"]:
+        t[c] = 0.0
+    t["cost_residential_and_shelter"] = 0.0
+    t["cost_general"] = 0.0
+    t["cost_staff"] = t["cost_total"]
+    t["any_provision"] = False
+    pos = plots.cost_data(t, min_count=10)["positive"]
+    # supply-driven has no cost under 100 (0 < 10): the first band merges into the second
+    assert pos["lo"].unique().tolist() == [0, 1000, 10000]
+    fig = plots.costs(t, lang="en", min_count=10)
+    widths = {
+        arm: [_bar(fig, f"positive:{arm}:{j}").get_width() for j in range(3)]
+        for arm in ("demand_driven", "supply_driven")
+    }
+    assert widths["demand_driven"] == pytest.approx([20 / 40, 10 / 40, 10 / 40])
+    assert widths["supply_driven"] == pytest.approx([10 / 50, 30 / 50, 10 / 50])
+    # 9 instead of 10 supply-driven costs over 50,000: the top band merges down instead
+    fig = plots.costs(t.drop(index=t.index[-1]), lang="en", min_count=10)
+    assert _bar(fig, "positive:supply_driven:1").get_width() == pytest.approx(39 / 49)
+    assert not _by_gid(fig, "positive_hidden:supply_driven")
+    # two bands left and still a small cell (5 over 10,000): the table hides it and its
+    # partners; what it hides is drawn together in grey
+    t3 = pd.DataFrame(
+        rows("demand_driven", [50] * 10 + [5000] * 10 + [50000] * 10)
+        + rows("supply_driven", [5000] * 30 + [50000] * 5)
+    )
+    for c in [c for c in t.columns if c.startswith("cost_") and c != "cost_total"]:
+        t3[c] = 0.0
+    t3["cost_staff"] = t3["cost_total"]
+    t3["any_provision"] = False
+    fig = plots.costs(t3, lang="en", min_count=10)
+    assert _bar(fig, "positive_hidden:supply_driven").get_width() == pytest.approx(1.0)
+    assert not [p for p in fig.findobj() if str(p.get_gid()).startswith("positive:supply")]
+    assert any("grey" in n for n in fig.wattelt_notes)
 
 
 def test_costs_disclosure_and_dutch():
@@ -549,8 +602,19 @@ def test_demo_goal_flow_retellings_costs(demo):
     fig = plots.retellings(data, lang="en")
     dist = plots.retelling_data(data)["distribution"]
     shown = dist[~dist["suppressed"]]
+    assert len(shown) >= 2
+    # independently from the outcome table: each drawn share is a count of at least 10
+    # trajectories over the arm's n (bins as labelled: "k" exactly, "k+" at least k)
+    nr = oset.table.dropna(subset=["n_retells"])
     for _, r in shown.iterrows():
+        v = nr.loc[nr["arm"] == r["arm"], "n_retells"]
+        lab = str(r["bin"])
+        k = int(lab.rstrip("+"))
+        count = int((v >= k).sum() if lab.endswith("+") else (v == k).sum())
+        assert count >= 10 and r["share"] == pytest.approx(count / len(v))
         assert _bar(fig, f"dist:{r['arm']}:{r['bin']}").get_height() == pytest.approx(r["share"])
+    # no arm has exactly one hidden bin (it would follow from its n and the others)
+    assert not (dist.groupby("arm")["suppressed"].sum() == 1).any()
     tab = oset.table
     fig = plots.costs(tab, lang="en")
     comp = plots.cost_data(tab)["components"]

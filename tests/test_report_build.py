@@ -12,6 +12,7 @@ Three builds per test session (module-scoped fixtures, reused by every test here
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from report_helpers import MARKER, marked_pilot
 
@@ -27,6 +29,7 @@ from wattelt_eval.disclosure import rule_from_study
 from wattelt_eval.estimation import compare
 from wattelt_eval.io import write_package
 from wattelt_eval.report import build
+from wattelt_eval.report.plan import ARMS, ReportPlan
 from wattelt_eval.report.sections import HEADLINES, CouncilReport
 
 EPOCH = "1750000000"  # 2025-06-15 15:06:40 UTC
@@ -173,11 +176,21 @@ def test_reproducible_with_source_date_epoch(marked_builds):
 
 
 def test_provenance_block(marked_package, marked_builds):
-    data, _ = marked_package
+    data, folder = marked_package
     first, _ = marked_builds
     text = html.unescape(first.html.read_text(encoding="utf-8"))
-    assert first.fingerprint == we.report.fingerprint(data)
-    assert first.fingerprint in text
+    loaded = we.load(folder)
+    plan = ReportPlan.from_study(loaded.study, n_boot=N_BOOT)
+    assert first.fingerprint == we.report.report_fingerprint(loaded, plan)
+    assert first.data_fingerprint == we.report.fingerprint(data)
+    assert first.fingerprint in text and first.data_fingerprint in text
+    # the command that makes it again, with no directory of the machine that made it
+    seed = loaded.study.seed
+    assert f"wattelt-eval report pilot --lang nl --seed {seed} --n-boot {N_BOOT}" in text
+    assert str(folder.parent) not in text and str(Path.home()) not in text
+    # every rate as read
+    for role, rate in loaded.study.rates.items():
+        assert f"rates.{role}" in text and repr(float(rate)) in text
     for digest in we.report.table_fingerprints(data).values():
         assert digest in text
     assert we.__version__ in text
@@ -348,3 +361,129 @@ def test_invalid_package_stops_before_execution(marked_package, tmp_path, capsys
     for r, v in zip([3, 6], ["beide", "onbekend"], strict=True):
         assert f"trajectories.csv, row {r}, column arm: '{v}'" in err
     assert not out.exists() or not any(out.iterdir())
+
+
+# ----------------------------------------------------------------------------- accessibility
+AXE_DIR = Path(__file__).parent / "axe"
+AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+#: WCAG 2.1 A and AA (what EN 301 549 requires of web content) and axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "EN-301-549", "best-practice"]
+
+
+@pytest.fixture(scope="module")
+def demo_nl_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo_nl")
+    return build(None, out, lang="nl", demo=True, n_boot=N_BOOT, formats=("html",), progress=False)
+
+
+@pytest.fixture(scope="module")
+def small_build(tmp_path_factory):
+    """A tiny pilot: 15 trajectories per arm (most numbers suppressed, figures omitted)."""
+    data = we.synth.generate(120, seed=11, superpopulation=None)
+    tr = data.trajectories
+    keep = set(pd.concat([tr.loc[tr["arm"] == a, "trajectory_id"].iloc[:15] for a in ARMS]))
+    for name, df in data.tables.items():
+        setattr(data, name, df[df["trajectory_id"].isin(keep)].copy())
+    data.truth = None
+    out = tmp_path_factory.mktemp("small")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return build(data, out, lang="nl", n_boot=N_BOOT, formats=("html",), progress=False)
+
+
+def axe_violations(html_path: Path) -> list[dict]:
+    """axe-core's violations of a page in headless Chromium (the pinned tests/axe package)."""
+    pw = pytest.importorskip("playwright.sync_api")
+    exe = we.report.find_chromium()
+    if exe is None:
+        pytest.skip("Chromium is not installed (make system-deps)")
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed: npm ci --prefix tests/axe (make test does this)")
+    pinned = json.loads((AXE_DIR / "package.json").read_text())["dependencies"]["axe-core"]
+    with pw.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto(html_path.resolve().as_uri(), wait_until="load")
+            page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+            version = page.evaluate("axe.version")
+            found = page.evaluate(
+                """async (tags) => {
+                    const r = await axe.run(document, {
+                        runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+                    return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.map(n => n.target.join(' '))}));
+                }""",
+                AXE_TAGS,
+            )
+        finally:
+            browser.close()
+    assert version == pinned
+    return found
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("which", ["demo_build", "demo_nl_build", "small_build", "marked"])
+def test_axe_core_finds_no_violations(which, request):
+    res = request.getfixturevalue(which)
+    if which == "marked":
+        res = res[0] if isinstance(res, tuple) else res
+    assert axe_violations(res.html) == []
+
+
+@pytest.fixture
+def marked(marked_builds):
+    return marked_builds[0]
+
+
+def test_small_pilot_report_shows_no_small_number(small_build):
+    """15 per arm: the figures of the trajectory outcomes are omitted, counts suppressed."""
+    text = html.unescape(small_build.html.read_text(encoding="utf-8"))
+    # every trajectory outcome's figure omitted (any two parts of 15 have one under 10);
+    # the goals are counted per goal, so their figure may be drawn
+    assert text.count("Figuur niet getoond") >= 3
+    assert text.count("<img") + text.count("Figuur niet getoond") == len(HEADLINES)
+    for c in count_cells(text):
+        n = as_count(c)
+        assert n is None or n >= 10, c
+
+
+@pytest.mark.parametrize("which", ["demo_build", "marked"])
+def test_pdf_is_tagged_with_language_and_title(which, request):
+    pypdf = pytest.importorskip("pypdf")
+    res = request.getfixturevalue(which)
+    reader = pypdf.PdfReader(str(res.pdf))
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == res.lang
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert reader.metadata.title.startswith(
+        "Evaluation of" if res.lang == "en" else we.i18n.text("report.document_title", "nl")
+    )
+
+
+@pytest.mark.browser
+def test_axe_core_reports_what_it_should(tmp_path):
+    """The axe check can fail: a page without language, an image without text alternative."""
+    page = tmp_path / "bad.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><title>t</title></head><body><main><h1>x</h1>"
+        '<img src="data:image/png;base64,iVBORw0KGgo="></main></body></html>',
+        encoding="utf-8",
+    )
+    ids = {v["id"] for v in axe_violations(page)}
+    assert {"html-has-lang", "image-alt"} <= ids
+
+
+@pytest.mark.parametrize("which", ["demo_build", "demo_nl_build", "small_build"])
+def test_every_table_has_a_caption_and_header_cells(which, request):
+    text = request.getfixturevalue(which).html.read_text(encoding="utf-8")
+    tables = re.findall(r"<table[^>]*>(.*?)</table>", text, re.S)
+    assert len(tables) >= 10
+    for t in tables:
+        assert t.lstrip().startswith("<caption>"), t[:80]
+        assert re.search(r"<th[^>]*scope=", t), t[:80]
+    # every image has a text alternative with numbers in it
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', text)
+    assert len(alts) == text.count("<img")
+    assert all(re.search(r"\d+([.,]\d)?%", a) for a in alts), alts

@@ -785,3 +785,112 @@ def attach_notes(fig: Any, notes: list[str]) -> Any:
         body = "\n".join(textwrap.fill(n, width) for n in notes)
         fig.supxlabel(body, x=0.01, ha="left", fontsize=8, color="#444444")
     return fig
+
+
+# --------------------------------------------------------------------------------------
+# Shares: what a published percentage reveals
+# --------------------------------------------------------------------------------------
+
+
+def publishable_share(
+    count: float | int | None,
+    n: float | int | None,
+    rule: Rule | DisclosureRule | StudySettings | None = "min10",
+    threshold: int | None = None,
+) -> float | None:
+    """The share ``count / n`` when it may be published, else None.
+
+    Every number in the report's text goes through here. With ``n`` published (as it
+    is in every table of the report) a share reveals ``count`` and ``n - count``; so
+    the share is published only when ``n`` reaches :attr:`DisclosureRule.min_n` and
+    both ``count`` and ``n - count`` may be shown as counts (not under the
+    threshold, zero included). Under ``cbs`` the share is computed from the
+    rounded counts, so that it reveals no more than the rounded table.
+
+    Examples
+    --------
+    >>> publishable_share(13, 15) is None   # 2 without: "86,7% of 15" reveals it
+    True
+    >>> publishable_share(0, 15) is None     # 0% reveals "nobody"
+    True
+    >>> publishable_share(12, 30)
+    0.4
+    >>> publishable_share(12, 30, rule="cbs")  # 10 / 30 after rounding
+    0.3333333333333333
+    """
+    r = resolve_rule(rule, threshold)
+    if count is None or n is None or count is pd.NA or n is pd.NA:
+        return None
+    c, m = float(count), float(n)
+    if math.isnan(c) or math.isnan(m):
+        return None
+    if c < 0 or c > m or c != math.floor(c) or m != math.floor(m):
+        raise ValueError(f"count must be a whole number from 0 to n, not {count!r} of {n!r}")
+    if m < r.min_n or r.is_small([c, m - c]).any():
+        return None
+    rc, rm = (float(v) for v in r.rounded([c, m]))
+    return rc / rm if rm > 0 else None
+
+
+@dataclass
+class PublishedShares:
+    """Row shares of a table as they may be drawn or quoted (see :func:`published_shares`).
+
+    Attributes
+    ----------
+    shares : DataFrame
+        Interior cells: the cell's published count over its row's published total;
+        NaN where the cell (or the row total) is suppressed.
+    hidden : Series
+        Per row: the share of the suppressed cells together (1 minus the shown
+        shares; what the published table reveals anyway by subtraction), NaN when
+        the row total is suppressed.
+    totals : Series
+        Per row: the published row total (rounded under ``cbs``), NaN when suppressed.
+    table : SuppressedTable
+        The suppressed table the shares come from (internal values: not for publication).
+    """
+
+    shares: pd.DataFrame
+    hidden: pd.Series
+    totals: pd.Series
+    table: SuppressedTable
+
+
+def published_shares(
+    counts: pd.DataFrame,
+    rule: Rule | DisclosureRule | StudySettings | None = "min10",
+    threshold: int | None = None,
+) -> PublishedShares:
+    """Row shares of a two-way table of counts, drawn only from its suppressed version.
+
+    The table is suppressed exactly as :func:`suppress_table` publishes it (margins,
+    complementary suppression); a figure or sentence built from these shares reveals
+    nothing the published table does not: a shown share is a shown count over a
+    shown total, and the suppressed cells of a row appear only together.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Rows (e.g. the arms) x categories, at least two categories.
+    rule, threshold
+        See :func:`resolve_rule`.
+    """
+    if not isinstance(counts, pd.DataFrame) or counts.shape[1] < 2:
+        raise ValueError("published_shares needs a DataFrame with at least two columns")
+    r = resolve_rule(rule, threshold)
+    st = suppression_pattern(counts, r, margins=True)
+    R, C = counts.shape
+    pub = st.rule.rounded(st.counts.to_numpy(dtype="float64"))
+    shown = st.pattern.to_numpy() == ""
+    totals = np.where(shown[:R, C] & (st.counts.to_numpy()[:R, C] >= r.min_n), pub[:R, C], np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(shown[:R, :C], pub[:R, :C] / totals[:, None], np.nan)
+    hidden = np.where(np.isnan(totals), np.nan, 1.0 - np.nansum(shares, axis=1))
+    hidden = np.where(np.isclose(hidden, 0.0, atol=1e-12), 0.0, hidden)
+    return PublishedShares(
+        shares=pd.DataFrame(shares, index=counts.index, columns=counts.columns),
+        hidden=pd.Series(hidden, index=counts.index),
+        totals=pd.Series(totals, index=counts.index),
+        table=st,
+    )

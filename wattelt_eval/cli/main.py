@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "report": ".report",
     "pseudonymise": ".pseudonymise",
     "combine": ".combine",
+    "fingerprint": ".fingerprint",
 }
 
 
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # the arguments as given, for the report's provenance (``report`` shows them, paths shortened)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return 2

@@ -114,6 +114,7 @@ def run_cli(args: argparse.Namespace) -> int:
             extract_date=args.extract_date,
             monitor=args.monitor,
             by=args.by,
+            command=getattr(args, "argv", None),
         )
     except ValidationError as exc:
         _print_problems(exc, lang)

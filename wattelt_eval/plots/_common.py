@@ -129,6 +129,16 @@ def _threshold(data: Any, min_count: int | None) -> int:
     return int(rule.min_n) if min_count is None else int(min_count)
 
 
+def _rule(data: Any, min_count: int | None) -> Any:
+    """The disclosure rule of a figure: ``min10`` with ``min_count``, else the study's rule."""
+    from ..disclosure import DisclosureRule, resolve_rule
+
+    if min_count is not None:
+        return DisclosureRule("min10", int(min_count))
+    study = getattr(data, "study", None)
+    return resolve_rule(study if hasattr(study, "disclosure_rule") else None)
+
+
 def _wrap(s: str, width: int) -> str:
     return "\n".join(textwrap.wrap(s, width)) or s
 

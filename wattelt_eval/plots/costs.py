@@ -31,7 +31,15 @@ from ._common import (
 if TYPE_CHECKING:
     pass
 from ..i18n import format as fmt
-from ._common import COST_COMPONENT_COLORS, COST_COMPONENT_COLUMNS, _outcome_table
+from ._common import COST_COMPONENT_COLORS, COST_COMPONENT_COLUMNS, OKABE_ITO, _outcome_table, _rule
+
+#: Colour and hatching of the bands of positive costs (light to dark: colour is not alone).
+COST_BAND_STYLE: tuple[tuple[str, str], ...] = (
+    (OKABE_ITO["sky_blue"], ".."),
+    (OKABE_ITO["blue"], ""),
+    (OKABE_ITO["orange"], "//"),
+    (OKABE_ITO["vermillion"], "\\\\"),
+)
 
 
 def cost_data(table: Any, *, min_count: int | None = None) -> dict[str, pd.DataFrame]:
@@ -49,6 +57,9 @@ def cost_data(table: Any, *, min_count: int | None = None) -> dict[str, pd.DataF
         ``components``: per arm and component (CBS groups of iWmo categories and
         ``staff``) the mean cost per trajectory (``mean``); the components of an arm
         sum to its mean ``cost_total``.
+        ``positive``: per shown arm and band of :data:`POSITIVE_BANDS` the trajectories
+        with costs (``n``, not for publication) and the published ``share``,
+        ``hidden`` and ``n_positive`` (:func:`wattelt_eval.disclosure.published_shares`).
     """
     t = _outcome_table(table)
     thr = _threshold(table, min_count)
@@ -82,7 +93,128 @@ def cost_data(table: Any, *, min_count: int | None = None) -> dict[str, pd.DataF
     comp.columns = list(COST_COMPONENT_COLUMNS)
     comp_long = comp.stack().rename("mean").reset_index()
     comp_long.columns = ["arm", "component", "mean"]
-    return {"arms": tab.rename_axis("arm").reset_index(), "components": comp_long}
+    shown = [a for a in arms if not tab.loc[a, "suppressed"]]
+    return {
+        "arms": tab.rename_axis("arm").reset_index(),
+        "components": comp_long,
+        "positive": _positive_table(t[arm.isin(shown)], shown, _rule(table, min_count)),
+    }
+
+
+#: Lower bounds (euros) of the bands of positive costs in panel 2 of :func:`costs`.
+POSITIVE_BANDS: tuple[float, ...] = (0.0, 100.0, 1000.0, 10000.0)
+
+
+def _band_label(lo: float, hi: float, lang: str) -> str:
+    if not np.isfinite(hi):
+        return f"{fmt.euro(lo, lang)}+"
+    return f"{fmt.euro(max(lo, 1), lang)} – {fmt.euro(hi - 1, lang)}"
+
+
+def _positive_table(t: pd.DataFrame, arms: list[str], rule: Any) -> pd.DataFrame:
+    """Trajectories with costs per arm and band, as published (suppressed, shares).
+
+    The outer bands are merged into their neighbour while they hold a small cell (and
+    more than two bands are left), then the arm x band table is suppressed as a
+    published table would be. Columns ``arm, band`` (number), ``lo``, ``hi`` (euros;
+    ``hi`` exclusive, ``inf`` for the open band), ``n`` (true count: not for
+    publication), ``share`` (of the arm's trajectories with costs, from the published
+    counts; NaN where the table hides the cell), ``hidden`` (the arm's hidden cells
+    together) and ``n_positive`` (the arm's trajectories with costs, NaN where hidden).
+    """
+    from ..disclosure import published_shares
+
+    cols = ["arm", "band", "lo", "hi", "n", "share", "hidden", "n_positive"]
+    pos = t[t["cost_total"] > 0]
+    if not arms:
+        return pd.DataFrame(columns=cols)
+    edges = [*POSITIVE_BANDS, np.inf]
+    band = np.searchsorted(np.asarray(POSITIVE_BANDS), pos["cost_total"].to_numpy(float)) - 1
+    counts = pd.crosstab(pos["arm"].astype(str).to_numpy(), np.clip(band, 0, len(edges) - 2))
+    counts = counts.reindex(index=arms, columns=range(len(edges) - 1), fill_value=0)
+    c = counts.to_numpy()
+    while c.shape[1] > 2 and rule.is_small(c[:, 0]).any():
+        c = np.column_stack([c[:, 0] + c[:, 1], c[:, 2:]])
+        edges.pop(1)
+    while c.shape[1] > 2 and rule.is_small(c[:, -1]).any():
+        c = np.column_stack([c[:, :-2], c[:, -2] + c[:, -1]])
+        edges.pop(-2)
+    counts = pd.DataFrame(c, index=arms)
+    ps = published_shares(counts, rule)
+    long = ps.shares.stack(future_stack=True).rename("share").reset_index()
+    long.columns = ["arm", "band", "share"]
+    long["lo"] = [edges[b] for b in long["band"]]
+    long["hi"] = [edges[b + 1] for b in long["band"]]
+    long["n"] = counts.stack().to_numpy()
+    long["hidden"] = long["arm"].map(ps.hidden)
+    long["n_positive"] = long["arm"].map(ps.totals)
+    return long[cols]
+
+
+def _positive_bands(ax: Any, pos: pd.DataFrame, lang: str, notes: list[str]) -> None:
+    """Panel 2: per arm a 100% bar of the positive costs in bands; hidden cells grey."""
+    from matplotlib.patches import Patch
+
+    arms = list(dict.fromkeys(pos["arm"]))
+    bands = pos.drop_duplicates("band").set_index("band")[["lo", "hi"]]
+    shades = [COST_BAND_STYLE[j] for j in range(len(bands))]
+    hidden_drawn = False
+    for y, a in enumerate(arms):
+        sub = pos[pos["arm"] == a].set_index("band")
+        left = 0.0
+        for j, (colour, hatch) in enumerate(shades):
+            w = float(sub.loc[j, "share"])
+            if not np.isfinite(w) or w <= 0:
+                continue
+            ax.barh(
+                y,
+                w,
+                left=left,
+                color=colour,
+                hatch=hatch,
+                edgecolor="white",
+                gid=f"positive:{a}:{j}",
+            )
+            left += w
+        h = float(sub["hidden"].iloc[0])
+        if np.isfinite(h) and h > 1e-12:
+            ax.barh(
+                y,
+                h,
+                left=left,
+                color="#DDDDDD",
+                hatch="xx",
+                edgecolor="#777777",
+                lw=0.5,
+                gid=f"positive_hidden:{a}",
+            )
+            hidden_drawn = True
+    labels = [
+        f"{arm_label(a, lang)}\n(n = {fmt.number(n, 0, lang) if np.isfinite(n) else '–'})"
+        for a, n in zip(arms, pos.groupby("arm", sort=False)["n_positive"].first(), strict=True)
+    ]
+    ax.set_yticks(range(len(arms)), labels, fontsize=8)
+    ax.set_ylim(len(arms) - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    _pct_axis(ax.xaxis, lang)
+    handles = [
+        Patch(facecolor=c, hatch=h, edgecolor="white", label=_band_label(lo, hi, lang))
+        for (c, h), (lo, hi) in zip(shades, bands.itertuples(index=False), strict=True)
+    ]
+    if hidden_drawn:
+        handles.append(
+            Patch(facecolor="#DDDDDD", hatch="xx", edgecolor="#777777", label=_t("not_shown", lang))
+        )
+        notes.append(_t("positive_hidden", lang))
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncol=2,
+        frameon=False,
+        fontsize=7,
+    )
+    ax.set_title(_t("positive_costs", lang), fontsize=10)
 
 
 def costs(
@@ -94,9 +226,11 @@ def costs(
     """Costs per arm: the zeros, the positive part on a log scale, and the breakdown.
 
     Panels: (1) share of trajectories without any cost in the window and (hatched) the
-    share without an individual provision (``any_provision`` false); (2) violin of
-    the positive costs on a log scale, median marked (no individual points are
-    drawn); (3) mean cost per trajectory stacked by CBS group of iWmo categories
+    share without an individual provision (``any_provision`` false); (2) per arm the
+    trajectories with costs in bands (€ 1–99, € 100–999, € 1.000–9.999, € 10.000+; an outer
+    band with a small cell merged into its neighbour), as
+    shares of a 100% bar drawn from the suppressed arm x band table (cells the table
+    would hide are drawn together in grey; no mark stands for one resident); (3) mean cost per trajectory stacked by CBS group of iWmo categories
     (Hulp bij het huishouden; Ondersteuning thuis; Hulpmiddelen en diensten;
     Verblijf en opvang; general provisions) and professional time.
 
@@ -108,13 +242,13 @@ def costs(
     Returns
     -------
     matplotlib.figure.Figure
-        Bars carry ``gid`` ``"zero:<arm>"``, ``"no_provision:<arm>"`` and
+        Bars carry ``gid`` ``"zero:<arm>"``, ``"no_provision:<arm>"``,
+        ``"positive:<arm>:<band>"``, ``"positive_hidden:<arm>"`` and
         ``"component:<arm>:<component>"``.
     """
     check_lang(lang)
     thr = _threshold(table, min_count)
     tabs = cost_data(table, min_count=thr)
-    t = _outcome_table(table)
     at = tabs["arms"]
     arms = [a for a, s in zip(at["arm"], at["suppressed"], strict=False) if not s]
     dropped = [arm_label(a, lang) for a, s in zip(at["arm"], at["suppressed"], strict=False) if s]
@@ -172,48 +306,8 @@ def costs(
     axes[0].set_ylim(0, 1)
     _pct_axis(axes[0].yaxis, lang)
     axes[0].set_title(_t("share_zero", lang), fontsize=10)
-    # (2) positive part, log scale
-    pos = t[t["arm"].astype("string").isin(arms) & (t["cost_total"] > 0)]
-    pos = pos.assign(arm=pos["arm"].astype(str), log_cost=np.log10(pos["cost_total"].astype(float)))
-    enough = [a for a in arms if (pos["arm"] == a).sum() >= thr]
-    if enough:
-        import seaborn as sns
-
-        sns.violinplot(
-            data=pos[pos["arm"].isin(enough)],
-            x="arm",
-            y="log_cost",
-            order=enough,
-            hue="arm",
-            hue_order=enough,
-            palette=colors,
-            legend=False,
-            inner="quart",
-            cut=1,
-            ax=axes[1],
-            density_norm="width",
-        )
-        med = np.log10(at.loc[enough, "median_positive"].astype(float).to_numpy())
-        axes[1].scatter(
-            range(len(enough)),
-            med,
-            color="white",
-            edgecolor="black",
-            zorder=5,
-            s=30,
-            gid="median_positive",
-        )
-    axes[1].set_xticks(range(len(enough)), [arm_label(a, lang) for a in enough], fontsize=8)
-    axes[1].set_xlabel("")
-    axes[1].set_ylabel("")
-    lo, hi = axes[1].get_ylim()
-    ticks = np.arange(np.floor(lo), np.ceil(hi) + 1)
-    axes[1].set_yticks(
-        ticks,
-        [fmt.euro(10**v, lang) for v in ticks],
-    )
-    axes[1].set_ylim(lo, hi)
-    axes[1].set_title(_t("positive_costs", lang), fontsize=10)
+    # (2) positive part in bands, from the suppressed arm x band table (no individual marks)
+    _positive_bands(axes[1], tabs["positive"], lang, notes)
     # (3) breakdown
     comp = tabs["components"]
     glab = _labels(schema.CBS_GROUP_LABELS_NL, schema.CBS_GROUP_LABELS_EN, lang)

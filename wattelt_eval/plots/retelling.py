@@ -26,6 +26,7 @@ from ._common import (
     _labels,
     _pct_axis,
     _pilot,
+    _rule,
     _t,
     _threshold,
     arm_label,
@@ -69,9 +70,11 @@ def retelling_data(
     -------
     dict of DataFrame
         ``distribution``: per arm and bin of ``n_retells`` (``0``, ``1``, ...,
-        ``k+``): ``n`` and ``share`` of trajectories, the upper bins merged until
-        every non-empty bin has at least ``min_count`` trajectories in each arm
-        (bins still too small get ``suppressed = True``; empty bins are shown). ``by_role`` and ``by_type``: per arm
+        ``k+``): ``n`` (true count, not for publication) and ``share`` of trajectories,
+        the upper bins merged until every bin has at least ``min_count`` trajectories
+        in each arm (or two bins are left); ``share`` as the suppressed arm x bin table
+        publishes it (:func:`wattelt_eval.disclosure.published_shares`: zero included,
+        complementary suppression), NaN and ``suppressed = True`` where hidden. ``by_role`` and ``by_type``: per arm
         and role (contact type), ``n_retellings``, ``per_trajectory`` (retellings
         there divided by the arm's trajectories, so they sum to the arm's mean
         ``n_retells``) and ``suppressed`` (fewer than ``min_count`` retellings).
@@ -109,9 +112,10 @@ def retelling_data(
     k = max_bin
     tab = _dist(k)
 
+    rule = _rule(data, min_count)
+
     def _small(x: pd.DataFrame) -> bool:
-        v = x.loc[shown_arms].to_numpy()
-        return bool(((v > 0) & (v < thr)).any())
+        return bool(rule.is_small(x.loc[shown_arms].to_numpy()).any())
 
     while k > 1 and _small(tab):
         k -= 1
@@ -119,8 +123,16 @@ def retelling_data(
     labels = [str(i) for i in range(k)] + [f"{k}+"]
     dist = tab.set_axis(labels, axis=1).stack().rename("n").reset_index()
     dist.columns = ["arm", "bin", "n"]
-    dist["share"] = dist["n"] / dist["arm"].map(arm_n)
-    dist["suppressed"] = (dist["n"] > 0) & (dist["n"] < thr)
+    # shares as a published table of these counts allows (zero counts and complementary
+    # cells hidden: the arm's n is printed, so one hidden bin would follow from the others)
+    share = pd.Series(np.nan, index=pd.MultiIndex.from_frame(dist[["arm", "bin"]]))
+    if shown_arms:
+        from ..disclosure import published_shares
+
+        ps = published_shares(tab.loc[shown_arms].set_axis(labels, axis=1), rule)
+        share.update(ps.shares.stack(future_stack=True))
+    dist["share"] = share.to_numpy()
+    dist["suppressed"] = dist["share"].isna()
     dist.attrs["merged"] = k < max_bin
     dist.attrs["top_label"] = labels[-1]
 

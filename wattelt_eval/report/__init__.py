@@ -28,13 +28,22 @@ from .builder import (
     print_pdf,
     to_html,
 )
-from .provenance import canonical_csv, fingerprint, generation_time, table_fingerprints
+from .provenance import (
+    canonical_csv,
+    fingerprint,
+    generation_time,
+    report_fingerprint,
+    settings_record,
+    table_fingerprints,
+)
 
 __all__ = [
     "build",
     "ReportResult",
     "ReportError",
     "fingerprint",
+    "report_fingerprint",
+    "settings_record",
     "table_fingerprints",
     "canonical_csv",
     "generation_time",

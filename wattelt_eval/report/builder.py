@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -78,7 +78,8 @@ class ReportResult:
     html, pdf, notebook : Path or None
         The files written (``None`` when that format was not asked for).
     fingerprint : str
-        SHA-256 fingerprint of the canonical input tables.
+        The report fingerprint: SHA-256 over the canonical input tables and every
+        setting that changes a number (:func:`~.provenance.report_fingerprint`).
     lang : str
     parameters : dict
         Parameters passed to the report notebook.
@@ -93,6 +94,8 @@ class ReportResult:
     lang: str
     parameters: dict[str, Any] = field(default_factory=dict)
     parts: dict[str, ReportResult] = field(default_factory=dict)
+    #: SHA-256 of the canonical input tables only (:func:`~.provenance.fingerprint`).
+    data_fingerprint: str = ""
 
     @property
     def paths(self) -> list[Path]:
@@ -342,6 +345,7 @@ def build(
     extract_date: str | None = None,
     monitor: bool = False,
     by: str | None = None,
+    command: Sequence[str] | None = None,
 ) -> ReportResult:
     """Make the council report (HTML and PDF) for a pilot data package.
 
@@ -379,6 +383,11 @@ def build(
         statement and disclosure, plus ``summary_<lang>.html/.pdf`` side by side
         (:mod:`wattelt_eval.report.by_level`). The result is the summary's, with
         ``parts`` per level.
+    command : sequence of str, optional
+        The command-line arguments after the program name (``wattelt-eval report``
+        passes them); shown in the report with paths shortened to their last part
+        (:func:`~.provenance.command_line`). Default: the equivalent command built
+        from these parameters.
 
     Returns
     -------
@@ -400,7 +409,8 @@ def build(
     import nbformat
 
     from .._version import __version__
-    from .provenance import fingerprint, generation_time
+    from .plan import ReportPlan
+    from .provenance import command_line, fingerprint, generation_time, report_fingerprint
 
     lang, formats = _check_options(lang, formats)
     if not isinstance(n_boot, int) or n_boot < 99:
@@ -409,19 +419,22 @@ def build(
         raise ValueError(f"seed must be a whole number, not {seed!r}")
 
     _step("loading", progress)
-    data = _resolve_data(path_or_data, demo, lang)
-    if extract_date is not None:  # the --extract-date flag: the reference of the outcomes
-        data = data.copy()
-        data.study.extract_date = str(pd.Timestamp(extract_date).date())
+    data = prepare_data(path_or_data, demo, lang, extract_date)
     if lang is None:
         lang = data.study.language if data.study.language in get_args(Lang) else "nl"
     if by is not None:
         from .by_level import build_by
 
         opts = dict(seed=seed, n_boot=n_boot, progress=progress, chromium=chromium)
+        opts["command"] = command
         return build_by(data, by, Path(out_dir), lang, formats, monitor=monitor, **opts)
     seed = data.study.seed if seed is None else seed
     fp = fingerprint(data)
+    plan = ReportPlan.from_study(data.study, seed=seed, n_boot=n_boot, monitor=monitor)
+    report_fp = report_fingerprint(data, plan, data_fingerprint=fp)
+    if command is None:
+        command = _equivalent_command(path_or_data, demo, data, lang, seed, n_boot, monitor)
+    shown_command = command_line(command)
     generated = generation_time()
 
     out_dir = Path(out_dir)
@@ -443,6 +456,7 @@ def build(
             "n_boot": int(n_boot),
             "generated": generated.isoformat(),
             "expected_fingerprint": fp,
+            "command": shown_command,
         }
         if monitor:  # only when asked: the default report's parameters stay as they were
             parameters["monitor"] = True
@@ -473,10 +487,43 @@ def build(
         html=html_path,
         pdf=pdf_path,
         notebook=nb_path,
-        fingerprint=fp,
+        fingerprint=report_fp,
         lang=lang,
         parameters={**parameters, "version": __version__},
+        data_fingerprint=fp,
     )
     for p in result.paths:
         _say(f"  {p}", progress)
     return result
+
+
+# ----------------------------------------------------------------------------- provenance
+def prepare_data(
+    path_or_data: Any, demo: bool = False, lang: str | None = None, extract_date: str | None = None
+) -> PilotData:
+    """The data a report is made from: loaded and validated, ``--extract-date`` applied.
+
+    Shared by :func:`build` and ``wattelt-eval fingerprint``, so that both see the same
+    settings and print the same report fingerprint.
+    """
+    data = _resolve_data(path_or_data, demo, lang)
+    if extract_date is not None:  # the --extract-date flag: the reference of the outcomes
+        data = data.copy()
+        data.study.extract_date = str(pd.Timestamp(extract_date).date())
+    return data
+
+
+def _equivalent_command(
+    path_or_data: Any, demo: bool, data: PilotData, lang: str, seed: int, n_boot: int, monitor: bool
+) -> list[str]:
+    """``wattelt-eval report`` arguments that make this report (built from Python)."""
+    if demo:
+        source = ["--demo"]
+    elif isinstance(path_or_data, (str, os.PathLike)):
+        source = [os.fspath(path_or_data)]
+    else:  # a PilotData in memory: name where it came from
+        source = [Path(str(data.source or "PilotData")).name or "PilotData"]
+    args = ["report", *source, "--lang", lang, "--seed", str(seed), "--n-boot", str(n_boot)]
+    if data.study.extract_date:
+        args += ["--extract-date", str(data.study.extract_date)]
+    return args + (["--monitor"] if monitor else [])

@@ -122,7 +122,7 @@ def build_by(
     """One report per level of ``by`` (sub-folders of ``out_dir``) and the summary.
 
     ``options`` are passed to :func:`~wattelt_eval.report.build` (seed, n_boot, progress,
-    chromium, monitor). Returns the summary's :class:`ReportResult` with ``parts`` per level.
+    chromium, monitor, command: the user's command, shown in every level's report). Returns the summary's :class:`ReportResult` with ``parts`` per level.
     """
     from ..disclosure import rule_from_study
     from .analysis import run_analysis
@@ -139,7 +139,7 @@ def build_by(
         sub = data.subset(data.trajectories.loc[values == level, "trajectory_id"])
         folder = out_dir / level_folder(level, taken)
         parts[level] = build(sub, folder, lang=lang, formats=formats, **options)
-        plan = ReportPlan.from_study(
+        plan = ReportPlan.from_study(  # the same plan as the level's report
             sub.study, seed=options.get("seed"), n_boot=options.get("n_boot", 999)
         )
         with warnings.catch_warnings():
@@ -159,6 +159,7 @@ def build_by(
         pdf=pdf_path,
         notebook=None,
         fingerprint=fingerprint(data),
+        data_fingerprint=fingerprint(data),
         lang=lang,
         parameters={"by": by, "levels": levels},
         parts=parts,

@@ -339,7 +339,8 @@ def summary(a: ReportAnalysis, lang: str) -> HTMLSection:
         f"<p>{esc(_t('summary_intro', lang, n_t=n_t, n_c=n_c))}</p>"
         + _pooled_html(a, lang)
         + feasibility(a, lang)
-        + f'<table class="headlines"><thead>{head}</thead><tbody>{rows}</tbody></table>'
+        + f'<table class="headlines"><caption>{esc(text("figures.caption_headlines", lang))}'
+        f"</caption><thead>{head}</thead><tbody>{rows}</tbody></table>"
         + boxes
         + _cost_line(a, lang)
         + f'<p class="note">{esc(_caution(a, lang))}</p>'
@@ -363,7 +364,7 @@ def _counts_html(a: ReportAnalysis, key: str, lang: str) -> str:
     counts.columns = [_category_label(c, lang, key == "cost_total") for c in counts.columns]
     pub = suppress_table(counts, a.rule, lang=lang)
     head = (
-        "<tr><th></th>"
+        f"<tr><th scope='col'>{esc(text('figures.col_arm', lang))}</th>"
         + "".join(f"<th scope='col' class='num'>{esc(c)}</th>" for c in pub.columns)
         + "</tr>"
     )
@@ -380,55 +381,11 @@ def _counts_html(a: ReportAnalysis, key: str, lang: str) -> str:
     )
 
 
-def _share_figure(e: Effect, lang: str) -> Any:
-    """Share without an individual provision per arm, with the difference's 95% CI."""
-    import matplotlib.pyplot as plt
-
-    from ..plots import ARM_COLORS
-
-    fig, ax = plt.subplots(figsize=(6.4, 2.4))
-    shares = [e.mean_treated, e.mean_control]
-    vals = [100 * s for s in shares]
-    ax.barh([_arm(lang, x) for x in ARMS], vals, color=[ARM_COLORS[x] for x in ARMS])
-    for y, (v, s) in enumerate(zip(vals, shares, strict=True)):
-        ax.text(v + 1, y, fmt.percent(s, 1, lang), va="center")
-    ax.set_xlim(0, 110)
-    ax.set_xlabel(_t("name.no_provision", lang) + " (%)")
-    ax.invert_yaxis()
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    return fig
-
-
-def _figure(a: ReportAnalysis, key: str, lang: str) -> Any:
-    from .. import plots
-
-    kw = {"lang": lang, "min_count": a.rule.min_n}
-    if key == "goal_retention":
-        return plots.goal_flow(a.data, **kw)
-    if key == "n_retells":
-        return plots.retellings(a.data, **kw)
-    if key == "cost_total":
-        return plots.costs(a.table, **kw)
-    return _share_figure(a.effects[key], lang)
-
-
 def _figure_html(a: ReportAnalysis, key: str, lang: str) -> str:
-    from ..disclosure import can_show
+    """The outcome's figure, drawn from its suppressed table (:mod:`.figures`)."""
+    from .figures import figure_html
 
-    e = a.effects[key]
-    omitted = f'<p class="note">{esc(_t("fig_omitted", lang))}</p>'
-    if not e.shown and key == "no_provision":
-        return omitted
-    if not can_show([a.n_arm[x] for x in ARMS], a.rule):
-        return omitted
-    try:
-        fig = _figure(a, key, lang)
-    except (ValueError, KeyError, IndexError):
-        return f'<p class="note">{esc(_t("fig_failed", lang))}</p>'
-    notes = " ".join(getattr(fig, "wattelt_notes", []) or [])
-    cap = f"<figcaption>{esc(notes)}</figcaption>" if notes else ""
-    return f"<figure>{png(fig, _t(f'name.{key}', lang))}{cap}</figure>"
+    return figure_html(a, key, lang)
 
 
 def outcome_section(a: ReportAnalysis, key: str, lang: str) -> HTMLSection:
@@ -590,7 +547,8 @@ def _reasons_html(a: ReportAnalysis, lang: str) -> str:
     )
     return (
         head
-        + f'<table class="reasons"><thead>{thead}</thead><tbody>{"".join(rows)}</tbody></table>'
+        + f'<table class="reasons"><caption>{esc(text("figures.caption_reasons", lang))}</caption>'
+        f"<thead>{thead}</thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -695,25 +653,49 @@ def implementation(a: ReportAnalysis, lang: str) -> HTMLSection:
         fig = monitor_chart(res, shown_ind[0], lang=lang)
         notes = " ".join(getattr(fig, "wattelt_notes", []) or [])
         figcap = f"<figcaption>{esc(notes)}</figcaption>" if notes else ""
-        parts.append(f"<figure>{png(fig, indicator_label(shown_ind[0], lang))}{figcap}</figure>")
+        from .figures import monitor_alt
+
+        alt = monitor_alt(res, shown_ind[0], lang)
+        parts.append(f"<figure>{png(fig, alt)}{figcap}</figure>")
     parts.append("</section>")
     return HTMLSection("".join(parts))
 
 
-def provenance(a: ReportAnalysis, lang: str) -> HTMLSection:
-    """Package version, input fingerprint, parameters and seed, generation date."""
-    from .._version import __version__
+def provenance(a: ReportAnalysis, lang: str, command: str | None = None) -> HTMLSection:
+    """Report fingerprint, the command, every setting that changes a number, versions, date.
+
+    The body is :func:`_provenance_html` (at the end of this module).
+    """
+    return _provenance_html(a, lang, command)
+
+
+# ----------------------------------------------------------------------------- provenance body
+def _provenance_html(a: ReportAnalysis, lang: str, command: str | None) -> HTMLSection:
+    """The provenance section: what anyone needs to make exactly this report again."""
     from ..estimation.effects import METHOD_TEXT
+    from .provenance import report_fingerprint, settings_record
+
+    def p(key: str, **values: Any) -> str:
+        return text(f"provenance.{key}", lang, **values)
 
     st, inst, r = a.data.study, a.data.instrument, a.rule
     none = _t("none", lang)
+    record = settings_record(a.data, a.plan)
     method = METHOD_TEXT["aipw" if a.covariates else "unadjusted"][lang]
+    ext = a.extract_date
+    extract = fmt.date(None if ext is None or pd.isna(ext) else pd.Timestamp(ext), lang, "iso")
+    how = p("extract_set" if st.extract_date else "extract_inferred")
+    deps = ", ".join(f"{k} {v}" for k, v in record["versions"].items())
     rows = [
-        (_t("prov_version", lang), esc(__version__)),
+        (p("fingerprint"), f"<code>{report_fingerprint(a.data, a.plan, a.fingerprint)}</code>"),
+        (p("command"), f"<code>{esc(command or none)}</code>"),
         (_t("prov_fp", lang), f"<code>{a.fingerprint}</code>"),
+        (_t("prov_version", lang), esc(record["versions"]["wattelt_eval"])),
+        (p("versions"), esc(deps)),
         (_t("prov_seed", lang), str(a.plan.seed)),
         (_t("prov_nboot", lang), str(a.plan.n_boot)),
         (_t("prov_window", lang), str(st.cost_window_days)),
+        (p("extract"), esc(f"{extract} ({how})")),
         (_t("prov_method", lang), esc(method)),
         (_t("prov_covs", lang), esc(_covariate_text(a, lang) or none)),
         (_t("prov_cluster", lang), esc(_t("prov_cluster_teams", lang) if a.cluster else none)),
@@ -722,12 +704,40 @@ def provenance(a: ReportAnalysis, lang: str) -> HTMLSection:
         (_t("prov_lang", lang), lang),
         (_t("prov_date", lang), esc(a.generated.isoformat())),
     ]
+    sources = tuple(getattr(a.data, "sources", ()) or ())
+    if sources:
+        rows.append((_t("prov_sources", lang), esc(", ".join(sources))))
+    mapping = getattr(a.data, "mapping", None)
+    if mapping is not None and len(mapping):
+        pairs = [f"{w} → {c}" for w, c in mapping[["written", "column"]].astype(str).to_numpy()]
+        written = ", ".join(pairs[:40]) + (" …" if len(pairs) > 40 else "")
+        rows.append((_t("prov_mapping", lang), esc(written)))
+    settings = key_value_rows(
+        (f"{section}.{name}", f"<code>{esc(canonical_value(v))}</code>")
+        for section, values in record["study"].items()
+        for name, v in values.items()
+    )
+    threshold = key_value_rows(
+        [(p("problem_threshold"), f"<code>{esc(canonical_value(inst.problem_threshold))}</code>")]
+    )
     per_table = key_value_rows((k, f"<code>{v}</code>") for k, v in a.table_fingerprints.items())
     return HTMLSection(
         f'<section class="provenance"><h2>{esc(_t("provenance", lang))}</h2>'
-        f"<p>{esc(_t('prov_intro', lang))}</p>"
-        f'<table class="kv">{key_value_rows(rows)}</table>'
+        f"<p>{esc(p('intro'))}</p>"
+        f'<table class="kv"><caption>{esc(p("caption_main"))}</caption>'
+        f"{key_value_rows(rows)}</table>"
+        f"<h3>{esc(p('settings'))}</h3>"
+        f'<table class="kv small"><caption>{esc(p("caption_settings"))}</caption>'
+        f"{settings}{threshold}</table>"
         f"<h3>{esc(_t('prov_tables', lang))}</h3>"
-        f'<table class="kv small">{per_table}</table>'
-        f"<p class='note'>{esc(_t('prov_recipe', lang))}</p></section>"
+        f'<table class="kv small"><caption>{esc(p("caption_tables"))}</caption>'
+        f"{per_table}</table>"
+        f"<p class='note'>{esc(p('recipe'))}</p></section>"
     )
+
+
+def canonical_value(v: Any) -> str:
+    """A setting as in the fingerprint's JSON (``80.0``, ``"min10"``, ``["x"]``, ``null``)."""
+    from .provenance import canonical_json
+
+    return canonical_json(v)

@@ -60,6 +60,9 @@ class CouncilReport:
         notebook reading other data than the caller validated); checked by :meth:`run`.
     monitor : bool
         Add the section "Hoe gaat de invoering?" (:meth:`implementation`). Off by default.
+    command : str, optional
+        The command that made the report, as shown under provenance
+        (:func:`~wattelt_eval.report.provenance.command_line`).
 
     Notes
     -----
@@ -81,6 +84,7 @@ class CouncilReport:
         generated: str | None = None,
         expected_fingerprint: str | None = None,
         monitor: bool = False,
+        command: str | None = None,
     ) -> None:
         self.data = data
         self.lang = check_lang(lang)
@@ -89,6 +93,7 @@ class CouncilReport:
         self.expected_fingerprint = expected_fingerprint
         self.outcome_names = [h.key for h in self.plan.headlines]
         self.analysis: ReportAnalysis | None = None
+        self.command = command
 
     # ------------------------------------------------------------------ analysis
     def run(self) -> None:
@@ -194,4 +199,4 @@ class CouncilReport:
 
     def provenance(self) -> HTMLSection:
         """Package version, input fingerprint, parameters and seed, generation date."""
-        return render.provenance(self._done(), self.lang)
+        return render.provenance(self._done(), self.lang, command=self.command)
