@@ -50,7 +50,7 @@ def test_report_by_municipality(tmp_path):
     assert set(res.parts) == {"GM0772", "GM0794"}
     for level, part in res.parts.items():
         ids = data.trajectories.loc[data.trajectories["municipality"] == level, "trajectory_id"]
-        assert part.fingerprint == fingerprint(data.subset(ids))  # the level's own data
+        assert part.data_fingerprint == fingerprint(data.subset(ids))  # the level's own data
         page = part.html.read_text(encoding="utf-8")
         assert "Can this pilot answer the question?" in page  # its own power statement
         assert part.html.parent.name == level.lower()
