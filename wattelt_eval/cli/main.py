@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "compare": ".compare",
     "report": ".report",
     "pseudonymise": ".pseudonymise",
+    "lineage": ".lineage",
 }
 
 

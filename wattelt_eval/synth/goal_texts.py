@@ -562,17 +562,26 @@ def _rewrite(
     text = text.where(
         ~front, q_text.str[:1].str.upper() + q_text.str[1:] + ": " + _lower_first(base)
     )
-    # ---- typos: on a share of the rows, not inherited (retyped in each version)
-    u_t, u_a, u_b = rng.random(n), rng.random(n), rng.random(n)
-    typo = u_t < o.p_typo
-    t_at = np.flatnonzero(typo)
-    text.iloc[t_at] = [_typo(text.iloc[i], u_a[i], u_b[i]) for i in t_at]
     g["text"] = pd.array(text.to_numpy(dtype=object), dtype=g["text"].dtype)
-
+    typo = np.zeros(n, bool)
     g, parent, kind, qual, typo = _merge_split(
         g, parent, kind, qual, typo, concept, c_first, c_count, dom, forms_arr, form, rng, o
     )
     g, parent, kind, qual, typo = _skip(g, parent, kind, qual, typo, rng, o)
+    # a copy is an unchanged text (a moved qualifier or a skipped version rewords it)
+    text = g["text"].astype(object).to_numpy().copy()
+    linked = parent >= 0
+    same = linked & (text == text[np.maximum(parent, 0)])
+    i_copy, i_rew, i_reg = (REWORDINGS.index(k) for k in ("copy", "reworded", "register"))
+    kind = np.where(linked & (kind == i_copy) & ~same, i_rew, kind)
+    kind = np.where(same & np.isin(kind, [i_rew, i_reg]), i_copy, kind)
+    # ---- typos: on a share of the rows, not inherited (retyped in each version)
+    m = len(g)
+    u_t, u_a, u_b = rng.random(m), rng.random(m), rng.random(m)
+    typo = u_t < o.p_typo
+    t_at = np.flatnonzero(typo)
+    text[t_at] = [_typo(text[i], u_a[i], u_b[i]) for i in t_at]
+    g["text"] = pd.array(text, dtype=g["text"].dtype)
     return g, parent, kind, qual, typo
 
 
