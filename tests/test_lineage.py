@@ -412,3 +412,28 @@ def test_cli(realistic, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["lineage", str(pkg), "--apply", str(audit), "--audit", str(audit)])
     assert exc.value.code == 2
+
+
+def test_report_says_how_many_links_were_inferred(realistic, hand):
+    from types import SimpleNamespace
+
+    from wattelt_eval.disclosure import rule_from_study
+    from wattelt_eval.i18n.format import number
+    from wattelt_eval.report import render
+
+    def design(data, lang):
+        a = SimpleNamespace(
+            data=data, effects={}, teams=None, extract_date=None, n_full_follow_up=0,
+            rule=rule_from_study(data.study),
+        )  # fmt: skip
+        return render.design(a, lang)._repr_html_()
+
+    res = L.infer(realistic)
+    html = design(res.data, "en")
+    assert f"text for {number(res.n_inferred, 0, 'en')} goals (the plan system" in html
+    assert "afgeleid uit de tekst van de doelen" in design(res.data, "nl")
+    assert "inferred from the goals" not in design(realistic, "en")
+    # a small count is suppressed like every count in the report
+    assert "text for &lt;10 goals" in design(L.infer(hand).data, "en")
+    for t in realistic.goals["text"].dropna().unique()[:200]:
+        assert t not in html

@@ -358,10 +358,22 @@ def design(a: ReportAnalysis, lang: str) -> HTMLSection:
     r = a.rule
     paras.append(_t("design_privacy", lang, k=r.threshold, sym=r.symbol, m=r.min_n))
     paras.append(_t("design_instrument_note", lang, name=a.data.instrument.name(lang)))
+    n_inferred = _n_links_inferred(a.data.goals)
+    if n_inferred:
+        paras.append(
+            _t("design_lineage_inferred", lang, n=format_count(n_inferred, a.rule, lang=lang))
+        )
     body = "".join(f"<p>{esc(p)}</p>" for p in paras)
     return HTMLSection(
         f'<section class="design"><h2>{esc(_t("design", lang))}</h2>{body}</section>'
     )
+
+
+def _n_links_inferred(goals: pd.DataFrame) -> int:
+    """Goal links inferred from text (``derived_from_source`` = ``inferred``), a count."""
+    if "derived_from_source" not in goals.columns:
+        return 0
+    return int((goals["derived_from_source"] == "inferred").sum())
 
 
 # ----------------------------------------------------------------------------- flow
