@@ -164,9 +164,12 @@ def test_matching_equals_linear_sum_assignment():
         ri, ci = linear_sum_assignment(m, maximize=True)
         expected += m[ri, ci].sum()
     rows, cols, scores = map(np.concatenate, (rows, cols, scores))
-    chosen = L._match(rows, cols, scores)
+    chosen = L._match(rows, cols, scores)  # one problem
     assert scores[chosen].sum() == pytest.approx(expected)
     assert len(set(rows[chosen])) == len(chosen) == len(set(cols[chosen]))
+    by_block = L._match(rows, cols, scores, rows // 10)  # easy blocks at once, others one by one
+    assert scores[by_block].sum() == pytest.approx(expected)
+    assert len(set(rows[by_block])) == len(by_block) == len(set(cols[by_block]))
 
 
 # ---------------------------------------------------------------------------------------

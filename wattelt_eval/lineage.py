@@ -259,7 +259,7 @@ class Weights:
     skip: float = 0.08
     closed: float = 0.25
     same_author: float = 0.03
-    taken_over: float = 0.2
+    taken_over: float = 0.3
 
 
 # ---------------------------------------------------------------------------------------
@@ -374,7 +374,13 @@ def normalise_text(texts: pd.Series, thesaurus: bool = True) -> pd.Series:
     ...                           "Betalingsachterstanden zijn opgelost"])).tolist()
     ['schul', 'schul']
     """
-    folded = _fold(texts).reset_index(drop=True)
+    return _normalise_folded(_fold(texts), thesaurus)
+
+
+def _normalise_folded(folded: pd.Series, thesaurus: bool) -> pd.Series:
+    """:func:`normalise_text` of texts already folded by :func:`_fold`."""
+    texts = folded
+    folded = folded.reset_index(drop=True)
     words = folded.str.split().explode()
     words = words[words.notna() & ~words.isin(STOP_WORDS)]
     uniq = pd.unique(words.to_numpy(dtype=object))
@@ -384,10 +390,14 @@ def normalise_text(texts: pd.Series, thesaurus: bool = True) -> pd.Series:
         {"k": words.index.to_numpy(), "w": np.asarray(stems + [""], dtype=object)[code]}
     )
     frame = frame.drop_duplicates().sort_values(["k", "w"], kind="stable")
-    joined = frame.groupby("k", sort=False)["w"].agg(" ".join)
-    out = pd.Series("", index=range(len(texts)), dtype="string")
-    out.iloc[joined.index.to_numpy(dtype=np.int64)] = joined.to_numpy(dtype=object)
-    out.index = texts.index
+    # join the sorted word forms per text without a Python call per text
+    k = frame["k"].to_numpy(dtype=np.int64)
+    w = frame["w"].to_numpy(dtype=object) + " "
+    out = np.full(len(texts), "", dtype=object)
+    if len(k):
+        starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+        out[k[starts]] = np.add.reduceat(w, starts)
+    out = pd.Series(out, index=texts.index, dtype="string").str.rstrip()
     return out.where(texts.notna(), pd.NA)
 
 
@@ -408,6 +418,7 @@ class _Scored:
     text_score: np.ndarray
     same_domain: np.ndarray  # 1 same, 0 different, -1 unknown
     stage: np.ndarray  # stage order per goal (-1: missing)
+    traj: np.ndarray  # trajectory code per goal (-1: missing)
     recorded_parent: np.ndarray  # per goal: position of its recorded parent (-1: none)
     taken: np.ndarray  # per goal: already continued by a recorded link
 
@@ -500,11 +511,12 @@ def _score(data: PilotData, method: Method, weights: Weights, thesaurus: bool) -
             else np.zeros(0)
         )
         dom = np.full(len(child), -1, np.int8)
-        return _Scored(child, cand, ts.astype(np.float64), ts, dom, stage, rec, taken)
-    norm = normalise_text(g["text"], thesaurus=thesaurus).fillna("").to_numpy(dtype=object)
+        return _Scored(child, cand, ts.astype(np.float64), ts, dom, stage, tcode, rec, taken)
+    folded = _fold(g["text"])
+    norm = _normalise_folded(folded, thesaurus).fillna("").to_numpy(dtype=object)
     ts = _text_scores(norm[child], norm[cand])
     # a near copy (typos only) scores by the whole folded text, stop words included
-    raw = _fold(g["text"]).fillna("").to_numpy(dtype=object)
+    raw = folded.fillna("").to_numpy(dtype=object)
     ts = np.maximum(ts, _near_copy(raw[child], raw[cand]))
     domain = g["domain"].astype("string")
     d_known = domain.notna().to_numpy()
@@ -531,7 +543,7 @@ def _score(data: PilotData, method: Method, weights: Weights, thesaurus: bool) -
         + w.same_author * same_author
         - w.taken_over * taken_over
     )
-    return _Scored(child, cand, score, ts, same, stage, rec, taken)
+    return _Scored(child, cand, score, ts, same, stage, tcode, rec, taken)
 
 
 def _stage_positions(tcode: np.ndarray, stage: np.ndarray) -> np.ndarray:
@@ -548,37 +560,50 @@ def _stage_positions(tcode: np.ndarray, stage: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 
 
-def _match(rows: np.ndarray, cols: np.ndarray, score: np.ndarray) -> np.ndarray:
+def _match(
+    rows: np.ndarray, cols: np.ndarray, score: np.ndarray, block: np.ndarray | None = None
+) -> np.ndarray:
     """Maximum-total-score one-to-one matching; returns the indices of the chosen edges.
 
-    ``rows`` / ``cols`` label the two sides (any integers); every edge may be left out.
-    Solved as one minimum-weight full matching of the rows against the columns plus one
-    dummy column per row (cost ``C - score`` on a real edge, ``C`` on the dummy), which
-    for each connected block is exactly the assignment of
-    :func:`scipy.optimize.linear_sum_assignment` maximising the sum of the scores.
-    """
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+    ``rows`` / ``cols`` label the two sides (any integers); ``block`` (e.g. the
+    trajectory) splits the edges into independent problems (default: one). Only edges
+    with a positive score are used; any row or column may stay unmatched.
 
-    if not len(rows):
+    Per block: when the best edge of every row goes to a different column, those edges
+    are the optimum (each row has its maximum) and are taken for all such blocks at once;
+    the other blocks are solved by :func:`scipy.optimize.linear_sum_assignment` on their
+    small score matrix (non-edges 0), one call each.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    block = np.zeros(len(rows), np.int64) if block is None else np.asarray(block)
+    e = np.flatnonzero(score > 0)
+    if not len(e):
         return np.zeros(0, np.int64)
-    r_u, r = np.unique(rows, return_inverse=True)
-    c_u, c = np.unique(cols, return_inverse=True)
-    nr, nc = len(r_u), len(c_u)
-    big = float(np.max(np.abs(score))) + 2.0
-    data = np.concatenate([big - score, np.full(nr, big)])
-    ri = np.concatenate([r, np.arange(nr)])
-    ci = np.concatenate([c, nc + np.arange(nr)])
-    m = csr_matrix((data, (ri, ci)), shape=(nr, nc + nr))
-    m.sort_indices()
-    row_ind, col_ind = min_weight_full_bipartite_matching(m)
-    # the chosen real edge of each row (if any): look (row, column) up among the edges
-    real = col_ind < nc
-    key = r.astype(np.int64) * (nc + 1) + c
-    want = row_ind[real].astype(np.int64) * (nc + 1) + col_ind[real]
-    order = np.argsort(key, kind="stable")
-    at = order[np.searchsorted(key, want, sorter=order)]
-    return np.sort(at)
+    # best edge per row (ties: the lower column), rows labelled within their block
+    order = e[np.lexsort((cols[e], -score[e], rows[e], block[e]))]
+    first = np.ones(len(order), bool)
+    first[1:] = (rows[order][1:] != rows[order][:-1]) | (block[order][1:] != block[order][:-1])
+    best = order[first]
+    clash = pd.DataFrame({"b": block[best], "c": cols[best]}).duplicated(keep=False).to_numpy()
+    hard_blocks = np.unique(block[best][clash])
+    easy = ~np.isin(block[best], hard_blocks)
+    chosen = [best[easy]]
+    hard = e[np.isin(block[e], hard_blocks)]
+    hard = hard[np.argsort(block[hard], kind="stable")]
+    starts = np.flatnonzero(np.r_[True, block[hard][1:] != block[hard][:-1]])
+    for lo, hi in zip(starts, np.r_[starts[1:], len(hard)], strict=True):
+        h = hard[lo:hi]
+        r_u, r = np.unique(rows[h], return_inverse=True)
+        c_u, c = np.unique(cols[h], return_inverse=True)
+        m = np.zeros((len(r_u), len(c_u)))
+        idx = np.full((len(r_u), len(c_u)), -1, np.int64)
+        m[r, c] = score[h]
+        idx[r, c] = h
+        ri, ci = linear_sum_assignment(m, maximize=True)
+        got = idx[ri, ci]
+        chosen.append(got[got >= 0])
+    return np.sort(np.concatenate(chosen))
 
 
 def _assign(sc: _Scored, threshold: float) -> np.ndarray:
@@ -591,7 +616,7 @@ def _assign(sc: _Scored, threshold: float) -> np.ndarray:
     n = len(sc.stage)
     parent = np.full(n, -1, np.int64)
     e = np.flatnonzero((sc.score >= threshold) & ~sc.taken[sc.cand])
-    chosen = e[_match(sc.child[e], sc.cand[e], sc.score[e])]
+    chosen = e[_match(sc.child[e], sc.cand[e], sc.score[e], sc.traj[sc.child[e]])]
     parent[sc.child[chosen]] = sc.cand[chosen]
     return parent
 
