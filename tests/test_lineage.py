@@ -440,3 +440,15 @@ def test_report_says_how_many_links_were_inferred(realistic, hand):
     assert "text for &lt;10 goals" in design(L.infer(hand).data, "en")
     for t in realistic.goals["text"].dropna().unique()[:200]:
         assert t not in html
+
+
+def test_no_text_no_goals(hand):
+    g = hand.goals.copy()
+    g["text"] = pd.NA
+    res = L.infer(dataclasses.replace(hand, goals=g))
+    assert res.n_inferred == 0 and len(res.audit) == 0 and res.n_recorded == 1
+    empty = dataclasses.replace(hand, goals=hand.goals.iloc[:0])
+    res = L.infer(empty)
+    assert res.n_inferred == 0 and list(res.audit.columns) == L.AUDIT_COLUMNS
+    sens = L.threshold_sensitivity(empty, [0.5])
+    assert (sens["n_inferred"] == 0).all()
