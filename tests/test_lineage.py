@@ -180,12 +180,12 @@ def test_matching_equals_linear_sum_assignment():
 @pytest.fixture(scope="module")
 def realistic() -> we.PilotData:
     return we.synth.generate(
-        1500, seed=11, goal_text="realistic", blank_lineage=1.0, superpopulation=None
+        1500, seed=21, goal_text="realistic", blank_lineage=1.0, superpopulation=None
     )
 
 
 def test_generator_options_leave_the_rest_unchanged(realistic):
-    plain = we.synth.generate(1500, seed=11, superpopulation=None)
+    plain = we.synth.generate(1500, seed=21, superpopulation=None)
     for name in schema.TABLES:
         if name != "goals":
             pd.testing.assert_frame_equal(getattr(realistic, name), getattr(plain, name))
@@ -248,13 +248,13 @@ def test_generator_partial_blank_and_checks():
 
 
 def test_linkage_quality_against_truth(realistic):
-    """Figures of docs/outcomes.md 2.5 (seed 11, not the seed the weights were set on)."""
+    """Figures of docs/outcomes.md 2.5 (seed 21: not a seed the weights were set on)."""
     tl = realistic.truth["goal_links"]
     model = L.evaluate(L.infer(realistic), tl)
     base = L.evaluate(L.infer(realistic, 0.35, method="baseline"), tl)
     assert model["f1"] >= 0.9 and model["precision"] >= 0.9
     assert base["f1"] < 0.7 and model["f1"] > base["f1"] + 0.2
-    assert all(abs(b) <= 3.0 for b in model["retention_bias"].values())
+    assert all(abs(b) <= 2.0 for b in model["retention_bias"].values())  # the target
     assert model["recall_by_rewording"]["copy"] > 0.95
     # the thesaurus carries part of it
     plain = L.evaluate(L.infer(realistic, thesaurus=False), tl)

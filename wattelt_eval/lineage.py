@@ -477,6 +477,9 @@ def _text_scores(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (s1.astype(np.float64) + s2) / 200.0
 
 
+#: Candidate pairs whose texts are compared at a time (bounds the memory of the text copies).
+PAIR_CHUNK = 1_000_000
+
 #: Least similarity (0..1) of the whole folded texts at which a goal is a near copy.
 NEAR_COPY = 0.9
 
@@ -514,10 +517,14 @@ def _score(data: PilotData, method: Method, weights: Weights, thesaurus: bool) -
         return _Scored(child, cand, ts.astype(np.float64), ts, dom, stage, tcode, rec, taken)
     folded = _fold(g["text"])
     norm = _normalise_folded(folded, thesaurus).fillna("").to_numpy(dtype=object)
-    ts = _text_scores(norm[child], norm[cand])
-    # a near copy (typos only) scores by the whole folded text, stop words included
     raw = folded.fillna("").to_numpy(dtype=object)
-    ts = np.maximum(ts, _near_copy(raw[child], raw[cand]))
+    ts = np.zeros(len(child))
+    for lo in range(0, len(child), PAIR_CHUNK):  # bounded memory for the text pairs
+        c, p = child[lo : lo + PAIR_CHUNK], cand[lo : lo + PAIR_CHUNK]
+        # a near copy (typos only) scores by the whole folded text, stop words included
+        ts[lo : lo + PAIR_CHUNK] = np.maximum(
+            _text_scores(norm[c], norm[p]), _near_copy(raw[c], raw[p])
+        )
     domain = g["domain"].astype("string")
     d_known = domain.notna().to_numpy()
     dcode = pd.factorize(domain)[0]
