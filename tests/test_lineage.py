@@ -452,3 +452,25 @@ def test_no_text_no_goals(hand):
     assert res.n_inferred == 0 and list(res.audit.columns) == L.AUDIT_COLUMNS
     sens = L.threshold_sensitivity(empty, [0.5])
     assert (sens["n_inferred"] == 0).all()
+
+
+def test_validation_points_to_lineage_and_flags_a_lost_link(tmp_path):
+    from validation_helpers import copy_tiny, read_rows, set_cell, write_rows
+
+    pkg = copy_tiny(tmp_path)
+    set_cell(pkg, "goals", 2, "derived_from_source", "afgeleid")  # G01 has no derived_from
+    problems = we.validate(pkg)
+    lost = problems[problems["rule"] == "link_source_without_link"]
+    assert list(lost["row"]) == [2] and list(lost["column"]) == ["derived_from_source"]
+    assert (lost["severity"] == "warning").all()
+    assert we.load(pkg).goals.loc[2, "derived_from_source"] == "inferred"  # Dutch accepted
+    # no derived_from at all, goals with text: the warning says lineage can be inferred
+    rows = read_rows(pkg / "goals.csv")
+    j = rows[0].index("derived_from")
+    k = rows[0].index("derived_from_source")
+    for r in rows[1:]:
+        r[j] = r[k] = ""
+    write_rows(pkg / "goals.csv", rows)
+    problems = we.validate(pkg)
+    message = problems.loc[problems["rule"] == "no_lineage", "message"].iloc[0]
+    assert "wattelt-eval lineage" in message
