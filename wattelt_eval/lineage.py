@@ -11,10 +11,10 @@ an earlier stage of its trajectory (usually the stage before; a goal can skip a 
    synonyms mapped by a small Wmo thesaurus (:data:`THESAURUS`, e.g. schulden /
    betalingsachterstanden); plus the domain (same +, different -; often missing), the
    stages skipped, whether the earlier goal was closed (achieved, dropped) and the author.
-3. **Assign** — one to one, stage by stage, maximising the total score of the links
-   above ``threshold`` within each trajectory (a maximum-weight bipartite matching,
-   :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching` over all trajectories at
-   once; per (trajectory, stage) block the same as :func:`scipy.optimize.linear_sum_assignment`).
+3. **Assign** — one to one within each trajectory over all stages at once, maximising
+   the total score of the links at or above ``threshold`` (where each goal's best
+   candidate differs this is the optimum and is taken vectorised; the other trajectories
+   are solved by :func:`scipy.optimize.linear_sum_assignment`, one small matrix each).
 
 :attr:`LineageResult.audit` lists, per goal, its best candidates kept or rejected with
 score and reason; :func:`write_audit` exports it to xlsx for a researcher to correct and
