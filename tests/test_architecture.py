@@ -30,6 +30,7 @@ RANK: dict[str, int] = {
     "synth": 5,
     "outcome": 6,
     "privacy": 6,
+    "lineage": 6,
     "estimation": 7,
     "implementation": 7,
     "plots": 8,

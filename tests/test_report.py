@@ -38,8 +38,9 @@ EXPECTED_CSV = {
         "C2,T2,2025-02-01,loket,,service_desk,intake,,\n"
     ),
     "goals": (
-        "goal_id,trajectory_id,stage,date,author,domain,text,derived_from,status,attainment\n"
-        'G1,T1,intake,,resident,,"Weer ""zelf"" boodschappen doen",,active,1\n'
+        "goal_id,trajectory_id,stage,date,author,domain,text,derived_from,status,attainment,"
+        "derived_from_source\n"
+        'G1,T1,intake,,resident,,"Weer ""zelf"" boodschappen doen",,active,1,\n'
     ),
     "domain_scores": "trajectory_id,measurement,date,instrument,domain,rater,score\n",
     "provisions": (

@@ -49,6 +49,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "cea": (".estimation", "cea"),
     "monitor": (".implementation", "monitor"),
     "synth": (".synth", None),
+    "lineage": (".lineage", None),
     "report": (".report", None),
     "privacy": (".privacy", None),
     "disclosure": (".disclosure", None),

@@ -341,6 +341,13 @@ AUTHOR_ALIASES = {
     "mantelzorger": "informal_carer",
 }
 
+#: Where a goal's derived_from comes from: recorded in the plan system, or inferred from
+#: the goal texts by :func:`wattelt_eval.lineage.infer` (docs/outcomes.md 2.5).
+LINK_SOURCE = ("recorded", "inferred")
+LINK_SOURCE_LABELS_NL = {"recorded": "vastgelegd", "inferred": "afgeleid"}
+LINK_SOURCE_LABELS_EN = {"recorded": "recorded", "inferred": "inferred"}
+LINK_SOURCE_ALIASES = {"vastgelegd": "recorded", "afgeleid": "inferred"}
+
 STATUS = ("active", "achieved", "partly_achieved", "not_achieved", "dropped")
 STATUS_LABELS_NL = {
     "active": "actief",
@@ -870,6 +877,16 @@ GOALS = Table(
             min=-2,
             max=2,
             example="0",
+        ),
+        _enum(
+            "derived_from_source",
+            LINK_SOURCE,
+            LINK_SOURCE_LABELS_NL,
+            LINK_SOURCE_LABELS_EN,
+            LINK_SOURCE_ALIASES,
+            False,
+            "Where derived_from comes from: recorded, or inferred from the goal texts (wattelt-eval lineage). Optional; empty = recorded when derived_from is filled.",
+            "Herkomst van derived_from: vastgelegd (recorded) of afgeleid uit de doelteksten (inferred, wattelt-eval lineage). Optioneel; leeg = vastgelegd als derived_from gevuld is.",
         ),
     ),
 )

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "pseudonymise": ".pseudonymise",
     "combine": ".combine",
     "fingerprint": ".fingerprint",
+    "lineage": ".lineage",
 }
 
 

@@ -357,6 +357,8 @@ def _unsupported(data: PilotData) -> tuple[PilotData, list[str]]:
 
     * ``no_lineage``: no goal has ``derived_from`` while goals span several stages, so
       ``goal_retention`` is missing there (not 0): lineage cannot be traced.
+    * ``lineage_inferred:<n>``: ``n`` goal links were inferred from text
+      (:func:`wattelt_eval.lineage.infer`, column ``goals.derived_from_source``).
     * ``baseline_shifted:<n>``: no domain score in the package has measurement 0 (the
       measurements are numbered from 1, say): the package's lowest measurement number is
       read as the baseline (documented rule), so the ``_t0`` outcomes are not missing for
@@ -371,6 +373,10 @@ def _unsupported(data: PilotData) -> tuple[PilotData, list[str]]:
         and (g.groupby("trajectory_id", observed=True)["stage"].nunique() > 1).any()
     ):
         notes.append("no_lineage")
+    if "derived_from_source" in g.columns:  # links inferred by wattelt_eval.lineage
+        n_inferred = int((g["derived_from_source"] == "inferred").sum())
+        if n_inferred:
+            notes.append(f"lineage_inferred:{n_inferred}")
     ds = data.domain_scores
     if len(ds) and "measurement" in ds.columns:
         meas = ds["measurement"]

@@ -431,6 +431,11 @@ def design(a: ReportAnalysis, lang: str) -> HTMLSection:
     r = a.rule
     paras.append(_t("design_privacy", lang, k=r.threshold, sym=r.symbol, m=r.min_n))
     paras.append(_t("design_instrument_note", lang, name=a.data.instrument.name(lang)))
+    n_inferred = _n_links_inferred(a.data.goals)
+    if n_inferred:
+        paras.append(
+            _t("design_lineage_inferred", lang, n=format_count(n_inferred, a.rule, lang=lang))
+        )
     body = "".join(f"<p>{esc(p)}</p>" for p in paras)
     return HTMLSection(
         f'<section class="design"><h2>{esc(_t("design", lang))}</h2>{body}'
@@ -467,7 +472,30 @@ def analysis_warnings(a: ReportAnalysis, lang: str) -> list[str]:
         which = names(pick)
         if which:
             out.append(_t(f"warn.{code}", lang, outcomes=which))
-    out.extend(a.oset.note_texts(lang))
+    out.extend(_note_texts(a, lang))
+    return out
+
+
+def _note_texts(a: ReportAnalysis, lang: str) -> list[str]:
+    """The outcome stage's notes in the report's plain words, counts under the rule.
+
+    A note with a council wording (``report.note.<code>``) uses it; ``lineage_inferred``
+    is said in the design section already; any other note keeps its outcome-stage text.
+    """
+    from ..disclosure import format_count
+    from ..i18n import catalogue
+
+    out = []
+    for note in a.oset.notes:
+        code, _, value = note.partition(":")
+        if code == "lineage_inferred":
+            continue
+        key = f"report.note.{code}"
+        if key in catalogue():
+            n = format_count(int(value), a.rule, lang=lang) if value.isdigit() else value
+            out.append(text(key, lang, n=n))
+        else:
+            out.append(text(f"outcome.note.{code}", lang, value=value))
     return out
 
 
@@ -477,6 +505,13 @@ def _warnings_html(a: ReportAnalysis, lang: str) -> str:
     if not items:
         return head + f"<p>{esc(_t('warn_none', lang))}</p>"
     return head + "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in items) + "</ul>"
+
+
+def _n_links_inferred(goals: pd.DataFrame) -> int:
+    """Goal links inferred from text (``derived_from_source`` = ``inferred``), a count."""
+    if "derived_from_source" not in goals.columns:
+        return 0
+    return int((goals["derived_from_source"] == "inferred").sum())
 
 
 # ----------------------------------------------------------------------------- flow

@@ -8,7 +8,7 @@ or streamed to parquet.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,9 +37,13 @@ from .designs import (
     team_effect_arrays,
 )
 from .expand import expand
+from .goal_texts import realistic_goals
 from .population import draw_common, draw_residents
 from .truth import build_truth, write_truth
 from .worlds import potential_frame, world
+
+#: Goal texts of :func:`generate`: the short template texts, or realistic reworded ones.
+GoalText = Literal["template", "realistic"]
 
 #: Largest number of trajectories (trajectory ids have seven digits).
 MAX_TRAJECTORIES = 9_999_999
@@ -154,6 +158,16 @@ def _check_args(n_trajectories: int, seed: int, design: str, instrument: str) ->
     load_instrument(instrument)
 
 
+def _check_goal_options(goal_text: str, blank_lineage: float) -> None:
+    if goal_text not in ("template", "realistic"):
+        raise UsageError(*pair("synth.error.goal_text", value=repr(goal_text)))
+    ok = isinstance(blank_lineage, (int, float, np.floating)) and not isinstance(
+        blank_lineage, bool
+    )
+    if not ok or not 0.0 <= float(blank_lineage) <= 1.0:
+        raise UsageError(*pair("synth.error.blank_lineage", value=repr(blank_lineage)))
+
+
 def _study(seed: int, design: str, instrument: str, n: int) -> StudySettings:
     return StudySettings(
         name=f"Synthetische pilot / synthetic pilot ({design}, n={n}, seed={seed})",
@@ -224,6 +238,8 @@ def generate(
     design: Design = "concurrent",
     instrument: str = "wat_telt",
     superpopulation: int | None = SUPERPOPULATION_N,
+    goal_text: GoalText = "template",
+    blank_lineage: float = 0.0,
 ) -> PilotData:
     """Simulate a pilot with known truth, in the data model of docs/data_model.md.
 
@@ -253,6 +269,17 @@ def generate(
     superpopulation : int or None
         Size of the internal draw (fixed seed :data:`SUPERPOPULATION_SEED`) for the
         superpopulation truth; ``None`` skips it.
+    goal_text : {"template", "realistic"}
+        ``realistic``: Dutch goal texts reworded across the plan stages (synonyms, word
+        order, first person to professional phrasing, an added means or frequency,
+        typos), links that skip a stage, merged and split goals
+        (:mod:`wattelt_eval.synth.goal_texts`); the true links are in
+        ``data.truth["goal_links"]``. Drawn from its own child seed: the other tables
+        are the same as with ``template``.
+    blank_lineage : float
+        Share (0..1) of the true links whose ``derived_from`` is left empty, to test
+        :func:`wattelt_eval.lineage.infer`; the true links are then in
+        ``data.truth["goal_links"]``.
 
     Returns
     -------
@@ -280,6 +307,7 @@ def generate(
     ``docs/synth.md`` for every assumption and the calibration.
     """
     run = _Run(n_trajectories, seed, effects, design, instrument)
+    _check_goal_options(goal_text, blank_lineage)
     parts, pos = [], []
     for tables, po in run.blocks():
         parts.append(tables)
@@ -287,6 +315,18 @@ def generate(
     tables = _finish_tables(parts)
     po = pd.concat(pos, ignore_index=True) if len(pos) > 1 else pos[0]
     truth = run.truth(po, superpopulation)
+    if goal_text == "realistic" or blank_lineage > 0:
+        rng = np.random.default_rng(np.random.SeedSequence(run.seed, spawn_key=(16,)))
+        goals, links = realistic_goals(
+            tables["goals"],
+            run.inst.domain_codes,
+            rng,
+            blank_lineage=float(blank_lineage),
+            realistic=goal_text == "realistic",
+        )
+        goals.index = pd.RangeIndex(2, len(goals) + 2)
+        tables["goals"] = schema.coerce_table("goals", goals)
+        truth["goal_links"] = links
     if design == "rollout":
         truth["rollout"] = rollout_truth(tables, po, run.cfg)
     return PilotData(**tables, study=run.study, truth=truth, source="synthetic")

@@ -38,7 +38,7 @@ Rules (``problems.rule``), severity in brackets:
 * time and plausibility (:mod:`.plausible`): ``birth_after_start`` [error];
   ``after_extract_date``, ``outside_study_period``, ``excel_zero_date``,
   ``implausible_age``, ``implausible_volume``, ``no_lineage``,
-  ``measurements_not_from_zero`` [warning].
+  ``measurements_not_from_zero``, ``link_source_without_link`` [warning].
 
 Rules and decisions of "bad input never changes a number silently":
 ``docs/data_model.md`` section 9.

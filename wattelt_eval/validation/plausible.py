@@ -223,6 +223,7 @@ def check_lineage_recorded(ctx: CrossContext, P: Problems) -> None:
     multi = g.groupby("trajectory_id", observed=True)["stage"].nunique()
     n = int((multi > 1).sum())
     if n:
+        has_text = "text" in ctx.present["goals"] and bool(g["text"].notna().any())
         P.add(
             "no_lineage",
             ctx.sources["goals"],
@@ -230,6 +231,31 @@ def check_lineage_recorded(ctx: CrossContext, P: Problems) -> None:
             "derived_from",
             str(n),
             pair("validation.expected.lineage"),
+            pair("validation.detail.infer_lineage") if has_text else ("", ""),
+        )
+
+
+reason("link_source_without_link", "warning")
+
+
+@check("link_source", "cross", "link_source_without_link")
+def check_link_source(ctx: CrossContext, P: Problems) -> None:
+    """``derived_from_source`` filled where ``derived_from`` is empty: a link went missing."""
+    if not ctx.has("goals", "derived_from_source"):
+        return
+    g = ctx.tables["goals"]
+    link = g["derived_from"] if "derived_from" in ctx.present["goals"] else None
+    bad = g["derived_from_source"].notna().to_numpy(dtype=bool)
+    if link is not None:
+        bad = bad & link.isna().to_numpy(dtype=bool)
+    if bad.any():
+        P.add(
+            "link_source_without_link",
+            ctx.sources["goals"],
+            _rows(g, bad),
+            "derived_from_source",
+            g["derived_from_source"].to_numpy(dtype=object)[bad],
+            pair("validation.expected.link_source"),
         )
 
 
