@@ -428,6 +428,7 @@ def test_report_says_how_many_links_were_inferred(realistic, hand):
         a = SimpleNamespace(
             data=data, effects={}, teams=None, extract_date=None, n_full_follow_up=0,
             rule=rule_from_study(data.study),
+            feasibility=SimpleNamespace(answerable=True), oset=SimpleNamespace(notes=[]),
         )  # fmt: skip
         return render.design(a, lang)._repr_html_()
 
