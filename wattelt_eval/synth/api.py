@@ -32,8 +32,10 @@ from .designs import (
     design_config,
     draw_team_effects,
     n_blocks,
+    ramp,
     resolve_effects,
     rollout_fidelity,
+    switch_month,
     team_effect_arrays,
 )
 from .expand import expand
@@ -65,6 +67,9 @@ def _block(
     if cfg.design == "rollout":  # its own child seed: the other designs draw nothing more
         faithful = _rollout_faithful(seed, b, res, cfg)
         te = {**te, "implementation": te["implementation"] * faithful}
+    if cfg.ramp_months:  # the effect builds up after each team's switch (no draws)
+        since = switch_month(res["team"], res["start"], cfg)
+        te = {**te, "implementation": te["implementation"] * ramp(since, cfg.ramp_months)}
     com = draw_common(rng, m)
     wd = world(1, res, com, te, eff, cfg, rates, window)
     ws = world(0, res, com, te, eff, cfg, rates, window)
