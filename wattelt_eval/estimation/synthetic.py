@@ -1,4 +1,4 @@
-"""One treated municipality against several others: ``we.synth`` (synthetic control).
+"""One treated municipality against several others: ``we.synthetic_control`` (synthetic control).
 
 The synthetic control of Abadie, Diamond & Hainmueller (2010) on the outcome series
 alone: non-negative weights summing to one on the comparison units so that their
@@ -79,7 +79,7 @@ def _fit(y1: np.ndarray, Y0: np.ndarray, pre: np.ndarray) -> _SC:
 
 @dataclass(repr=False)
 class SynthResult(TableView):
-    """Result of :func:`synth`.
+    """Result of :func:`synthetic_control`.
 
     ``table``: the average gap after the switch (``term`` ``"att"``) with the
     placebo p-value and test-inversion interval; ``series`` per period the treated and
@@ -132,7 +132,7 @@ class SynthResult(TableView):
         return synth_plot(self, lang=lang)
 
 
-def synth(
+def synthetic_control(
     table: pd.DataFrame,
     outcome: str,
     unit: str,
