@@ -412,3 +412,27 @@ def test_synthetic_control_bad_input(prop99):
     with pytest.raises(DataError) as e:
         we.synthetic_control(prop99.iloc[5:], "PacksPerCapita", "State", "Year", "California", 1989)
     assert "Connecticut" in e.value.message("en") or "Delaware" in e.value.message("en")
+
+
+def test_randomization_inference_matches_direct_reestimation():
+    """The linear shortcut equals re-running the estimator on permuted adoption times."""
+    rng = np.random.default_rng(5)
+    df = _tiny({0: 1.0, 1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0})
+    df["y"] += rng.normal(0, 0.5, len(df))
+    r = we.event_study(df, "y", "unit", "t", "adopt", inference="randomization", n_permutations=19)
+    row = r.tidy().query("kind == 'overall'").iloc[0]
+    assert row["ci_method"] == "randomization" and np.isnan(row["se"])
+    # the same permutations, drawn as the function draws them (units in sorted order)
+    units = sorted(df["unit"].unique())
+    per_unit = df.groupby("unit")["adopt"].first().reindex(units)
+    ua = np.where(per_unit.notna(), per_unit.fillna(0), P.NEVER).astype(np.int64)
+    perm_rng = np.random.default_rng(0)
+    stats_ = [row["estimate"]]
+    for _ in range(19):
+        p = perm_rng.permutation(ua)
+        mapping = {u: (np.nan if a == P.NEVER else float(a)) for u, a in zip(units, p, strict=True)}
+        t = we.event_study(df.assign(adopt=df["unit"].map(mapping)), "y", "unit", "t", "adopt")
+        stats_.append(t.tidy().query("kind == 'overall'")["estimate"].iloc[0])
+    stats_ = np.abs(np.array(stats_))
+    assert row["p_value"] == pytest.approx(np.mean(stats_ >= stats_[0] - 1e-12))
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]

@@ -231,3 +231,16 @@ def imputation_fit(c: Cells, targets: np.ndarray, y: np.ndarray | None = None) -
     vcov = scores.T @ scores
     ncl = np.array([len(np.unique(c.cluster[targets == j])) for j in range(k)], dtype=np.int64)
     return ImputationFit(est, vcov, nk, ncl, np.ones(len(ybar), dtype=bool))
+
+
+def imputation_weights(c: Cells, treated: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Cell weights ``a`` with ``estimate = a @ ybar`` for the imputation estimator of the
+    row-weighted mean effect over the ``target`` cells when ``treated`` marks the treated
+    cells (the first stage uses the others): ``a = w - n u0 * F A^+ F' w``."""
+    F = fe_matrix(c)
+    u0 = ~treated
+    A = (F * (c.n * u0)[:, None]).T @ F
+    w = np.where(target, c.n, 0.0)
+    w = w / w.sum()
+    x = np.linalg.lstsq(A, F.T @ w, rcond=None)[0]
+    return w - c.n * u0 * (F @ x)

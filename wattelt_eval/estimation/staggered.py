@@ -21,6 +21,9 @@ from .results import TableView, estimate_view, title
 #: ``time=`` of :func:`event_study`: how the period column is read
 TimeUnit = Literal["auto", "number", "month"]
 
+#: ``inference=`` of :func:`event_study` (for the overall effect)
+EventInference = Literal["analytic", "randomization"]
+
 #: multiples of the slope the pre-trend test detects with 80% power, at which
 #: :func:`event_study` reports bounds (``bounds``)
 BOUND_MULTIPLES: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0)
@@ -332,6 +335,9 @@ def event_study(
     cluster: str | None = None,
     *,
     window: tuple[int, int] | None = None,
+    inference: EventInference = "analytic",
+    n_permutations: int = 999,
+    seed: int = 0,
     time: TimeUnit = "auto",
     alpha: float = 0.05,
     lang: Lang = "nl",
@@ -366,9 +372,20 @@ def event_study(
         Constant within unit (default: ``unit``).
     window : (int, int), optional
         Event times reported (e.g. ``(-6, 12)``); default all.
+    inference : {"analytic", "randomization"}
+        For the overall effect: ``"randomization"`` replaces the cluster-robust t by
+        randomization inference over the adoption times: the units' adoption periods
+        (never included) are permuted ``n_permutations`` times (seeded by ``seed``) and
+        the overall effect re-estimated; p-value = share at least as large (observed
+        assignment included), interval by test inversion for a constant effect. Valid
+        with few clusters when the order of adoption is as good as random. The
+        event-time and cohort rows keep the analytic inference (their ``ci_method``).
     """
     check("lang", lang, Lang)
     check("time", time, TimeUnit)
+    check("inference", inference, EventInference)
+    if n_permutations < 19:
+        raise usage_error("event_permutations", n=n_permutations)
     if window is not None and (len(window) != 2 or window[0] > -2 or window[1] < 0):
         raise usage_error("event_window", window=repr(window))
     pan = _panel(table, outcome, unit, period, adoption, None, cluster, time)
@@ -427,6 +444,17 @@ def event_study(
                 }
             )
     tidy = pd.DataFrame(rows)
+    ri: dict[str, Any] = {}
+    if inference == "randomization":
+        ri = _randomization(c, hi_w, n_permutations, seed, alpha)
+        i0 = tidy.index[tidy["kind"] == "overall"][0]
+        tidy.loc[i0, ["se", "df"]] = np.nan
+        tidy.loc[i0, ["ci_low", "ci_high", "p_value"]] = [
+            ri["ci_low"],
+            ri["ci_high"],
+            ri["p_value"],
+        ]
+        tidy.loc[i0, "ci_method"] = "randomization"
     pretrend, bounds = _pretrend_and_bounds(c, fits, ev_vals, ev_target, post, G, tcrit, alpha)
     diagnostics = {
         "n_used": pan.n_rows - n_unidentified,
@@ -438,6 +466,7 @@ def event_study(
         "n_cohorts": len(coh_vals),
         "vcov_overall_gmm": float(fits["overall"][0].vcov[0, 0]),
         "vcov_event_gmm": fits["event"][0].vcov,
+        **({"randomization": ri} if ri else {}),
     }
     return EventStudyResult(
         outcome,
@@ -456,6 +485,49 @@ def event_study(
         lang,
         alpha,
     )
+
+
+def _randomization(c: P.Cells, hi_w: int, n_perm: int, seed: int, alpha: float) -> dict[str, Any]:
+    """Randomization inference for the overall effect: permute the units' adoption periods.
+
+    The estimator is linear in the outcome (``a_perm @ ybar``), so under the constant
+    effect ``theta`` the permutation distribution of the centred estimate is
+    ``a_perm @ (ybar - theta * D_obs)`` (the imputed effect of ``theta * D_perm`` is
+    exactly ``theta``): one weight vector per permutation serves every ``theta``.
+    """
+    from ._inversion import invert_test, share_at_least
+
+    unit_adopt = np.full(c.n_units, P.NEVER, dtype=np.int64)
+    ever = c.adoption != P.NEVER
+    adopt_num = _adoption_number(c)
+    unit_adopt[c.unit[ever]] = adopt_num[ever]
+    rng = np.random.default_rng(seed)
+
+    def weights(ua: np.ndarray) -> np.ndarray:
+        a = ua[c.unit]
+        treated = (a != P.NEVER) & (c.pnum >= a)
+        target = treated & (c.pnum - a <= hi_w)
+        return P.imputation_weights(c, treated, target)
+
+    a_obs = weights(unit_adopt)
+    A = np.vstack([a_obs] + [weights(rng.permutation(unit_adopt)) for _ in range(n_perm)])
+    d_obs = (c.d & (c.event <= hi_w)).astype(float)
+    ay, ad = A @ c.ybar, A @ d_obs
+    est = float(ay[0])
+
+    def p_at(theta: float) -> float:
+        return share_at_least(ay - theta * ad, est - theta)
+
+    scale = float(np.std(ay[1:])) or 1.0
+    lo, hi = invert_test(p_at, est, scale, alpha)
+    return {
+        "p_value": p_at(0.0),
+        "ci_low": lo,
+        "ci_high": hi,
+        "n_permutations": n_perm,
+        "seed": seed,
+        "min_p_value": 1.0 / (n_perm + 1),
+    }
 
 
 def _adoption_number(c: P.Cells) -> np.ndarray:
