@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 
 NEVER = np.iinfo(np.int64).max // 4  #: adoption period of never-treated units
 
@@ -118,20 +119,57 @@ def subset(c: Cells, keep: np.ndarray) -> Cells:
     )
 
 
-def fe_matrix(c: Cells) -> np.ndarray:
-    """Unit dummies and period dummies (first period dropped): full column rank."""
-    X = np.zeros((len(c.n), c.n_units + c.n_periods - 1))
-    rows = np.arange(len(c.n))
-    X[rows, c.unit] = 1.0
-    p = c.period >= 1
-    X[rows[p], c.n_units + c.period[p] - 1] = 1.0
-    return X
+class FE:
+    """The fixed-effect design ``F`` (unit dummies, period dummies without the first) of
+    the cells, used through its structure (two ones per row) instead of a dense matrix:
+    ``F' v``, ``F theta`` and the weighted Gram matrix ``F' diag(w) F``."""
+
+    def __init__(self, c: Cells) -> None:
+        self.U, self.T = c.n_units, c.n_periods
+        self.p = self.U + self.T - 1
+        self.unit = c.unit
+        self.per = c.period
+        self.has_p = c.period >= 1
+        self.pcol = self.U + c.period - 1  # column of the period dummy (if has_p)
+
+    def tmul(self, v: np.ndarray) -> np.ndarray:
+        """``F' v`` for a vector or a (cells x k) matrix."""
+        v2 = v.reshape(len(v), -1)
+        hp = self.has_p
+        out = np.empty((self.p, v2.shape[1]))
+        for j in range(v2.shape[1]):
+            out[:, j] = np.bincount(self.unit, weights=v2[:, j], minlength=self.p)
+            out[:, j] += np.bincount(self.pcol[hp], weights=v2[hp, j], minlength=self.p)
+        return out.reshape(self.p) if v.ndim == 1 else out
+
+    def mul(self, theta: np.ndarray) -> np.ndarray:
+        """``F theta`` for a vector or a (p x k) matrix."""
+        t2 = theta.reshape(self.p, -1)
+        out = t2[self.unit].copy()
+        out[self.has_p] += t2[self.pcol[self.has_p]]
+        return out.reshape(len(self.unit)) if theta.ndim == 1 else out
+
+    def gram(self, w: np.ndarray) -> np.ndarray:
+        """``F' diag(w) F``."""
+        p, hp = self.p, self.has_p
+        u, pc = self.unit, self.pcol[hp]
+        idx = np.concatenate([u * p + u, pc * p + pc, u[hp] * p + pc, pc * p + u[hp]])
+        wts = np.concatenate([w, w[hp], w[hp], w[hp]])
+        return np.bincount(idx, weights=wts, minlength=p * p).reshape(p, p)
 
 
-def _wls(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    sw = np.sqrt(w)
-    beta, *_ = np.linalg.lstsq(X * sw[:, None], y * sw, rcond=None)
-    return beta
+def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve the (symmetric, positive semi-definite) normal equations; least squares if
+    singular (a unit or period without any weight)."""
+    try:
+        return scipy.linalg.solve(A, b, assume_a="pos")
+    except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
+        return np.linalg.lstsq(A, b, rcond=None)[0]
+
+
+def _wls(fe: FE, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Fitted values of ``y ~ F`` with weights ``w``."""
+    return fe.mul(_solve(fe.gram(w), fe.tmul(w * y)))
 
 
 # ------------------------------------------------------------------------------ TWFE
@@ -155,11 +193,11 @@ def twfe_fit(c: Cells) -> TWFEFit:
     ``(N-1)/(N-K) * G/(G-1)`` with ``K = 1 + T`` (the unit effects are nested in the
     clusters and do not count, except one), t with ``G-1`` df.
     """
-    F = fe_matrix(c)
+    fe = FE(c)
     d = c.treated.astype(float)
     # Frisch-Waugh: residualise D and y on the fixed effects (weights n)
-    d_t = d - F @ _wls(F, d, c.n)
-    y_t = c.ybar - F @ _wls(F, c.ybar, c.n)
+    d_t = d - _wls(fe, d, c.n)
+    y_t = c.ybar - _wls(fe, c.ybar, c.n)
     sdd = float(np.sum(c.n * d_t * d_t))
     beta = float(np.sum(c.n * d_t * y_t) / sdd)
     # row residuals sum per cell: s - n * fitted; fitted = ybar - (y_t - beta d_t)
@@ -205,28 +243,30 @@ def imputation_fit(c: Cells, targets: np.ndarray, y: np.ndarray | None = None) -
     over clusters (as pyfixest's ``did2s``).
     """
     ybar = c.ybar if y is None else y
-    F = fe_matrix(c)
+    fe = FE(c)
     u0 = ~c.treated
-    X10 = F * u0[:, None]
+    n0 = c.n * u0
     # weighted normal equations of the first stage (untreated cells only)
-    A = (X10 * c.n[:, None]).T @ X10
-    b = (X10 * c.n[:, None]).T @ ybar
-    theta = np.linalg.lstsq(A, b, rcond=None)[0]
-    r1 = ybar - F @ theta  # first-stage residual of each cell mean
+    A = fe.gram(n0)
+    theta = _solve(A, fe.tmul(n0 * ybar))
+    r1 = ybar - fe.mul(theta)  # first-stage residual of each cell mean
     k = int(targets.max()) + 1 if (targets >= 0).any() else 0
-    X2 = np.zeros((len(ybar), k))
     has = targets >= 0
-    X2[np.flatnonzero(has), targets[has]] = 1.0
-    nk = X2.T @ c.n
-    est = (X2.T @ (c.n * r1)) / np.where(nk > 0, nk, np.nan)
-    r2 = r1 - X2 @ np.nan_to_num(est)  # second-stage residual
+    nk = np.bincount(targets[has], weights=c.n[has], minlength=k).astype(float)
+    est = np.bincount(targets[has], weights=(c.n * r1)[has], minlength=k) / np.where(
+        nk > 0, nk, np.nan
+    )
+    r2 = r1 - np.where(has, np.nan_to_num(est)[np.maximum(targets, 0)], 0.0)
     # GMM: W_g = X2g' u2g - X2'X1 (X10'X10)^-1 X10g' u1g  (row sums: n * residual)
-    V = np.linalg.lstsq(A, (F * c.n[:, None]).T @ X2, rcond=None)[0].T  # k x p
-    s2 = X2 * (c.n * r2)[:, None]  # per-cell X2' u2
-    s1 = X10 * (c.n * r1)[:, None]  # per-cell X10' u1
+    X2n = np.zeros((len(ybar), k))
+    X2n[np.flatnonzero(has), targets[has]] = c.n[has]
+    Vt = _solve(A, fe.tmul(X2n))  # p x k: (X10'X10)^-1 X1'X2
+    s2 = np.zeros((len(ybar), k))
+    s2[np.flatnonzero(has), targets[has]] = (c.n * r2)[has]  # per-cell X2' u2
+    s1V = (n0 * r1)[:, None] * fe.mul(Vt)  # per-cell (X10' u1)' V'
     G = c.n_clusters
     W = np.zeros((G, k))
-    np.add.at(W, c.cluster, s2 - s1 @ V.T)
+    np.add.at(W, c.cluster, s2 - s1V)
     scores = W / np.where(nk > 0, nk, np.nan)
     vcov = scores.T @ scores
     ncl = np.array([len(np.unique(c.cluster[targets == j])) for j in range(k)], dtype=np.int64)
@@ -237,10 +277,9 @@ def imputation_weights(c: Cells, treated: np.ndarray, target: np.ndarray) -> np.
     """Cell weights ``a`` with ``estimate = a @ ybar`` for the imputation estimator of the
     row-weighted mean effect over the ``target`` cells when ``treated`` marks the treated
     cells (the first stage uses the others): ``a = w - n u0 * F A^+ F' w``."""
-    F = fe_matrix(c)
-    u0 = ~treated
-    A = (F * (c.n * u0)[:, None]).T @ F
+    fe = FE(c)
+    n0 = c.n * ~treated
     w = np.where(target, c.n, 0.0)
     w = w / w.sum()
-    x = np.linalg.lstsq(A, F.T @ w, rcond=None)[0]
-    return w - c.n * u0 * (F @ x)
+    x = _solve(fe.gram(n0), fe.tmul(w))
+    return w - n0 * fe.mul(x)
