@@ -107,7 +107,13 @@ class SynthResult(TableView):
 
     def _view(self, lang: str) -> pd.DataFrame:
         t = self.table.assign(term=txt("synth.term_att", lang))
-        return estimate_view(t, lang)
+        view = estimate_view(t, lang)
+        lo, hi = t["ci_low"].iloc[0], t["ci_high"].iloc[0]
+        if np.isinf(lo) or np.isinf(hi):
+            view[txt("label.ci", lang)] = txt("synth.unbounded", lang)
+        elif np.isnan(lo):
+            view[txt("label.ci", lang)] = txt("synth.empty_interval", lang)
+        return view
 
     def _extra_tables(self, lang: str) -> list[pd.DataFrame]:
         return [self.weights[self.weights["weight"] > 0.001]]
