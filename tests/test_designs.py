@@ -249,7 +249,13 @@ def test_pretrend_bias_per_slope_is_the_estimator_on_a_trend():
     o1 = r1.tidy().query("kind == 'overall'")["estimate"].iloc[0]
     assert o1 - o0 == pytest.approx(s * r0.pretrend["bias_per_slope"], abs=1e-10)
     pt = r0.pretrend
-    assert pt["n_leads"] == 4 and pt["df2"] == 7
+    assert pt["n_leads"] == 4 and pt["df1"] == 4 and pt["df2"] == 8 - 4
+    # Hotelling's T^2 reference, by hand from the event-time covariance
+    ev = r0.tidy().query("kind == 'event'").reset_index(drop=True)
+    lead = (ev["event_time"] < 0).to_numpy()
+    V = r0.diagnostics["vcov_event_gmm"][np.ix_(lead, lead)] * 8 / 7
+    b = ev.loc[lead, "estimate"].to_numpy()
+    assert pt["statistic"] == pytest.approx(b @ np.linalg.solve(V, b) * (8 - 4) / (4 * 7))
     assert pt["power_at_slope_80"] == pytest.approx(0.8, abs=1e-6)
     # the bounds widen by slope_bound x |bias per slope| on each side
     b = r0.bounds.query("kind == 'overall'")

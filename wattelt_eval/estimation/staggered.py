@@ -354,8 +354,10 @@ def event_study(
     reference -1) are those of ``pyfixest.did2s(..., second_stage="~i(rel, ref=-1)")``.
 
     Inference: the two-stage GMM cluster variance (as pyfixest's ``did2s``) times
-    ``G/(G-1)``, t with ``G-1`` df (``G`` clusters). Joint pre-trend test: Wald F on the
-    pre-period estimates with ``(k, G-1)`` df; its power against a linear differential
+    ``G/(G-1)``, t with ``G-1`` df (``G`` clusters). Joint pre-trend test: Wald statistic
+    of the pre-period estimates referred to Hotelling's T² distribution
+    (``F = W (G-k) / (k (G-1))`` with ``(k, G-k)`` df; at most the ``G-2`` leads closest to
+    adoption); its power against a linear differential
     trend and the slope it detects with 80% power; bounds on the effects when parallel
     trends is off by a linear trend of at most a given slope (see ``bounds``).
 
@@ -559,25 +561,33 @@ def _pretrend_and_bounds(
     se_all = float(np.sqrt(f_all.vcov[0, 0] * G / (G - 1)))
     est_all = float(f_all.estimate[0])
     pre: dict[str, Any] = {"n_leads": k, "p_value": None}
-    if k >= 1 and G - 1 >= 1:
-        V = f_ev.vcov[np.ix_(lead, lead)] * G / (G - 1)
-        b = f_ev.estimate[lead]
+    # with few clusters only the leads closest to adoption enter (Hotelling needs G > k)
+    lead_idx = np.flatnonzero(lead)[::-1][: max(G - 2, 0)]
+    k_used = len(lead_idx)
+    if k_used >= 1:
+        V = f_ev.vcov[np.ix_(lead_idx, lead_idx)] * G / (G - 1)
+        b = f_ev.estimate[lead_idx]
         Vi = np.linalg.pinv(V)
-        rank = int(np.linalg.matrix_rank(V))
-        F = float(b @ Vi @ b) / rank
-        crit = stats.f.ppf(1 - alpha, rank, G - 1)
-        lam1 = float(b_ev[lead] @ Vi @ b_ev[lead])  # noncentrality per unit slope^2
+        q = int(np.linalg.matrix_rank(V))
+        # Hotelling T^2 small-sample reference: F = T^2 (G-q) / (q (G-1)) ~ F(q, G-q)
+        scale = (G - q) / (q * (G - 1))
+        F = float(b @ Vi @ b) * scale
+        df2 = G - q
+        crit = stats.f.ppf(1 - alpha, q, df2)
+        lam1 = float(b_ev[lead_idx] @ Vi @ b_ev[lead_idx])  # noncentrality per unit slope^2
 
         def power(slope: float) -> float:
-            return float(stats.ncf.sf(crit, rank, G - 1, lam1 * slope**2))
+            return float(stats.ncf.sf(crit, q, df2, lam1 * slope**2))
 
-        lam80 = optimize.brentq(lambda lam: stats.ncf.sf(crit, rank, G - 1, lam) - 0.8, 1e-9, 1e6)
+        lam80 = optimize.brentq(lambda lam: stats.ncf.sf(crit, q, df2, lam) - 0.8, 1e-9, 1e6)
         s80 = float(np.sqrt(lam80 / lam1)) if lam1 > 0 else np.inf
         pre.update(
+            n_leads=k_used,
+            n_leads_available=k,
             statistic=F,
-            df1=rank,
-            df2=G - 1,
-            p_value=float(stats.f.sf(F, rank, G - 1)),
+            df1=q,
+            df2=df2,
+            p_value=float(stats.f.sf(F, q, df2)),
             slope_80=s80,
             power_at_slope_80=power(s80) if np.isfinite(s80) else np.nan,
             bias_at_slope_80=abs(b_all) * s80,
