@@ -26,6 +26,7 @@ EXPECTED = {
     "03_retelling",
     "04_costs",
     "05_domain_monitoring",
+    "06_designs",
     "07_implementation",
 }
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))

@@ -71,9 +71,15 @@ def test_each_design_writes_a_valid_package(tmp_path: Path, design: str) -> None
         pilot_teams = {t for t, p in zip(cfg.teams, cfg.team_pilot, strict=True) if p}
         expect = (tr["period"] == "after") & tr["team"].isin(pilot_teams)
         assert ((tr["arm"] == "demand_driven") == expect).all()
-        assert (
-            (tr["start_date"] >= pd.Timestamp(str(cfg.switch_date))) == (tr["period"] == "after")
-        ).all()
+        switch = pd.Series(pd.Timestamp(str(cfg.switch_date)), index=tr.index)
+        if cfg.team_switch is not None:  # staggered: each team its own switch (or none)
+            per_team = {
+                t: pd.Timestamp(str(s))
+                for t, s in zip(cfg.teams, cfg.team_switch, strict=True)
+                if s is not None
+            }
+            switch = tr["team"].astype(str).map(per_team)
+        assert ((tr["start_date"] >= switch) == (tr["period"] == "after")).all()
     truth = json.loads((tmp_path / design / "truth" / "truth.json").read_text(encoding="utf-8"))
     assert truth["design"] == design
     assert set(truth["sample"]) == set(OUTCOMES)

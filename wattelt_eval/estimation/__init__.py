@@ -7,6 +7,7 @@ Public functions (``docs/methods.md``)::
     we.compare(table, outcome, arm, covariates=None, method=..., cluster=None, by=None)
     we.compare_all(table, ...)
     we.did(...), we.its(...), we.power(...), we.cea(...)
+    we.event_study(...), we.twfe(...), we.synthetic_control(...)
 
 Module map (each imports only the modules listed before it; no cycles):
 
@@ -19,7 +20,10 @@ Module map (each imports only the modules listed before it; no cycles):
   and HTML from the tidy table) and ``CompareResult``;
 - ``effects`` (``compare``, ``compare_all``, ``holm_adjust``), ``balancing`` (``balance``,
   ``love_plot``), ``diff_in_diff``, ``time_series``, ``sample_size``;
-- ``cost_effectiveness`` (``cea``: reuses the fits of two ``compare`` results).
+- ``cost_effectiveness`` (``cea``: reuses the fits of two ``compare`` results);
+- ``_panel`` (cells, two-way fixed effects, the imputation estimator: the model layer of
+  the rollout designs), ``staggered`` (``event_study``, ``twfe``), ``synthetic``
+  (``synthetic_control``).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from .effects import compare, compare_all, holm_adjust
 from .imputation import MIResult, impute_and_compare
 from .results import CompareResult, TableView
 from .sample_size import PowerResult, power
+from .staggered import EventStudyResult, TWFEResult, event_study, twfe
+from .synthetic import SynthResult, synthetic_control
 from .time_series import ITSResult, its
 
 __all__ = [
@@ -54,4 +60,10 @@ __all__ = [
     "CEAResult",
     "FittedModel",
     "TableView",
+    "event_study",
+    "twfe",
+    "synthetic_control",
+    "EventStudyResult",
+    "TWFEResult",
+    "SynthResult",
 ]

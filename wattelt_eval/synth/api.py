@@ -32,8 +32,10 @@ from .designs import (
     design_config,
     draw_team_effects,
     n_blocks,
+    ramp,
     resolve_effects,
     rollout_fidelity,
+    switch_month,
     team_effect_arrays,
 )
 from .expand import expand
@@ -69,6 +71,9 @@ def _block(
     if cfg.design == "rollout":  # its own child seed: the other designs draw nothing more
         faithful = _rollout_faithful(seed, b, res, cfg)
         te = {**te, "implementation": te["implementation"] * faithful}
+    if cfg.ramp_months:  # the effect builds up after each team's switch (no draws)
+        since = switch_month(res["team"], res["start"], cfg)
+        te = {**te, "implementation": te["implementation"] * ramp(since, cfg.ramp_months)}
     com = draw_common(rng, m)
     wd = world(1, res, com, te, eff, cfg, rates, window)
     ws = world(0, res, com, te, eff, cfg, rates, window)
@@ -254,7 +259,7 @@ def generate(
         single entries of :data:`DEFAULT_EFFECTS` (e.g. ``{"goal_retention": 0}``);
         ``"null"`` sets every effect to none (:data:`NULL_EFFECTS`): both potential
         worlds are then identical for every trajectory.
-    design : {"concurrent", "did", "its", "rollout"}
+    design : {"concurrent", "did", "its", "rollout", "staggered", "municipalities"}
         ``concurrent``: pilot teams against regular teams in two municipalities
         (2024 intake). ``did``: a pilot municipality (GM0772) switching on
         2024-01-01 and a comparison municipality (GM0794), intake 2023-2024, with
@@ -263,7 +268,11 @@ def generate(
         of one municipality all start the new way of working in 2024-01 (18 months of
         intake), but each trajectory follows it only with the team's fidelity of that
         month, rising at team-specific speeds; the last team stalls at 30%
-        (``data.truth["rollout"]``, docs/synth.md *Rollout*).
+        (``data.truth["rollout"]``, docs/synth.md *Rollout*). ``staggered``: twelve
+        teams of one municipality switching team by team (2023-10, 2024-04, 2024-10,
+        three never; 36 months from 2023-01), the effect building up over four months
+        (``data.truth["team_switch"]``). ``municipalities``: one pilot municipality
+        (GM0406) switching on 2024-07-01 against nine comparison municipalities.
     instrument : str
         Domain instrument code for ``domain_scores`` (default ``wat_telt``).
     superpopulation : int or None

@@ -15,9 +15,16 @@ import numpy as np
 from ..errors import UsageError
 from ..i18n import pair
 
-Design = Literal["concurrent", "did", "its", "rollout"]
+Design = Literal["concurrent", "did", "its", "rollout", "staggered", "municipalities"]
 PackageFormat = Literal["csv", "xlsx", "parquet"]
-DESIGNS: tuple[str, ...] = ("concurrent", "did", "its", "rollout")
+DESIGNS: tuple[str, ...] = (
+    "concurrent",
+    "did",
+    "its",
+    "rollout",
+    "staggered",
+    "municipalities",
+)
 
 #: Trajectories are drawn in blocks of this size, each from its own child seed,
 #: so the result does not depend on how the output is written (memory or stream).
@@ -98,6 +105,10 @@ class DesignConfig:
     severity_trend: float
     price_trend: float
     retention_trend: float
+    # staggered adoption: each team's first month of the new way (None: never in the data)
+    team_switch: tuple[np.datetime64 | None, ...] | None = None
+    # the effect builds up over this many months after a team's switch (0: at once)
+    ramp_months: int = 0
 
 
 #: Days from the end of the intake to the data extraction (every design).
@@ -182,7 +193,105 @@ def _rollout() -> DesignConfig:
     )
 
 
-_CONFIGS = {"concurrent": _concurrent, "did": _did, "its": _its, "rollout": _rollout}
+#: Staggered design: the month each team of Eindhoven switches (``None``: not in the data).
+STAGGERED_SWITCH: tuple[str | None, ...] = (
+    ("2023-10-01",) * 3 + ("2024-04-01",) * 3 + ("2024-10-01",) * 3 + (None,) * 3
+)
+#: Staggered design: the effect of a team's switch builds up linearly over these months.
+STAGGERED_RAMP_MONTHS = 4
+
+
+def _staggered() -> DesignConfig:
+    start, days = np.datetime64("2023-01-01", "D"), 1096  # 36 months
+    n = len(STAGGERED_SWITCH)
+    return DesignConfig(
+        design="staggered",
+        municipalities=("GM0772",),
+        municipality_p=(1.0,),
+        teams=tuple(f"wijkteam_ehv_{i}" for i in range(1, n + 1)),
+        team_municipality=(0,) * n,
+        team_pilot=tuple(s is not None for s in STAGGERED_SWITCH),
+        intake_start=start,
+        intake_days=days,
+        switch_date=np.datetime64(min(s for s in STAGGERED_SWITCH if s), "D"),
+        extraction_date=start + days + _EXTRACTION_LAG_DAYS,
+        severity_trend=0.05,
+        price_trend=0.03,
+        retention_trend=0.05,
+        team_switch=tuple(None if s is None else np.datetime64(s, "D") for s in STAGGERED_SWITCH),
+        ramp_months=STAGGERED_RAMP_MONTHS,
+    )
+
+
+#: One pilot municipality (Huizen) against nine comparison municipalities nearby.
+MUNICIPALITIES: tuple[str, ...] = (
+    "GM0406",  # Huizen (pilot)
+    "GM0376",  # Blaricum
+    "GM0417",  # Laren
+    "GM1942",  # Gooise Meren
+    "GM0402",  # Hilversum
+    "GM0317",  # Eemnes
+    "GM0308",  # Baarn
+    "GM1696",  # Wijdemeren
+    "GM0342",  # Soest
+    "GM0313",  # Bunschoten
+)
+#: Share of the trajectories per municipality (roughly by population).
+MUNICIPALITY_P: tuple[float, ...] = (0.10, 0.03, 0.03, 0.15, 0.25, 0.03, 0.07, 0.06, 0.12, 0.16)
+
+
+def _municipalities() -> DesignConfig:
+    start, days = np.datetime64("2023-01-01", "D"), 1096  # 36 months, switch after 18
+    m = len(MUNICIPALITIES)
+    teams = tuple(f"wijkteam_{code[2:]}_{k}" for code in MUNICIPALITIES for k in (1, 2))
+    return DesignConfig(
+        design="municipalities",
+        municipalities=MUNICIPALITIES,
+        municipality_p=MUNICIPALITY_P,
+        teams=teams,
+        team_municipality=tuple(i for i in range(m) for _ in (1, 2)),
+        team_pilot=tuple(i == 0 for i in range(m) for _ in (1, 2)),
+        intake_start=start,
+        intake_days=days,
+        switch_date=np.datetime64("2024-07-01", "D"),
+        extraction_date=start + days + _EXTRACTION_LAG_DAYS,
+        severity_trend=0.05,
+        price_trend=0.03,
+        retention_trend=0.05,
+    )
+
+
+_CONFIGS = {
+    "concurrent": _concurrent,
+    "did": _did,
+    "its": _its,
+    "rollout": _rollout,
+    "staggered": _staggered,
+    "municipalities": _municipalities,
+}
+
+
+def switch_month(team: np.ndarray, start: np.ndarray, cfg: DesignConfig) -> np.ndarray:
+    """Months since the trajectory's team switched (negative before; staggered design).
+
+    Teams that never switch get a large negative number."""
+    first = np.array(
+        [
+            (-(10**6) if s is None else s.astype("datetime64[M]").astype(np.int64))
+            for s in cfg.team_switch
+        ],
+        dtype=np.int64,
+    )
+    month = np.asarray(start).astype("datetime64[M]").astype(np.int64)
+    sw = first[team]
+    return np.where(sw == -(10**6), -(10**6), month - sw)
+
+
+def ramp(months_since: np.ndarray, ramp_months: int) -> np.ndarray:
+    """Share of the full effect ``months_since`` months after the switch (1 before/without)."""
+    if ramp_months <= 0:
+        return np.ones(len(months_since))
+    return np.where(months_since >= 0, np.minimum(1.0, (months_since + 1.0) / ramp_months), 1.0)
 
 
 # ---------------------------------------------------------------------------------------

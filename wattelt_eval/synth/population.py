@@ -151,10 +151,14 @@ def _assign_arm_and_team(
                 team[sel] = uniform_team(ids, sel)
         return demand, period, team
     after = start >= cfg.switch_date
-    period = after.astype(np.int64)
     for m in range(len(cfg.municipalities)):
         sel = muni == m
         team[sel] = uniform_team(np.flatnonzero(teams_muni == m), sel)
+    if cfg.team_switch is not None:  # staggered: each team switches in its own month
+        far = np.datetime64("9999-12-31", "D")
+        switch = np.array([far if s is None else s for s in cfg.team_switch])
+        after = start >= switch[team]
+    period = after.astype(np.int64)
     demand = after & teams_pilot[team]
     return demand, period, team
 

@@ -113,6 +113,7 @@ def build_truth(
             }
         ),
         "switch_date": None if cfg.switch_date is None else str(cfg.switch_date),
+        **_team_switch(cfg),
         "potential_outcomes": po,
     }
     if superpopulation_n:
@@ -162,7 +163,7 @@ def read_truth(folder: str | Path) -> dict[str, Any]:
     """
     folder = Path(folder)
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
-    for key in ("teams", "rollout"):
+    for key in ("teams", "rollout", "team_switch"):
         if isinstance(truth.get(key), list):
             truth[key] = pd.DataFrame.from_records(truth[key])
     if (folder / "potential_outcomes.parquet").exists():
@@ -217,3 +218,17 @@ def calibration(po: pd.DataFrame) -> pd.DataFrame:
         columns=["quantity", "value", "target", "tolerance", "ok"],
     )
     return pd.concat([out, extra], ignore_index=True)
+
+
+def _team_switch(cfg: DesignConfig) -> dict[str, Any]:
+    """Staggered design: each team's switch date (``None``: never), as ``team_switch``."""
+    if cfg.team_switch is None:
+        return {}
+    return {
+        "team_switch": pd.DataFrame(
+            {
+                "team": list(cfg.teams),
+                "switch_date": [None if s is None else str(s) for s in cfg.team_switch],
+            }
+        )
+    }
