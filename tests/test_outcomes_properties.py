@@ -197,6 +197,13 @@ def test_unrelated_trajectory_changes_no_other_row(rows, data):
         return bool((d.domain_scores["measurement"] == 0).any())
 
     assume(_has_zero(base) == _has_zero(combined) or len(base.domain_scores) == 0)
+
+    # ... and the measurement read as the baseline is the package's lowest (a
+    # package-wide rule): the added trajectory must not lower it
+    def _lowest(d):
+        return d.domain_scores["measurement"].min() if len(d.domain_scores) else None
+
+    assume(len(base.domain_scores) == 0 or _lowest(base) == _lowest(combined))
     after = outcome_set(combined, extract_date=EXTRACT).table
     assert len(after) == len(before) + 1
     kept = after[after["trajectory_id"] != "T99"].reset_index(drop=True)
