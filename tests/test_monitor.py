@@ -481,11 +481,53 @@ def test_report_section_hoe_gaat_de_invoering(rollout):
     b = t[(t["indicator"] == "board_t0") & (t["period"] >= "2025-04-01")]
     b = b[b["period"] <= "2025-06-01"].groupby("group")[["numerator", "denominator"]].sum()
     rows = dict(re.findall(r"<th scope='row'>([^<]+)</th><td class='num'>([^<]+)</td>", html))
+    # a share is published only when both the count and its complement reach the
+    # threshold (publishable_share): 46 of 50 would reveal "4 without the board"
+    k = a.rule.threshold
     for team, r in b.iterrows():
-        assert rows[team] == f"{round(100 * r['numerator'] / r['denominator'])}%"
+        ok = r["numerator"] >= k and r["denominator"] - r["numerator"] >= k
+        expect = f"{round(100 * r['numerator'] / r['denominator'])}%" if ok else "—"
+        assert rows[team] == expect
+    assert "—" in rows.values()  # the rule bites on this pilot
     stall = rollout.truth["teams"]["team"].iloc[-1]
-    assert (
-        int(rows[stall].rstrip("%"))
-        < 40
-        < min(int(v.rstrip("%")) for k, v in rows.items() if k != stall)
+    shown = {t: int(v.rstrip("%")) for t, v in rows.items() if v != "—"}
+    assert shown[stall] < 40 < min([v for t, v in shown.items() if t != stall], default=100)
+
+
+def test_report_monitor_chart_draws_only_publishable_shares(rollout):
+    """The report's control chart hides team-months whose share would reveal a small
+    count or complement (0% or 100% of a team-month included), like the tables."""
+    import matplotlib.pyplot as plt
+
+    from wattelt_eval.disclosure import publishable_share, rule_from_study
+    from wattelt_eval.plots import monitor_chart
+    from wattelt_eval.report.render import _publishable_monitor
+
+    rule = rule_from_study(rollout.study)
+    res = we.monitor(rollout, indicators=["board_t0"])
+    pub = _publishable_monitor(res, rule)
+    t = pub.table
+    raw = res.table
+    # hidden exactly where the share is not publishable (or was not shown before)
+    expect = raw["shown"].to_numpy(bool) & np.array(
+        [
+            publishable_share(c, n, rule) is not None
+            for c, n in zip(raw["numerator"], raw["denominator"], strict=True)
+        ]
     )
+    assert (t["shown"].to_numpy(bool) == expect).all()
+    assert (raw["shown"] & ~t["shown"]).any()  # the rule bites: some 0%/100% months hidden
+    fig = monitor_chart(pub, "board_t0", lang="nl")
+    allowed = set(np.round(t.loc[t["shown"], "share_or_rate"].astype(float), 9))
+    drawn = set()
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if line.get_marker() not in (None, "None", ""):
+                drawn |= {
+                    round(float(y), 9)
+                    for y in np.asarray(line.get_ydata(), float)
+                    if np.isfinite(y)
+                }
+    plt.close(fig)
+    scale = 100 if max(drawn, default=0) > 1.5 else 1  # percent axis or share axis
+    assert drawn and {round(v / scale, 9) for v in drawn} <= allowed

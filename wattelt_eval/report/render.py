@@ -611,7 +611,28 @@ def flow(a: ReportAnalysis, lang: str) -> HTMLSection:
 
 # ----------------------------------------------------------------------------- provenance
 # ----------------------------------------------------------------------------- implementation
-def _recent(t: pd.DataFrame, unit: str, k: int, min_n: int, end: Any) -> pd.DataFrame:
+def _publishable_monitor(res: Any, rule: Any) -> Any:
+    """The monitor result as the report may publish it: a period of an indicator that
+    counts trajectories is shown only when its share is publishable
+    (:func:`~wattelt_eval.disclosure.publishable_share`: count and complement both at or
+    above the threshold, so 0% and 100% of a team-month are hidden like the tables'
+    small cells)."""
+    import dataclasses
+
+    from ..disclosure import publishable_share
+    from ..implementation import INDICATOR_UNITS
+
+    t = res.table.copy()
+    per_res = t["indicator"].map(INDICATOR_UNITS).eq("trajectory").to_numpy()
+    ok = [
+        publishable_share(c, n, rule) is not None if pr else True
+        for c, n, pr in zip(t["numerator"], t["denominator"], per_res, strict=True)
+    ]
+    t["shown"] = t["shown"].to_numpy(dtype=bool) & np.array(ok, dtype=bool)
+    return dataclasses.replace(res, table=t)
+
+
+def _recent(t: pd.DataFrame, unit: str, k: int, rule: Any, end: Any) -> pd.DataFrame:
     """Per group: the last ``k`` periods up to ``end`` pooled, and whether they may be shown.
 
     ``end`` is the month of the last start date: contacts go on after the last intake,
@@ -626,7 +647,15 @@ def _recent(t: pd.DataFrame, unit: str, k: int, min_n: int, end: Any) -> pd.Data
     g = r.groupby("group", sort=True)
     out = g[["numerator", "denominator"]].sum()
     n = g["n_trajectories"].sum() if unit == "trajectory" else g["n_trajectories"].max()
-    out["show"] = (n >= min_n) & (out["denominator"] > 0)
+    out["show"] = (n >= rule.min_n) & (out["denominator"] > 0)
+    if unit == "trajectory":  # a share of residents: count and complement both publishable
+        from ..disclosure import publishable_share
+
+        pub = [
+            publishable_share(c, d, rule) is not None
+            for c, d in out[["numerator", "denominator"]].to_numpy()
+        ]
+        out["show"] &= np.array(pub, dtype=bool)
     out["signal"] = (r["signal"] & r["shown"]).groupby(r["group"], sort=True).any()
     return out
 
@@ -642,7 +671,7 @@ def implementation(a: ReportAnalysis, lang: str) -> HTMLSection:
     from ..implementation import INDICATOR_UNITS, indicator_label
     from .plan import MONITOR_INDICATORS, MONITOR_RECENT
 
-    res = a.monitor
+    res = _publishable_monitor(a.monitor, a.rule)
     parts = [
         f'<section class="implementation" id="implementation"><h2>{esc(_t("monitor", lang))}</h2>',
         f"<p>{esc(_t('monitor_intro', lang, t=a.rule.min_n, k=MONITOR_RECENT))}</p>",
@@ -656,9 +685,7 @@ def implementation(a: ReportAnalysis, lang: str) -> HTMLSection:
     if shown_ind:
         end = pd.Timestamp(a.table["start_date"].max()).to_period("M").start_time
         recent = {
-            i: _recent(
-                t[t["indicator"] == i], INDICATOR_UNITS[i], MONITOR_RECENT, a.rule.min_n, end
-            )
+            i: _recent(t[t["indicator"] == i], INDICATOR_UNITS[i], MONITOR_RECENT, a.rule, end)
             for i in shown_ind
         }
         groups = sorted(set().union(*(r.index for r in recent.values())))
