@@ -260,6 +260,13 @@ def bsn_mask(values: pd.Series, candidates: np.ndarray | None = None) -> np.ndar
         or pd.api.types.is_timedelta64_dtype(values)
     ):
         return np.zeros(n, dtype=bool)
+    if isinstance(values.dtype, pd.CategoricalDtype):  # dictionary-encoded: each value once
+        codes = values.cat.codes.to_numpy()
+        text = pd.api.types.is_string_dtype(values.cat.categories)
+        cats = pd.Series(np.asarray(values.cat.categories, dtype=object))
+        hit_u = bsn_mask(cats.astype("string") if text else cats)
+        out = (codes >= 0) & hit_u[np.maximum(codes, 0)] if len(hit_u) else codes < -1
+        return out if candidates is None else out & candidates
     if pd.api.types.is_numeric_dtype(values):
         return bsn_in_numbers(values.to_numpy(dtype="float64", na_value=np.nan))
     if values.dtype != object:
@@ -338,7 +345,11 @@ def contact_detail_masks(
         or pd.api.types.is_numeric_dtype(values)
     ):
         return out
-    codes, uniq = pd.factorize(values.astype("string"))
+    if isinstance(values.dtype, pd.CategoricalDtype):  # dictionary-encoded: no text expanded
+        codes = values.cat.codes.to_numpy()
+        uniq = pd.Series(np.asarray(values.cat.categories, dtype=object), dtype="string").array
+    else:
+        codes, uniq = pd.factorize(values.astype("string"))
     if not len(uniq):
         return out
     uniq_obj = np.asarray(uniq, dtype=object)

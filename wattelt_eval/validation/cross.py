@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..i18n import LANGS, pair, text
 from ..instruments import Instrument
+from ..io import recode_categorical
 from ..schema import TABLES
 from . import reasons as _reasons  # noqa: F401 - declares the reason codes
 from .lineage import check_derived_from
@@ -283,6 +284,9 @@ def domain_lookup(instrument: Instrument) -> dict[str, str]:
 def domain_codes(s: pd.Series, instrument: Instrument) -> pd.Series:
     """The domain codes of a column of codes or labels (missing where unknown)."""
     lookup = domain_lookup(instrument)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # dictionary-encoded: map the categories
+        cats = pd.Series(np.asarray(s.cat.categories, dtype=object), dtype="string")
+        return recode_categorical(s, _norm_series(cats).map(lookup))
     mapped = _per_unique(s, lambda u: _norm_series(u).map(lookup), as_string=True)
     return mapped.astype("string")
 

@@ -21,6 +21,7 @@ from .. import schema
 from ..bsn import as_arrow_strings as _arrow_strings
 from ..i18n import LANGS, Lang, pair, text
 from ..i18n import format as fmt
+from ..io import recode_categorical
 from ..schema import Column
 from .problems import did_you_mean
 
@@ -522,7 +523,11 @@ def parse_column(
     """Parse one raw column to its canonical dtype; returns the values and failed cells.
 
     ``locale`` is ``study.number_locale`` (how ambiguous numbers such as ``1.250`` read).
+    A categorical (dictionary-encoded) column is parsed one distinct value at a time
+    (:func:`_parse_categorical`): the same values and failed cells, text stays encoded.
     """
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        return _parse_categorical(raw, col, decimal, locale)
     if col.type == "date":
         out, bads = parse_dates(raw)
     elif col.type == "int":
@@ -579,3 +584,46 @@ def fmt_num(x: float, lang: Lang = "nl") -> str:
 def plain_num(x: float) -> str:
     """A number as a language-neutral value (``2``, ``2.5``), as shown in the value column."""
     return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _parse_categorical(
+    raw: pd.Series, col: Column, decimal: str = ".", locale: NumberLocale | None = None
+) -> tuple[pd.Series, list[Bad]]:
+    """:func:`parse_column` of a categorical column: its categories parsed, then broadcast.
+
+    Every rule of the parsers looks at a cell's own text, or at whether *any* cell of the
+    column has a form (the number convention), so parsing the distinct values gives the
+    same values and failed cells as parsing every cell. Codes and text (``enum``, ``str``)
+    stay categorical; other types become their ordinary dtype.
+    """
+    codes = raw.cat.codes.to_numpy()
+    cats = pd.Series(np.asarray(raw.cat.categories, dtype=object), dtype="string")
+    u_out, u_bads = parse_column(cats, col, decimal, locale)
+    if col.type in ("enum", "str"):
+        out = recode_categorical(raw, u_out)
+    else:
+        taken = pd.api.extensions.take(u_out.array, codes, allow_fill=True)
+        out = pd.Series(taken, index=raw.index, name=raw.name)
+    bads = [_broadcast_bad(b, codes) for b in u_bads]
+    return out, bads
+
+
+def _broadcast_bad(b: Bad, codes: np.ndarray) -> Bad:
+    """A :class:`Bad` over the categories as one over the cells (texts per cell)."""
+    mask = (codes >= 0) & b.mask[np.maximum(codes, 0)] if len(b.mask) else codes < -1
+    pos = np.cumsum(b.mask) - 1  # category -> its place among the failed categories
+    where = pos[codes[mask]]
+
+    def per_cell(v: Any) -> Any:
+        if isinstance(v, np.ndarray) and v.ndim == 1 and len(v) == int(b.mask.sum()):
+            return v[where]
+        return v
+
+    return Bad(
+        mask,
+        b.rule,
+        per_cell(b.expected_nl),
+        per_cell(b.expected_en),
+        per_cell(b.detail_nl),
+        per_cell(b.detail_en),
+    )

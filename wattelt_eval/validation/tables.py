@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,13 +74,13 @@ def parse_table(
         shown = None
         for b in bads:
             if shown is None:
-                shown = _text(raw).to_numpy(dtype=object, na_value="")
+                shown = _shown(raw)
             P.add(
                 b.rule,
                 rt.source,
                 rows[b.mask],
                 col.name,
-                shown[b.mask],
+                shown(b.mask),
                 (b.expected_nl, b.expected_en),
                 (b.detail_nl, b.detail_en),
             )
@@ -98,6 +99,17 @@ def parse_table(
         if c not in table.column_names:
             parsed[c] = df[c]
     return TableContext(rt, table, parsed, present, bad_masks)
+
+
+def _shown(raw: pd.Series) -> Any:
+    """Function: mask -> the cells' values as text (a categorical column is not expanded)."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        cats = pd.Series(np.asarray(raw.cat.categories, dtype=object), dtype="string")
+        shown_u = cats.to_numpy(dtype=object, na_value="")
+        codes = raw.cat.codes.to_numpy()
+        return lambda mask: shown_u[codes[mask]]
+    values = _text(raw).to_numpy(dtype=object, na_value="")
+    return lambda mask: values[mask]
 
 
 def extras(ctx: TableContext) -> list[str]:
