@@ -978,6 +978,14 @@ def _read_parquet_compact(path: Path) -> tuple[list[object], pd.DataFrame]:
     for i, f in enumerate(fields):
         text = pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
         t = pq.read_table(path, columns=[f.name], read_dictionary=[f.name] if text else None)
+        if text and _mostly_distinct(t.column(0)):  # ids: plain text is smaller than a dictionary
+            a = t.column(0).cast(pa.large_string())
+            del t
+            s = pd.Series(pd.array(a, dtype="string"), name=f.name)
+            del a
+            cols[i] = s
+            release_memory()
+            continue
         s = t.to_pandas(self_destruct=True)[f.name]
         del t
         if isinstance(s.dtype, pd.CategoricalDtype):
@@ -986,6 +994,16 @@ def _read_parquet_compact(path: Path) -> tuple[list[object], pd.DataFrame]:
         release_memory()
     body = pd.DataFrame(cols, copy=False)
     return names, body
+
+
+def _mostly_distinct(col: Any) -> bool:
+    """True when a dictionary-encoded column has more distinct values than half its cells."""
+    n = len(col)
+    if n == 0:
+        return False
+    col = col.unify_dictionaries()
+    n_dict = len(col.chunk(0).dictionary) if col.num_chunks else 0
+    return 2 * n_dict > n
 
 
 def _sheet_rows(ws: Any, name: str | None = None) -> tuple[list[object], pd.DataFrame, int]:

@@ -110,7 +110,12 @@ __all__ = [
 ]
 
 
-def validate(path: str | Path, lang: Lang = "nl", extract_date: str | None = None) -> pd.DataFrame:
+def validate(
+    path: str | Path,
+    lang: Lang = "nl",
+    extract_date: str | None = None,
+    compact: bool | None = None,
+) -> pd.DataFrame:
     """List every problem in a pilot data package; never raises on bad data.
 
     Parameters
@@ -123,6 +128,10 @@ def validate(path: str | Path, lang: Lang = "nl", extract_date: str | None = Non
     extract_date : date, optional
         The data-extract date (``--extract-date``); default ``study.extract_date``, else
         inferred from the record dates. Records dated after it get a warning.
+    compact : bool, optional
+        Read the parquet files of the child tables with their text dictionary-encoded
+        (national scale, see ``docs/scale.md``); default: for files of at least
+        ``wattelt_eval.io.COMPACT_MIN_ROWS`` rows. The problems are the same either way.
 
     Returns
     -------
@@ -138,7 +147,7 @@ def validate(path: str | Path, lang: Lang = "nl", extract_date: str | None = Non
     >>> problems[problems.severity == "error"].message      # doctest: +SKIP
     """
     check_lang(lang)
-    checked = _check(read_package(path), extract_date)
+    checked = _check(read_package(path, compact), extract_date)
     out = _render(checked.problems, lang)
     out.attrs["extract_date"] = checked.extract_date
     out.attrs["extract_date_source"] = checked.extract_date_source
@@ -146,7 +155,10 @@ def validate(path: str | Path, lang: Lang = "nl", extract_date: str | None = Non
 
 
 def load(
-    path: str | Path | PilotData, lang: Lang = "nl", extract_date: str | None = None
+    path: str | Path | PilotData,
+    lang: Lang = "nl",
+    extract_date: str | None = None,
+    compact: bool | None = None,
 ) -> PilotData:
     """Read, check and return a pilot data package.
 
@@ -157,6 +169,9 @@ def load(
     lang : {"nl", "en"}
         Language of the messages in a :class:`ValidationError` and in
         ``data.warnings``.
+    compact : bool, optional
+        As for :func:`validate`. Compactly read tables stay compact in the result
+        (categoricals, narrow numbers; :mod:`.compact`); the outcomes are the same.
 
     Returns
     -------
@@ -174,7 +189,7 @@ def load(
     check_lang(lang)
     if isinstance(path, PilotData):
         return path
-    checked = _check(read_package(path), extract_date)
+    checked = _check(read_package(path, compact), extract_date)
     problems = _render(checked.problems, lang)
     if (problems["severity"] == "error").any():
         raise ValidationError(problems, str(path), lang)

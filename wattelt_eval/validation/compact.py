@@ -1,8 +1,8 @@
 """The compact canonical form of a large table (national scale), values unchanged.
 
 A child table read with its text dictionary-encoded (:func:`wattelt_eval.io.read_package`
-with ``compact``) keeps that form in :class:`~wattelt_eval.data.PilotData`: codes, ids and
-text stay categoricals (a trajectory id repeated 90 times is stored once), whole numbers
+with ``compact``) keeps that form in :class:`~wattelt_eval.data.PilotData`: repeated codes, ids and
+text stay categoricals (mostly distinct ids plain text) (a trajectory id repeated 90 times is stored once), whole numbers
 take the smallest nullable integer dtype that holds them, decimals float32 where every
 value survives the round trip exactly, dates ``datetime64[ns]``. The outcome tables are
 the same as on the ordinary canonical form (``tests/test_scale.py``).
@@ -58,10 +58,11 @@ def compact_table(name: str, df: pd.DataFrame) -> pd.DataFrame:
             s = schema.coerce_table(name, df.iloc[:0, :0].reindex(df.index))[col.name]
         else:
             s = df[col.name]
-            if col.type in ("str", "enum"):
-                if not isinstance(s.dtype, pd.CategoricalDtype):
-                    s = s.astype("string").astype("category")
-                drop_hash_table(s.cat.categories)
+            if col.type in ("str", "enum"):  # ids read as plain text (mostly distinct) stay so
+                if isinstance(s.dtype, pd.CategoricalDtype):
+                    drop_hash_table(s.cat.categories)
+                else:
+                    s = s.astype("string")
             elif col.type == "date":
                 s = s.astype("datetime64[ns]")
             elif col.type == "int":

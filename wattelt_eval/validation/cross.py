@@ -105,7 +105,24 @@ def _duplicated_rows(sub: pd.DataFrame) -> np.ndarray:
         if multi.any():
             dup[multi] = pd.Series(key[multi]).duplicated(keep="first").to_numpy(dtype=bool)
         return dup
-    return pd.Series(key).duplicated(keep="first").to_numpy(dtype=bool)
+    return duplicated_first(key)
+
+
+def duplicated_first(key: np.ndarray) -> np.ndarray:
+    """``pd.Series(key).duplicated(keep="first")`` of an int64 array, by a stable sort.
+
+    Equal keys end up next to each other in their original order, so every key equal to
+    its predecessor is a repeat. A stable sort of keys that arrive mostly in order (rows
+    grouped by trajectory) is nearly linear and needs no hash table of tens of millions
+    of entries.
+    """
+    dup = np.zeros(len(key), dtype=bool)
+    if len(key) < 2:
+        return dup
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    dup[order[1:][ordered[1:] == ordered[:-1]]] = True
+    return dup
 
 
 # ---- unique ids and keys -------------------------------------------------------------

@@ -20,9 +20,10 @@ from ..data import StudySettings, infer_extract_date
 from ..errors import UsageError
 from ..i18n import pair
 from ..instruments import Instrument
-from ..io import TABLE_ALIASES, RawPackage, RawTable, table_for_name
+from ..io import TABLE_ALIASES, RawPackage, RawTable, release_memory, table_for_name
 from ..schema import TABLES
 from . import plausible as _plausible  # noqa: F401 - registers the plausibility checks
+from .compact import is_compact
 from .cross import CrossContext
 from .problems import (
     Problems,
@@ -92,6 +93,9 @@ def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
         ctx.tables[name], ctx.present[name], ctx.sources[name] = tc.parsed, tc.present, rt.source
         ctx.invalid[name] = tc.bad_masks
         ext[name] = extras(tc)
+        if is_compact(rt.frame):  # national scale: the cells are parsed, let the text go
+            rt.frame = rt.frame.iloc[:, :0]
+            release_memory()
     if study.extract_date:
         ctx.extract_date = pd.Timestamp(study.extract_date)
     else:

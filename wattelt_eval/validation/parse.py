@@ -138,6 +138,10 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, list[Bad]]:
     n = len(raw)
     if pd.api.types.is_datetime64_any_dtype(raw):
         s = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) is not None else raw
+        s = s.astype("datetime64[ns]")
+        day = np.int64(86_400 * 10**9)
+        if not (s.to_numpy().view("int64") % day).any():  # dates already (NaT is a day too)
+            return s, []
         return s.dt.normalize().astype("datetime64[ns]"), []
     t = _text(raw)
     codes, uniq = pd.factorize(t)
@@ -273,6 +277,8 @@ def parse_numbers(
     """
     n = len(raw)
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        if raw.dtype == np.float64 and not np.isinf(raw.to_numpy()).any():
+            return raw.copy(deep=False).rename(None), []  # no copy of a clean float column
         vals = raw.astype("float64").to_numpy(copy=True)
         inf = np.isinf(vals)
         if not inf.any():

@@ -1,0 +1,176 @@
+"""National scale (issue 17): the compact reading path gives the in-memory path's results.
+
+Large parquet tables are read with their text dictionary-encoded and parsed per distinct
+value (``wattelt_eval.io.read_package(compact=...)``, ``validation/compact.py``). On a
+10k-trajectory synthetic pilot, both paths must give the same problems (on a copy
+corrupted with problems of many kinds) and the same outcome tables (on the clean copy).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import wattelt_eval as we
+from wattelt_eval import synth
+from wattelt_eval.validation.compact import float32_if_exact, smallest_int
+
+N = 10_000
+OUTCOME_TABLES = ("table", "exclusions", "flow", "domain_changes", "cohort_domains", "gaps")
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("scale") / "clean"
+    return synth.write(out, N, seed=17, format="parquet", truth=False)
+
+
+def _corrupt(src: Path, dst: Path) -> Path:
+    """A copy of ``src`` with problems of many kinds in the large child tables."""
+    dst.mkdir()
+    for p in src.iterdir():
+        (dst / p.name).write_bytes(p.read_bytes())
+    rng = np.random.default_rng(1)
+
+    def at(df: pd.DataFrame, k: int) -> np.ndarray:
+        return df.index[rng.choice(len(df), k, replace=False)]
+
+    ds = pd.read_parquet(dst / "domain_scores.parquet")
+    score = ds["score"].astype("string")
+    i = at(ds, 38)
+    score[i[:5]] = "abc"  # invalid_number
+    score[i[5:10]] = "99"  # score_out_of_scale
+    ds["score"] = score
+    ds.loc[i[10:15], "domain"] = "NULL"  # placeholder (then missing)
+    ds.loc[i[15:20], "domain"] = "Financien"  # unknown_domain
+    ds.loc[i[20:25], "trajectory_id"] = "T9999999"  # unknown_reference
+    ds.loc[i[25:28], "rater"] = "resident\u200b"  # invisible_character
+    ds.loc[i[28:31], "rater"] = "n.v.t."  # placeholder
+    ds.loc[i[31:33], "instrument"] = "zrm"  # instrument_mismatch
+    ds.loc[i[33:35], "rater"] = "123456782"  # BSN-like (elfproef)
+    ds.loc[i[35:38], "rater"] = "bewonerr"  # invalid_enum with a suggestion
+    total = ds.iloc[[0]].copy()
+    total["trajectory_id"] = "Totaal"  # totals_row
+    pd.concat([ds, total], ignore_index=True).to_parquet(dst / "domain_scores.parquet")
+    g = pd.read_parquet(dst / "goals.parquet")
+    i = at(g, 20)
+    g.loc[i[:4], "text"] = "bel 06-12345678 of mail a@b.nl"  # contact_details
+    g.loc[i[4:8], "stage"] = "intakee"  # invalid_enum
+    g.loc[i[8:12], "goal_id"] = g["goal_id"].iloc[0]  # duplicate_id
+    g.loc[i[16:20], "date"] = pd.Timestamp("2031-01-01")  # after_extract_date
+    g.to_parquet(dst / "goals.parquet")
+    c = pd.read_parquet(dst / "contacts.parquet")
+    i = at(c, 12)
+    c.loc[i[:4], "role"] = "-"  # placeholder, missing_value
+    c.loc[i[4:8], "contact_type"] = "telefoon"
+    c.loc[i[8:12], "date"] = pd.Timestamp("1990-01-01")  # contact_outside_trajectory
+    c.to_parquet(dst / "contacts.parquet")
+    return dst
+
+
+def test_compact_path_lists_the_same_problems(clean: Path, tmp_path: Path) -> None:
+    bad = _corrupt(clean, tmp_path / "bad")
+    for lang in ("nl", "en"):
+        memory = we.validate(bad, lang=lang, compact=False)
+        compact = we.validate(bad, lang=lang, compact=True)
+        pd.testing.assert_frame_equal(compact, memory)
+    rules = set(memory["rule"])
+    # the corruptions were found (so the comparison compares something)
+    expected = {
+        "invalid_number",
+        "score_out_of_scale",
+        "placeholder",
+        "unknown_domain",
+        "unknown_reference",
+        "invisible_character",
+        "instrument_mismatch",
+        "bsn",
+        "invalid_enum",
+        "totals_row",
+        "contact_details",
+        "duplicate_id",
+        "missing_value",
+        "contact_outside_trajectory",
+    }
+    assert expected <= rules, expected - rules
+    # the BSN is masked on both paths, never shown
+    assert not memory["value"].astype(str).str.contains("123456782").any()
+    assert (memory.loc[memory["rule"] == "bsn", "row"].notna()).all()
+
+
+def test_compact_path_gives_the_same_outcome_tables(clean: Path) -> None:
+    memory = we.load(clean, compact=False)
+    compact = we.load(clean, compact=True)
+    # compact really is compact: text dictionary-encoded, numbers narrowed
+    assert isinstance(compact.domain_scores["trajectory_id"].dtype, pd.CategoricalDtype)
+    assert compact.domain_scores["measurement"].dtype == "Int8"
+    assert compact.domain_scores["score"].dtype == np.float32
+    assert compact.trajectories["trajectory_id"].dtype == memory.trajectories["trajectory_id"].dtype
+    mem_deep = memory.domain_scores.memory_usage(deep=True).sum()
+    assert compact.domain_scores.memory_usage(deep=True).sum() < mem_deep / 3
+    a, b = we.outcome_set(memory), we.outcome_set(compact)
+    for k in OUTCOME_TABLES:
+        pd.testing.assert_frame_equal(getattr(b, k), getattr(a, k), obj=k)
+    assert len(a.table) == N
+
+
+def test_automatic_choice_by_rows(clean: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wattelt_eval import io
+
+    raw = io.read_package(clean)  # 10k trajectories: every table below the threshold
+    assert not any(isinstance(t, pd.CategoricalDtype) for t in raw.tables["goals"].frame.dtypes)
+    monkeypatch.setattr(io, "COMPACT_MIN_ROWS", 1000)
+    raw = io.read_package(clean)
+    assert isinstance(raw.tables["goals"].frame["trajectory_id"].dtype, pd.CategoricalDtype)
+    # a column of mostly distinct ids stays plain text (smaller than a dictionary)
+    assert isinstance(raw.tables["goals"].frame["goal_id"].dtype, pd.StringDtype)
+    # the trajectories are never read compactly: their text is the outcome table's
+    assert not isinstance(raw.tables["trajectories"].frame["arm"].dtype, pd.CategoricalDtype)
+
+
+def test_recode_categorical_merges_and_drops() -> None:
+    from wattelt_eval.io import recode_categorical
+
+    s = pd.Series(pd.Categorical(["a", "B", None, "b", "x"]))
+    assert list(s.cat.categories) == ["B", "a", "b", "x"]
+    out = recode_categorical(s, ["b", "a", "b", None])
+    assert out.astype(object).where(out.notna(), None).tolist() == ["a", "b", None, "b", None]
+    assert list(out.cat.categories) == ["b", "a"]
+
+
+def test_smallest_int_keeps_every_value() -> None:
+    small = smallest_int(pd.Series([0, 5, None, 127], dtype="Int64"))
+    assert small.dtype == "Int8"
+    assert small.tolist() == [0, 5, pd.NA, 127]
+    assert smallest_int(pd.Series([0, 128], dtype="Int64")).dtype == "Int16"
+    assert smallest_int(pd.Series([-40000, 1], dtype="Int64")).dtype == "Int32"
+    assert smallest_int(pd.Series([0, 2**40], dtype="Int64")).dtype == "Int64"
+    assert smallest_int(pd.Series([None, None], dtype="Int64")).dtype == "Int8"
+
+
+def test_float32_only_when_exact() -> None:
+    exact = float32_if_exact(pd.Series([6.0, 7.5, np.nan, 1e6]))
+    assert exact.dtype == np.float32
+    assert exact.astype("float64").tolist()[:2] == [6.0, 7.5] and np.isnan(exact.iloc[2])
+    assert float32_if_exact(pd.Series([6.0, 0.1])).dtype == np.float64
+    assert float32_if_exact(pd.Series([65.55])).dtype == np.float64
+
+
+def test_duplicated_first_is_pandas_duplicated() -> None:
+    from wattelt_eval.validation.cross import duplicated_first
+
+    rng = np.random.default_rng(3)
+    for key in (rng.integers(0, 50, 2000), np.sort(rng.integers(0, 10**12, 5000)), np.arange(9)):
+        key = key.astype(np.int64)
+        expected = pd.Series(key).duplicated(keep="first").to_numpy()
+        assert (duplicated_first(key) == expected).all()
+    assert duplicated_first(np.array([5, 3, 5, 5, 3], dtype=np.int64)).tolist() == [
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
