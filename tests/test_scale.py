@@ -174,3 +174,19 @@ def test_duplicated_first_is_pandas_duplicated() -> None:
         True,
         True,
     ]
+
+
+def test_duplicated_rows_on_codes_is_pandas_duplicated() -> None:
+    from wattelt_eval.validation.cross import _duplicated_rows
+
+    rng = np.random.default_rng(4)
+    n = 20_000
+    df = pd.DataFrame(
+        {
+            "a": pd.Categorical(rng.choice(["x", "y", "z", None], n)),
+            "b": pd.array(rng.integers(-3, 4, n), dtype="Int8"),
+            "c": rng.choice(["p", "q"], n),
+        }
+    )
+    df.loc[::7, "b"] = pd.NA
+    assert (_duplicated_rows(df) == df.duplicated(keep="first").to_numpy()).all()

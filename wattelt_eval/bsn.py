@@ -111,13 +111,16 @@ def bsn_in_numbers(values: np.ndarray) -> np.ndarray:
     decimals of a non-integral number are never scanned (``docs/architecture.md``,
     "BSN guard in number columns").
     """
-    v = np.abs(np.asarray(values, dtype="float64"))
-    ok = np.isfinite(v) & (v == np.floor(v)) & (v >= 1e7) & (v < 1e9)
-    out = np.zeros(len(v), dtype=bool)
-    if ok.any():
-        x = v[ok].astype(np.int64)
-        digits = (x[:, None] // (10 ** np.arange(8, -1, -1, dtype=np.int64))) % 10
-        out[ok] = (digits @ _WEIGHTS) % 11 == 0  # >= 1e7: never all zeros
+    values = np.asarray(values)
+    out = np.zeros(len(values), dtype=bool)
+    step = 1 << 22  # in blocks: a column of 90M numbers needs no 90M temporaries
+    for i in range(0, len(values), step):
+        v = np.abs(np.asarray(values[i : i + step], dtype="float64"))
+        ok = np.isfinite(v) & (v == np.floor(v)) & (v >= 1e7) & (v < 1e9)
+        if ok.any():
+            x = v[ok].astype(np.int64)
+            digits = (x[:, None] // (10 ** np.arange(8, -1, -1, dtype=np.int64))) % 10
+            out[i : i + step][ok] = (digits @ _WEIGHTS) % 11 == 0  # >= 1e7: never all zeros
     return out
 
 

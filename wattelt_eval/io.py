@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from . import progress
 from .schema import TABLES
 
 if sys.version_info >= (3, 11):
@@ -620,6 +621,28 @@ def drop_hash_table(index: pd.Index) -> None:
         cache.clear()
 
 
+def smallest_int(s: pd.Series) -> pd.Series:
+    """``s`` (whole numbers) in the smallest nullable integer dtype that holds every value."""
+    s = s.astype("Int64") if not isinstance(s.dtype, pd.api.extensions.ExtensionDtype) else s
+    values = s.dropna()
+    if len(values) == 0:
+        return s.astype("Int8")
+    lo, hi = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return s.astype(f"Int{info.bits}")
+    return s.astype("Int64")
+
+
+def float32_if_exact(s: pd.Series) -> pd.Series:
+    """``s`` (float64) as float32 when every value survives the round trip exactly."""
+    a = s.to_numpy()
+    b = a.astype(np.float32)
+    same = (b.astype(np.float64) == a) | np.isnan(a)
+    return s.astype("float32") if bool(same.all()) else s
+
+
 def release_memory() -> None:
     """Return freed memory to the OS: Arrow's pool and the glibc heap (Linux)."""
     import ctypes
@@ -944,9 +967,11 @@ def read_parquet_table(
 ) -> RawTable:
     """Read one parquet file; columns keep their stored dtypes.
 
-    With ``compact`` the file is read one column at a time and every text column
-    dictionary-encoded (a pandas categorical: each distinct text stored once), so a table
-    of tens of millions of rows is never held as text; the values are the same.
+    With ``compact`` the file is read one column at a time, every text column with
+    repeating values dictionary-encoded (a pandas categorical: each distinct text stored
+    once), whole numbers in the smallest integer dtype and decimals as float32 where
+    every value survives exactly, so a table of tens of millions of rows is never held
+    as text; the values are the same.
     """
     path = Path(path)
     if compact:
@@ -990,6 +1015,10 @@ def _read_parquet_compact(path: Path) -> tuple[list[object], pd.DataFrame]:
         del t
         if isinstance(s.dtype, pd.CategoricalDtype):
             drop_hash_table(s.cat.categories)
+        elif pa.types.is_integer(f.type):  # the same numbers in fewer bytes
+            s = smallest_int(s)
+        elif pa.types.is_float64(f.type):
+            s = float32_if_exact(s)
         cols[i] = s.reset_index(drop=True)
         release_memory()
     body = pd.DataFrame(cols, copy=False)
@@ -1227,6 +1256,7 @@ def read_package(path: str | Path, compact: bool | None = None) -> RawPackage:
                 )
             )
         p = candidates[0]
+        progress.step(p.name)
         try:
             if p.suffix.lower() in PARQUET_SUFFIXES:
                 pkg.tables[name] = read_parquet_table(p, name, _compact_file(p, name, compact))

@@ -16,7 +16,16 @@ import pandas as pd
 from ..errors import WatteltError
 from ..i18n import pair, text
 from ..io import write_csv
-from ._common import EXIT_DATA, EXIT_OK, EXIT_USAGE, add_lang, guarded, lang_of
+from ._common import (
+    EXIT_DATA,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_lang,
+    add_progress,
+    guarded,
+    lang_of,
+    progress_of,
+)
 
 __all__ = ["add_cli", "run_cli"]
 
@@ -55,6 +64,7 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--flow", default=None, help="also write the flow table (.csv/.parquet)")
     add_lang(p)
+    add_progress(p)
 
 
 def _write(df: pd.DataFrame, path: Path) -> None:
@@ -80,7 +90,7 @@ def _read(args: argparse.Namespace, lang: str) -> object | int:
     from ..validation import ValidationError, load
 
     try:
-        return load(args.path)
+        return load(args.path, progress=progress_of(args))
     except ValidationError as exc:
         print(text("outcome.cli.invalid_data", lang, error=exc), file=sys.stderr)
         problems = getattr(exc, "problems", None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import schema
+from .. import progress, schema
 from ..data import PilotData, empty_exclusions
 from ..i18n import text
 from ..io import RawPackage
@@ -29,6 +29,7 @@ def build(checked: Checked, warnings: pd.DataFrame) -> PilotData:
     tables: dict[str, pd.DataFrame] = {}
     extra_columns: dict[str, list[str]] = {}
     for name, table in TABLES.items():
+        progress.step(name)
         if name not in checked.tables:
             tables[name] = table.empty_frame()
             continue

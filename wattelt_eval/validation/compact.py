@@ -10,11 +10,10 @@ the same as on the ordinary canonical form (``tests/test_scale.py``).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from .. import schema
-from ..io import drop_hash_table, release_memory
+from ..io import drop_hash_table, float32_if_exact, release_memory, smallest_int
 
 __all__ = ["compact_table", "smallest_int", "float32_if_exact", "is_compact"]
 
@@ -22,27 +21,6 @@ __all__ = ["compact_table", "smallest_int", "float32_if_exact", "is_compact"]
 def is_compact(df: pd.DataFrame) -> bool:
     """True when a table was read compactly (it holds a categorical column)."""
     return any(isinstance(t, pd.CategoricalDtype) for t in df.dtypes)
-
-
-def smallest_int(s: pd.Series) -> pd.Series:
-    """``s`` (nullable Int64) in the smallest nullable integer dtype that holds every value."""
-    values = s.dropna()
-    if len(values) == 0:
-        return s.astype("Int8")
-    lo, hi = int(values.min()), int(values.max())
-    for dtype in (np.int8, np.int16, np.int32):
-        info = np.iinfo(dtype)
-        if info.min <= lo and hi <= info.max:
-            return s.astype(f"Int{info.bits}")
-    return s
-
-
-def float32_if_exact(s: pd.Series) -> pd.Series:
-    """``s`` (float64) as float32 when every value survives the round trip exactly."""
-    a = s.to_numpy()
-    b = a.astype(np.float32)
-    same = (b.astype(np.float64) == a) | np.isnan(a)
-    return s.astype("float32") if bool(same.all()) else s
 
 
 def compact_table(name: str, df: pd.DataFrame) -> pd.DataFrame:

@@ -22,7 +22,16 @@ from ..io import recode_categorical
 from ..schema import TABLES
 from . import reasons as _reasons  # noqa: F401 - declares the reason codes
 from .lineage import check_derived_from
-from .parse import _isin, _norm_key, _norm_series, _per_unique, _suggest, fmt_num, plain_num
+from .parse import (
+    _isin,
+    _norm_key,
+    _norm_series,
+    _per_unique,
+    _suggest,
+    distinct_values,
+    fmt_num,
+    plain_num,
+)
 from .problems import Problems, fill
 from .registry import check
 
@@ -82,6 +91,26 @@ def _first_map(s: pd.Series) -> pd.Series:
     return pd.Series(first.index.to_numpy(), index=first.to_numpy())
 
 
+def _value_codes(s: pd.Series) -> tuple[np.ndarray, int]:
+    """One integer per cell, equal for equal values, -1 for missing; and the code count + 1.
+
+    A categorical's own codes, or whole numbers shifted by their minimum when their range
+    is small; otherwise ``pd.factorize`` (a hash table).
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy(), len(s.cat.categories) + 1
+    if pd.api.types.is_integer_dtype(s) and len(s):
+        a = s.to_numpy(dtype="float64", na_value=np.nan)
+        ok = ~np.isnan(a)
+        if ok.any():
+            lo, hi = np.min(a[ok]), np.max(a[ok])
+            if hi - lo < 2**20:
+                codes = np.where(ok, a - lo, -1).astype(np.int64)
+                return codes, int(hi - lo) + 2
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    return codes, len(uniq) + 1
+
+
 def _duplicated_rows(sub: pd.DataFrame) -> np.ndarray:
     """``sub.duplicated(keep="first")`` as a numpy mask, via one int64 key per row.
 
@@ -92,8 +121,7 @@ def _duplicated_rows(sub: pd.DataFrame) -> np.ndarray:
     key = np.zeros(len(sub), dtype=np.int64)
     span = 1
     for c in sub.columns:
-        codes, uniq = pd.factorize(sub[c], use_na_sentinel=True)
-        k = len(uniq) + 1
+        codes, k = _value_codes(sub[c])
         if span * k >= 2**62:  # too many combinations for one int64: the general route
             return sub.duplicated(keep="first").to_numpy(dtype=bool)
         key = key * k + (codes.astype(np.int64) + 1)
@@ -446,7 +474,7 @@ def check_trajectory_has_rows(ctx: CrossContext, P: Problems) -> None:
         if name not in ctx.tables or "trajectory_id" not in ctx.present[name]:
             continue
         without = ids.notna().to_numpy(dtype=bool) & ~_isin(
-            ids, pd.unique(ctx.tables[name]["trajectory_id"].dropna())
+            ids, distinct_values(ctx.tables[name]["trajectory_id"])
         )
         if without.any():
             P.add(

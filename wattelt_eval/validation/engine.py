@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import progress
 from ..data import StudySettings, infer_extract_date
 from ..errors import UsageError
 from ..i18n import pair
@@ -36,7 +37,12 @@ from .registry import checks
 from .study import check_study
 from .tables import extras, parse_table
 
-__all__ = ["Checked", "check_package"]
+__all__ = ["Checked", "check_package", "n_steps"]
+
+
+def n_steps() -> int:
+    """Progress steps of reading and checking a package: each table twice, each cross check."""
+    return 2 * len(TABLES) + len(checks("cross"))
 
 
 @dataclass
@@ -76,6 +82,7 @@ def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
     ext: dict[str, list[str]] = {}
     for name, table in TABLES.items():
         rt = raw.tables.get(name)
+        progress.step(name, 1 if rt is not None else 2)  # (a missing table was not read)
         if rt is None:
             _missing_table(raw, name, P)
             continue
@@ -102,6 +109,7 @@ def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
         ctx.extract_date, source = infer_extract_date(ctx.tables), "inferred"
     ctx.extract_source = source
     for c in checks("cross"):
+        progress.step(c.name)
         c.fn(ctx, P)
     problems = sort_problems(group_references(drop_shadowed_by_bsn(P.frame())), ctx.sources)
     ext_iso = "" if ctx.extract_date is None else ctx.extract_date.strftime("%Y-%m-%d")

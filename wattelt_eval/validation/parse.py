@@ -85,6 +85,12 @@ def _per_unique(s: pd.Series, fn: Any, as_string: bool = False) -> pd.Series:
 
 def _isin(s: pd.Series, values: Any) -> np.ndarray:
     """``s.isin(values)`` as a numpy mask, hashing distinct values only (fast for strings)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):  # the categories only, then the codes
+        codes = s.cat.codes.to_numpy()
+        cats = s.cat.categories
+        text = "string" if pd.api.types.is_string_dtype(cats) else object
+        hit_u = _isin(pd.Series(np.asarray(cats, dtype=object), dtype=text), values)
+        return (codes >= 0) & hit_u[np.maximum(codes, 0)] if len(hit_u) else codes < -1
     if isinstance(s.dtype, pd.StringDtype):  # strings: pyarrow's hash lookup over the column
         vals = np.asarray(values, dtype=object)
         if all(isinstance(v, str) for v in vals):
@@ -97,6 +103,16 @@ def _isin(s: pd.Series, values: Any) -> np.ndarray:
         np.asarray(values, dtype=object)
     )
     return (codes >= 0) & hit[np.maximum(codes, 0)]
+
+
+def distinct_values(s: pd.Series) -> Any:
+    """The distinct present values of ``s`` (``pd.unique(s.dropna())``; a categorical's used
+    categories without expanding it)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        return np.asarray(s.cat.categories, dtype=object)[used]
+    return pd.unique(s.dropna())
 
 
 def _norm_series(u: pd.Series) -> pd.Series:
@@ -277,7 +293,7 @@ def parse_numbers(
     """
     n = len(raw)
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        if raw.dtype == np.float64 and not np.isinf(raw.to_numpy()).any():
+        if raw.dtype in (np.float64, np.float32) and not np.isinf(raw.to_numpy()).any():
             return raw.copy(deep=False).rename(None), []  # no copy of a clean float column
         vals = raw.astype("float64").to_numpy(copy=True)
         inf = np.isinf(vals)
@@ -386,6 +402,10 @@ def parse_ints(
     raw: pd.Series, decimal: str = ".", locale: NumberLocale | None = None
 ) -> tuple[pd.Series, list[Bad]]:
     """Parse a whole-number column (``3``, ``3.0`` accepted; ``3.5`` refused)."""
+    if isinstance(raw.dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_integer_dtype(
+        raw
+    ):  # nullable whole numbers (parquet): nothing to parse, the width is kept
+        return raw.copy(deep=False).rename(None), []
     vals, bads = parse_numbers(raw, decimal, locale)
     for b in bads:
         if b.rule == "invalid_number":
@@ -606,7 +626,11 @@ def _parse_categorical(
     cats = pd.Series(np.asarray(raw.cat.categories, dtype=object), dtype="string")
     u_out, u_bads = parse_column(cats, col, decimal, locale)
     if col.type in ("enum", "str"):
-        out = recode_categorical(raw, u_out)
+        same = (
+            not u_out.isna().any()
+            and (u_out.to_numpy(dtype=object) == cats.to_numpy(dtype=object)).all()
+        )
+        out = raw.copy(deep=False) if same else recode_categorical(raw, u_out)
     else:
         taken = pd.api.extensions.take(u_out.array, codes, allow_fill=True)
         out = pd.Series(taken, index=raw.index, name=raw.name)
