@@ -60,6 +60,7 @@ def _corrupt(src: Path, dst: Path) -> Path:
     g.loc[i[:4], "text"] = "bel 06-12345678 of mail a@b.nl"  # contact_details
     g.loc[i[4:8], "stage"] = "intakee"  # invalid_enum
     g.loc[i[8:12], "goal_id"] = g["goal_id"].iloc[0]  # duplicate_id
+    g.loc[i[12:16], "derived_from"] = "G-unknown"  # unknown_reference (lineage)
     g.loc[i[16:20], "date"] = pd.Timestamp("2031-01-01")  # after_extract_date
     g.to_parquet(dst / "goals.parquet")
     c = pd.read_parquet(dst / "contacts.parquet")
@@ -190,3 +191,32 @@ def test_duplicated_rows_on_codes_is_pandas_duplicated() -> None:
     )
     df.loc[::7, "b"] = pd.NA
     assert (_duplicated_rows(df) == df.duplicated(keep="first").to_numpy()).all()
+
+
+def test_lineage_checks_on_categorical_columns() -> None:
+    """derived_from / trajectory_id as categoricals: the same lineage problems as text."""
+    from wattelt_eval.validation.lineage import check_derived_from
+    from wattelt_eval.validation.problems import Problems
+
+    g = pd.DataFrame(
+        {
+            "goal_id": ["G1", "G2", "G3", "G4", "G5", "G6"],
+            "trajectory_id": ["T1", "T1", "T2", "T2", "T2", None],
+            "stage": ["intake", "plan", "plan", "intake", "final", "plan"],
+            "derived_from": [None, "G1", "G1", "G5", "G4", "G9"],
+        },
+        index=pd.RangeIndex(2, 8, name="row"),
+    ).astype("string")
+    present = set(g.columns)
+    text, cat = Problems(), Problems()
+    check_derived_from(g, present, "goals.parquet", text)
+    gc = g.copy()
+    gc["trajectory_id"] = gc["trajectory_id"].astype("category")
+    gc["derived_from"] = gc["derived_from"].astype("category")
+    check_derived_from(gc, present, "goals.parquet", cat)
+    a, b = text.frame(), cat.frame()
+    pd.testing.assert_frame_equal(a, b)
+    # G3 (T2) derives from G1 (T1); G9 is unknown; G4 (intake) from G5 (final) is later
+    rules = set(a["rule"])
+    assert {"derived_from_other_trajectory", "unknown_reference"} <= rules
+    assert "derived_from_later_stage" in rules

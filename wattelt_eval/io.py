@@ -1026,13 +1026,15 @@ def _read_parquet_compact(path: Path) -> tuple[list[object], pd.DataFrame]:
 
 
 def _mostly_distinct(col: Any) -> bool:
-    """True when a dictionary-encoded column has more distinct values than half its cells."""
-    n = len(col)
-    if n == 0:
+    """True when a dictionary-encoded column has more distinct values than half its cells.
+
+    Judged on the first row group (its own dictionary): only a storage choice, the values
+    are the same either way.
+    """
+    chunks = [c for c in col.chunks if len(c)]
+    if not chunks:
         return False
-    col = col.unify_dictionaries()
-    n_dict = len(col.chunk(0).dictionary) if col.num_chunks else 0
-    return 2 * n_dict > n
+    return 2 * len(chunks[0].dictionary) > len(chunks[0])
 
 
 def _sheet_rows(ws: Any, name: str | None = None) -> tuple[list[object], pd.DataFrame, int]:

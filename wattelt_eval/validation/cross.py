@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
+from ..bsn import as_arrow_strings as _arrow_strings
 from ..i18n import LANGS, pair, text
 from ..instruments import Instrument
 from ..io import recode_categorical
@@ -156,6 +158,14 @@ def duplicated_first(key: np.ndarray) -> np.ndarray:
 # ---- unique ids and keys -------------------------------------------------------------
 
 
+def _all_distinct(s: pd.Series) -> bool:
+    """True when the present values of a text column are all different (False: maybe not)."""
+    if not isinstance(s.dtype, pd.StringDtype):
+        return False
+    a = _arrow_strings(s)
+    return pc.count_distinct(a, mode="only_valid").as_py() == len(a) - a.null_count
+
+
 @check("unique_ids", "cross", "duplicate_id")
 def check_unique_ids(ctx: CrossContext, P: Problems) -> None:
     """Every id column marked unique in the schema holds each value once."""
@@ -164,6 +174,8 @@ def check_unique_ids(ctx: CrossContext, P: Problems) -> None:
             if not (col.unique and col.name in ctx.present[name]):
                 continue
             s = t[col.name]
+            if _all_distinct(s):  # the common case, one pyarrow hash pass
+                continue
             dup = (s.duplicated(keep="first") & s.notna()).to_numpy(dtype=bool)
             if dup.any():
                 first = s[dup].map(_first_map(s)).astype("Int64").astype(str).to_numpy(dtype=object)
