@@ -220,3 +220,25 @@ def test_lineage_checks_on_categorical_columns() -> None:
     rules = set(a["rule"])
     assert {"derived_from_other_trajectory", "unknown_reference"} <= rules
     assert "derived_from_later_stage" in rules
+
+
+def test_duckdb_reference_of_the_benchmark_agrees(clean: Path) -> None:
+    """benchmarks/bench_scale.py's DuckDB-SQL reference gives the package's tellings and costs.
+
+    Two independent implementations (SQL over the files; pandas after validation) of
+    docs/outcomes.md sections 3 and 4, compared trajectory by trajectory.
+    """
+    pytest.importorskip("duckdb")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_scale", Path(__file__).resolve().parent.parent / "benchmarks" / "bench_scale.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    table = we.outcome_set(we.load(clean)).table
+    check = bench._compare(table, bench.run_reference(clean))
+    assert check["trajectories"] == N
+    for c in ("n_tellings", "cost_staff", "cost_provisions"):
+        assert check[c]["n_different"] == 0, (c, check[c])
+    assert table["cost_provisions"].gt(0).sum() > N / 2  # the comparison compares something
