@@ -179,9 +179,7 @@ def _compare(table: Any, ref: Any) -> dict[str, Any]:
     """Largest differences between the package's outcome table and the reference."""
     import numpy as np
 
-    m = table.set_index("trajectory_id").join(
-        ref.set_index("trajectory_id"), rsuffix="_ref", how="outer"
-    )
+    m = table.merge(ref, on="trajectory_id", how="outer", suffixes=("", "_ref"))
     res: dict[str, Any] = {"trajectories": len(m)}
     for c in ("n_tellings", "cost_staff", "cost_provisions"):
         a = m[c].astype("float64").to_numpy()
