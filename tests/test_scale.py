@@ -242,3 +242,28 @@ def test_duckdb_reference_of_the_benchmark_agrees(clean: Path) -> None:
     for c in ("n_tellings", "cost_staff", "cost_provisions"):
         assert check[c]["n_different"] == 0, (c, check[c])
     assert table["cost_provisions"].gt(0).sum() > N / 2  # the comparison compares something
+
+
+def test_progress_bar_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    from wattelt_eval.synth import demo_path
+
+    quiet = we.validate(demo_path())
+    assert capsys.readouterr().err == ""
+    shown = we.validate(demo_path(), lang="en", progress=True)
+    err = capsys.readouterr().err
+    assert "checking" in err and "measurement_baseline" in err  # the last cross check
+    pd.testing.assert_frame_equal(quiet, shown)
+    we.load(demo_path(), progress=True)
+    assert "inlezen en controleren" in capsys.readouterr().err
+
+
+def test_cli_progress_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from wattelt_eval.cli.main import main
+    from wattelt_eval.synth import demo_path
+
+    out = tmp_path / "o.parquet"
+    assert main(["outcomes", str(demo_path()), "--out", str(out), "--progress"]) == 0
+    err = capsys.readouterr().err
+    assert "uitkomsten berekenen" in err and "5/5" in err
+    assert main(["validate", str(demo_path()), "--no-progress"]) == 0
+    assert "controleren:" not in capsys.readouterr().err

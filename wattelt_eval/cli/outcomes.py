@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import progress
 from ..errors import WatteltError
 from ..i18n import pair, text
 from ..io import write_csv
@@ -117,7 +118,11 @@ def run_cli(args: argparse.Namespace) -> int:
     if isinstance(data, int):
         return data
     try:
-        res = outcome_set(data, args.window_days, extract_date=args.extract_date)
+        with (
+            progress.shown(progress_of(args)),
+            progress.bar(5, text("outcome.progress.outcomes", lang)),
+        ):
+            res = outcome_set(data, args.window_days, extract_date=args.extract_date)
     except WatteltError:
         raise  # exit code by type (guarded)
     except ValueError as exc:
