@@ -104,7 +104,7 @@ def _value_codes(s: pd.Series) -> tuple[np.ndarray, int]:
     if pd.api.types.is_integer_dtype(s) and s.notna().any():
         lo, hi = int(s.min()), int(s.max())
         if hi - lo < 2**20:  # missing -> lo - 1 -> code -1
-            codes = s.to_numpy(dtype=np.int64, na_value=lo - 1)
+            codes = s.to_numpy(dtype=np.int32, na_value=lo - 1)
             codes -= lo
             return codes, hi - lo + 2
     codes, uniq = pd.factorize(s, use_na_sentinel=True)

@@ -108,9 +108,12 @@ def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
     else:
         ctx.extract_date, source = infer_extract_date(ctx.tables), "inferred"
     ctx.extract_source = source
+    large = any(is_compact(t) for t in ctx.tables.values())
     for c in checks("cross"):
         progress.step(c.name)
         c.fn(ctx, P)
+        if large:  # give back what the check freed before the next one allocates
+            release_memory()
     problems = sort_problems(group_references(drop_shadowed_by_bsn(P.frame())), ctx.sources)
     ext_iso = "" if ctx.extract_date is None else ctx.extract_date.strftime("%Y-%m-%d")
     return Checked(
