@@ -91,7 +91,8 @@ def _read(args: argparse.Namespace, lang: str) -> object | int:
     from ..validation import ValidationError, load
 
     try:
-        return load(args.path, progress=progress_of(args))
+        with progress.shown(progress_of(args)):  # load's progress=None follows this
+            return load(args.path)
     except ValidationError as exc:
         print(text("outcome.cli.invalid_data", lang, error=exc), file=sys.stderr)
         problems = getattr(exc, "problems", None)
