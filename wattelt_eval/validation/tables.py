@@ -35,7 +35,7 @@ class TableContext:
     parsed: pd.DataFrame
     #: schema columns present
     present: set[str]
-    #: per parsed column, the cells that failed parsing
+    #: per parsed column with any failed cell, the cells that failed parsing
     bad_masks: dict[str, np.ndarray]
     #: extra (non-schema) columns that are expected, not unknown (study.extra_covariates)
     extra_allowed: set[str] = field(default_factory=set)
@@ -85,7 +85,8 @@ def parse_table(
                 (b.detail_nl, b.detail_en),
             )
             any_bad |= b.mask
-        bad_masks[col.name] = any_bad
+        if any_bad.any():  # (an all-clear mask is left out: 90M rows would be 90 MB each)
+            bad_masks[col.name] = any_bad
         if col.required:
             empty = raw.isna().to_numpy()
             if empty.any():
