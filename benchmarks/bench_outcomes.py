@@ -19,13 +19,12 @@ whole process's resident memory (interpreter, loaded package and everything stil
 alive), not only what the stage added. The process peak is the largest of them.
 
 Readers: sizes up to ``--full-load-max`` (100k) are read twice, with ``we.load`` (full
-validation: schema, BSN guard, cross-table checks) and with :func:`read_compact` (parquet
-straight into canonical dtypes, text columns of the child tables as categoricals), and
-``we.outcome_set`` is checked to give identical tables on both. Larger sizes use the
-compact reader only: ``we.load`` keeps every text column as Arrow strings and validates
-every cell, which at 1M trajectories (90M domain-score rows) takes many minutes and
-more memory than this machine has to spare. The outcome timings are for the compact
-input.
+validation: schema, BSN guard, cross-table checks; compact automatically for large
+tables) and with :func:`read_compact` (``we.load(path, compact=True)``: the child tables'
+text dictionary-encoded, numbers narrowed; formerly a benchmark-only reader without
+validation, issue 17 moved it into the package), and ``we.outcome_set`` is checked to give
+identical tables on both. Larger sizes use :func:`read_compact` only. The national-scale
+comparison with a DuckDB-SQL reference is ``benchmarks/bench_scale.py``.
 
 Targets (issue 4, on the 2-core development machine): 1M trajectories in under 60 s
 and under 8 GiB peak for the outcome table, and 1M at most 12x the 100k time.
@@ -121,139 +120,17 @@ class _Timer:
 
 # --------------------------------------------------------------------------- readers
 
-#: Child tables read compactly (their text columns as categoricals).
-CHILD_TABLES = ("contacts", "goals", "domain_scores", "provisions", "staff_time")
-
 
 def read_compact(path: str | Path) -> Any:
-    """Read a parquet package into a :class:`PilotData` without validation, compactly.
+    """``we.load(path, compact=True)``: the package's own compact reading path (issue 17).
 
-    The trajectories are put in canonical form (:func:`wattelt_eval.schema.coerce_table`).
-    The child tables are read one column at a time (so at most one column is held twice)
-    and kept compact, every value unchanged: text columns as dictionary-encoded
-    categoricals (a trajectory id repeated 90 times is stored once), whole numbers in the
-    smallest nullable integer dtype that holds them, decimals as float32 where every value
-    survives the round trip exactly, dates as ``datetime64[ns]``. Row numbers follow
-    ``we.load`` (header = row 1). ``we.outcome_set`` gives the same tables on this as on
-    ``we.load`` output (checked at 100k by this script).
+    It used to be a benchmark-only reader without validation; the same compact form (text
+    dictionary-encoded, numbers narrowed, values unchanged) is now what ``we.load`` gives
+    for large parquet packages, with every check (``docs/scale.md``).
     """
-    import pandas as pd
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import wattelt_eval as we
 
-    from wattelt_eval import schema
-    from wattelt_eval.data import PilotData, StudySettings
-    from wattelt_eval.io import read_study_toml
-
-    path = Path(path)
-    mapper = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
-    tables = {}
-    for name, table in schema.TABLES.items():
-        file = path / f"{name}.parquet"
-        if name not in CHILD_TABLES:
-            df = pq.read_table(file).to_pandas(self_destruct=True, types_mapper=mapper)
-            df.index = pd.RangeIndex(2, 2 + len(df), name="row")
-            tables[name] = schema.coerce_table(name, df)
-            continue
-        present = set(pq.read_schema(file).names)
-        n_rows = pq.read_metadata(file).num_rows
-        columns = {}
-        for col in table.columns:
-            if col.name in present:
-                text = [col.name] if col.type in ("str", "enum") else None
-                pt = pq.read_table(file, columns=[col.name], read_dictionary=text)
-                s = pt.column(0).to_pandas(types_mapper=mapper)
-                del pt
-            else:
-                s = pd.Series(pd.NA, index=pd.RangeIndex(n_rows), dtype="object")
-            columns[col.name] = _compact(s, col.type)
-            del s
-            _release_reader_memory()
-        df = pd.DataFrame(columns, copy=False)
-        del columns
-        df.index = pd.RangeIndex(2, 2 + len(df), name="row")
-        tables[name] = df
-    study = StudySettings.from_dict(read_study_toml(path / "study.toml"))
-    _release_reader_memory()
-    return PilotData(**tables, study=study)
-
-
-def _compact(s: Any, kind: str) -> Any:
-    """One child-table column in its compact dtype (values unchanged; see :func:`read_compact`)."""
-    import pandas as pd
-
-    if kind == "date":
-        return s.astype("datetime64[ns]")
-    if kind in ("str", "enum"):
-        if not isinstance(s.dtype, pd.CategoricalDtype):
-            s = s.astype("string").astype("category")
-        _drop_hash_table(s.cat.categories)
-        return s
-    if kind == "int":
-        return _smallest_int(s.astype("Int64"))
-    if kind == "float":
-        return _float32_if_exact(s.astype("float64"))
-    if kind == "bool":
-        return s.astype("boolean")
-    return s
-
-
-def _smallest_int(s: Any) -> Any:
-    """``s`` (nullable Int64) in the smallest nullable integer dtype that holds every value."""
-    import numpy as np
-
-    values = s.dropna()
-    if len(values) == 0:
-        return s.astype("Int8")
-    lo, hi = int(values.min()), int(values.max())
-    for dtype in (np.int8, np.int16, np.int32):
-        info = np.iinfo(dtype)
-        if info.min <= lo and hi <= info.max:
-            return s.astype(f"Int{info.bits}")
-    return s
-
-
-def _float32_if_exact(s: Any) -> Any:
-    """``s`` (float64) as float32 when every value survives the round trip exactly."""
-    import numpy as np
-
-    a = s.to_numpy()
-    b = a.astype(np.float32)
-    same = (b.astype(np.float64) == a) | np.isnan(a)
-    return s.astype("float32") if bool(same.all()) else s
-
-
-def _drop_hash_table(index: Any) -> None:
-    """Drop the hash table pandas caches on a categorical's categories.
-
-    Building a ``Categorical`` checks that its categories are unique, and pandas keeps
-    the hash table of that check (``Index._engine``: one Python string object plus a
-    hash slot per category) for the life of the column. For 12M goal ids that is about
-    1 GiB, more than the column itself; it is rebuilt on demand if a lookup needs it.
-    ``Index._cache`` is pandas' private memo of ``cache_readonly`` properties: clearing
-    it changes no value.
-    """
-    cache = getattr(index, "_cache", None)
-    if isinstance(cache, dict):
-        cache.clear()
-
-
-def _release_reader_memory() -> None:
-    """Return what reading freed to the OS: Arrow's pool and the glibc heap (Linux).
-
-    The Arrow buffers were handed over to pandas (``self_destruct``) and the dtype
-    conversions freed their sources, but both allocators keep the pages unless asked.
-    """
-    import ctypes
-
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):
-            pass
+    return we.load(path, compact=True)
 
 
 # --------------------------------------------------------------------------- worker

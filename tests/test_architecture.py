@@ -16,6 +16,7 @@ PKG = Path(__file__).resolve().parents[1] / "wattelt_eval"
 #: lower rank (docs/architecture.md, "The map").
 RANK: dict[str, int] = {
     "_version": 0,
+    "progress": 0,
     "errors": 0,
     "i18n": 0,
     "schema": 1,

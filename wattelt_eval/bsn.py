@@ -111,13 +111,16 @@ def bsn_in_numbers(values: np.ndarray) -> np.ndarray:
     decimals of a non-integral number are never scanned (``docs/architecture.md``,
     "BSN guard in number columns").
     """
-    v = np.abs(np.asarray(values, dtype="float64"))
-    ok = np.isfinite(v) & (v == np.floor(v)) & (v >= 1e7) & (v < 1e9)
-    out = np.zeros(len(v), dtype=bool)
-    if ok.any():
-        x = v[ok].astype(np.int64)
-        digits = (x[:, None] // (10 ** np.arange(8, -1, -1, dtype=np.int64))) % 10
-        out[ok] = (digits @ _WEIGHTS) % 11 == 0  # >= 1e7: never all zeros
+    values = np.asarray(values)
+    out = np.zeros(len(values), dtype=bool)
+    step = 1 << 22  # in blocks: a column of 90M numbers needs no 90M temporaries
+    for i in range(0, len(values), step):
+        v = np.abs(np.asarray(values[i : i + step], dtype="float64"))
+        ok = np.isfinite(v) & (v == np.floor(v)) & (v >= 1e7) & (v < 1e9)
+        if ok.any():
+            x = v[ok].astype(np.int64)
+            digits = (x[:, None] // (10 ** np.arange(8, -1, -1, dtype=np.int64))) % 10
+            out[i : i + step][ok] = (digits @ _WEIGHTS) % 11 == 0  # >= 1e7: never all zeros
     return out
 
 
@@ -260,6 +263,13 @@ def bsn_mask(values: pd.Series, candidates: np.ndarray | None = None) -> np.ndar
         or pd.api.types.is_timedelta64_dtype(values)
     ):
         return np.zeros(n, dtype=bool)
+    if isinstance(values.dtype, pd.CategoricalDtype):  # dictionary-encoded: each value once
+        codes = values.cat.codes.to_numpy()
+        text = pd.api.types.is_string_dtype(values.cat.categories)
+        cats = pd.Series(np.asarray(values.cat.categories, dtype=object))
+        hit_u = bsn_mask(cats.astype("string") if text else cats)
+        out = (codes >= 0) & hit_u[np.maximum(codes, 0)] if len(hit_u) else codes < -1
+        return out if candidates is None else out & candidates
     if pd.api.types.is_numeric_dtype(values):
         return bsn_in_numbers(values.to_numpy(dtype="float64", na_value=np.nan))
     if values.dtype != object:
@@ -338,7 +348,11 @@ def contact_detail_masks(
         or pd.api.types.is_numeric_dtype(values)
     ):
         return out
-    codes, uniq = pd.factorize(values.astype("string"))
+    if isinstance(values.dtype, pd.CategoricalDtype):  # dictionary-encoded: no text expanded
+        codes = values.cat.codes.to_numpy()
+        uniq = pd.Series(np.asarray(values.cat.categories, dtype=object), dtype="string").array
+    else:
+        codes, uniq = pd.factorize(values.astype("string"))
     if not len(uniq):
         return out
     uniq_obj = np.asarray(uniq, dtype=object)

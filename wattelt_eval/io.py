@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from . import progress
 from .schema import TABLES, column_aliases
 
 if sys.version_info >= (3, 11):
@@ -537,6 +538,9 @@ def _clean_cells(raw: RawTable) -> None:
     none = pa.scalar(None, pa.string())
     for c in list(frame.columns):
         s = frame[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            _clean_categorical(raw, frame, c, rows)
+            continue
         if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
             continue
         arr, is_str = _string_cells(s)
@@ -592,6 +596,131 @@ def _clean_cells(raw: RawTable) -> None:
     raw.frame = frame
 
 
+def _categories(s: pd.Series) -> tuple[Any, np.ndarray]:
+    """A categorical column's categories as a pyarrow string array, and its codes."""
+    import pyarrow as pa
+
+    cats = pa.array(np.asarray(s.cat.categories, dtype=object), type=pa.string())
+    return cats, s.cat.codes.to_numpy()
+
+
+def _per_cell(mask_u: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """A mask over the categories broadcast to the cells (missing cells: False)."""
+    if not len(mask_u):
+        return np.zeros(len(codes), dtype=bool)
+    return (codes >= 0) & mask_u[np.maximum(codes, 0)]
+
+
+def recode_categorical(s: pd.Series, new_categories: Any) -> pd.Series:
+    """``s`` with its categories replaced one for one by ``new_categories`` (same order).
+
+    A new category may be missing (those cells become missing) or equal another (their
+    cells merge). The categories stay distinct strings; no cell is expanded to text.
+    """
+    codes = s.cat.codes.to_numpy()
+    new = pd.Series(pd.array(new_categories, dtype="string"))
+    ucodes, uniq = pd.factorize(new)
+    out = np.where(codes >= 0, ucodes[np.maximum(codes, 0)] if len(ucodes) else -1, -1)
+    cats = pd.Index(np.asarray(uniq, dtype=object), dtype=s.cat.categories.dtype)
+    return pd.Series(
+        pd.Categorical.from_codes(out.astype(codes.dtype), categories=cats),
+        index=s.index,
+        name=s.name,
+    )
+
+
+def drop_hash_table(index: pd.Index) -> None:
+    """Drop the hash table pandas caches on a categorical's categories.
+
+    Building a ``Categorical`` checks that its categories are unique, and pandas keeps
+    the hash table of that check (one Python string object plus a hash slot per
+    category) for the life of the column: for 12M goal ids about 1 GiB, more than the
+    column itself. It is rebuilt on demand if a lookup needs it; no value changes.
+    """
+    cache = getattr(index, "_cache", None)
+    if isinstance(cache, dict):
+        cache.clear()
+
+
+def smallest_int(s: pd.Series) -> pd.Series:
+    """``s`` (whole numbers) in the smallest nullable integer dtype that holds every value."""
+    s = s.astype("Int64") if not isinstance(s.dtype, pd.api.extensions.ExtensionDtype) else s
+    values = s.dropna()
+    if len(values) == 0:
+        return s.astype("Int8")
+    lo, hi = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return s.astype(f"Int{info.bits}")
+    return s.astype("Int64")
+
+
+def float32_if_exact(s: pd.Series) -> pd.Series:
+    """``s`` (float64) as float32 when every value survives the round trip exactly."""
+    a = s.to_numpy()
+    b = a.astype(np.float32)
+    same = (b.astype(np.float64) == a) | np.isnan(a)
+    return s.astype("float32") if bool(same.all()) else s
+
+
+def release_memory() -> None:
+    """Return freed memory to the OS: Arrow's pool and the glibc heap (Linux)."""
+    import ctypes
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+
+
+def _clean_categorical(raw: RawTable, frame: pd.DataFrame, c: str, rows: np.ndarray) -> None:
+    """:func:`_clean_cells` for a dictionary-encoded (categorical) column.
+
+    The same rules on the distinct values only; the changed cells are listed cell by cell
+    as for a text column.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = TABLES.get(raw.name)
+    s = frame[c]
+    arr, codes = _categories(s)
+    if not len(arr):
+        return
+    changed = False
+    free = table is not None and c in table.column_names and table.column(c).free_text
+    none = pa.scalar(None, pa.string())
+    if not free:
+        inv_u = _mask(
+            pc.or_(pc.match_substring_regex(arr, _INVISIBLE_RE), pc.match_substring(arr, _NBSP))
+        )
+        if inv_u.any():
+            inv = _per_cell(inv_u, codes)
+            shown_u = np.array(
+                [_visible(v) if v is not None else "" for v in arr.to_pylist()], dtype=object
+            )
+            raw.cleaned.append(("invisible_character", c, rows[inv], shown_u[codes[inv]]))
+            arr = pc.replace_substring_regex(arr, _INVISIBLE_RE, "")
+            arr = pc.utf8_trim_whitespace(pc.replace_substring(arr, _NBSP, " "))
+            arr = pc.if_else(pc.equal(arr, ""), none, arr)
+            changed = True
+    words = _placeholder_spellings(frozenset(PLACEHOLDERS - _accepted_words(raw.name, c)))
+    ph_u = _mask(pc.is_in(arr, value_set=words))
+    if ph_u.any():
+        ph = _per_cell(ph_u, codes)
+        shown_u = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+        raw.cleaned.append(("placeholder", c, rows[ph], shown_u[codes[ph]]))
+        arr = pc.if_else(pa.array(ph_u), none, arr)
+        changed = True
+    if changed:
+        frame[c] = recode_categorical(s, arr)
+
+
 def _drop_totals_rows(raw: RawTable) -> None:
     """A row whose first column says "Totaal" (or "Total", "Som", ...) adds up the others.
 
@@ -605,13 +734,19 @@ def _drop_totals_rows(raw: RawTable) -> None:
     if frame.empty or frame.shape[1] == 0:
         return
     first = frame.iloc[:, 0]
-    if not (first.dtype == object or isinstance(first.dtype, pd.StringDtype)):
+    codes = None
+    if isinstance(first.dtype, pd.CategoricalDtype):
+        arr, codes = _categories(first)
+    elif first.dtype == object or isinstance(first.dtype, pd.StringDtype):
+        arr, _ = _string_cells(first)
+    else:
         return
-    arr, _ = _string_cells(first)
     if arr is None:
         return
     key = pc.utf8_lower(pc.utf8_trim(pc.utf8_trim_whitespace(arr), characters=": "))
     hit = _mask(pc.is_in(key, value_set=pa.array(sorted(TOTALS_WORDS), pa.string())))
+    if codes is not None:
+        hit = _per_cell(hit, codes)
     if hit.any():
         raw.totals_rows = [int(r) for r in frame.index[hit]]
         raw.frame = frame.iloc[np.flatnonzero(~hit)]
@@ -848,17 +983,79 @@ def _csv_columns_arrow(buf: Any, sep: str, width: int) -> list[Any] | None:
     return [tb.column(n) for n in names]
 
 
-def read_parquet_table(path: str | Path, name: str | None = None) -> RawTable:
-    """Read one parquet file; columns keep their stored dtypes."""
+def read_parquet_table(
+    path: str | Path, name: str | None = None, compact: bool = False
+) -> RawTable:
+    """Read one parquet file; columns keep their stored dtypes.
+
+    With ``compact`` the file is read one column at a time, every text column with
+    repeating values dictionary-encoded (a pandas categorical: each distinct text stored
+    once), whole numbers in the smallest integer dtype and decimals as float32 where
+    every value survives exactly, so a table of tens of millions of rows is never held
+    as text; the values are the same.
+    """
     path = Path(path)
-    df = pd.read_parquet(path)
-    body = df.reset_index(drop=True)
-    body.columns = range(body.shape[1])
-    raw = _finish_frame(
-        name or table_for_name(path.stem) or path.stem, path.name, list(df.columns), body
-    )
+    if compact:
+        header, body = _read_parquet_compact(path)
+    else:
+        df = pd.read_parquet(path)
+        header = list(df.columns)
+        body = df.reset_index(drop=True)
+        del df
+        body.columns = range(body.shape[1])
+    raw = _finish_frame(name or table_for_name(path.stem) or path.stem, path.name, header, body)
     raw.decimal = "."
     return raw
+
+
+def _read_parquet_compact(path: Path) -> tuple[list[object], pd.DataFrame]:
+    """Header and body of a parquet file, column by column, text dictionary-encoded."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    fields = list(pq.read_schema(path))
+    names = [f.name for f in fields]
+    if len(set(names)) < len(names):  # a repeated column name: read as a whole
+        df = pd.read_parquet(path)
+        body = df.reset_index(drop=True)
+        body.columns = range(body.shape[1])
+        return list(df.columns), body
+    cols: dict[int, pd.Series] = {}
+    for i, f in enumerate(fields):
+        text = pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        t = pq.read_table(path, columns=[f.name], read_dictionary=[f.name] if text else None)
+        if text and _mostly_distinct(t.column(0)):  # ids: plain text is smaller than a dictionary
+            a = t.column(0).cast(pa.large_string())
+            del t
+            s = pd.Series(pd.array(a, dtype="string"), name=f.name)
+            del a
+            cols[i] = s
+            release_memory()
+            continue
+        s = t.to_pandas(self_destruct=True)[f.name]
+        del t
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            drop_hash_table(s.cat.categories)
+        elif pa.types.is_integer(f.type):  # the same numbers in fewer bytes
+            s = smallest_int(s)
+        elif pa.types.is_float64(f.type):
+            s = float32_if_exact(s)
+        cols[i] = s.reset_index(drop=True)
+        release_memory()
+    body = pd.DataFrame(cols, copy=False)
+    return names, body
+
+
+def _mostly_distinct(col: Any) -> bool:
+    """True when a dictionary-encoded column has more distinct values than half its cells.
+
+    Judged on the first row group (its own dictionary): only a storage choice, the values
+    are the same either way.
+    """
+    chunks = [c for c in col.chunks if len(c)]
+    if not chunks:
+        return False
+    return 2 * len(chunks[0].dictionary) > len(chunks[0])
 
 
 def _sheet_rows(ws: Any, name: str | None = None) -> tuple[list[object], pd.DataFrame, int]:
@@ -992,7 +1189,28 @@ def read_study_toml(path: str | Path) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def read_package(path: str | Path) -> RawPackage:
+#: A parquet file of a child table with at least this many rows is read compactly
+#: (:func:`read_parquet_table` with ``compact``): national-scale packages fit in memory.
+COMPACT_MIN_ROWS = 1_000_000
+#: Tables never read compactly: one row per trajectory, their text is the outcome table's.
+NOT_COMPACT = frozenset({"trajectories"})
+
+
+def _compact_file(p: Path, name: str, compact: bool | None) -> bool:
+    """Whether to read parquet file ``p`` of table ``name`` compactly."""
+    if name in NOT_COMPACT or compact is False:
+        return False
+    if compact:
+        return True
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_metadata(p).num_rows >= COMPACT_MIN_ROWS
+    except Exception:  # noqa: BLE001 - the reader itself reports an unreadable file
+        return False
+
+
+def read_package(path: str | Path, compact: bool | None = None) -> RawPackage:
     """Read a pilot data package without judging it.
 
     ``path`` is a folder of CSV files, a folder of parquet files (the two may be
@@ -1001,6 +1219,11 @@ def read_package(path: str | Path) -> RawPackage:
     English (``goals.csv``) or Dutch (``doelen.csv``). Problems met while reading
     (missing path, unreadable file, two files for one table, unknown files) are
     returned as :class:`ReadIssue` items in ``.issues``; nothing raises on bad data.
+
+    ``compact``: read the parquet files of the child tables with their text
+    dictionary-encoded (:func:`read_parquet_table`); ``None`` (default) does so for
+    files of at least :data:`COMPACT_MIN_ROWS` rows. The checks and the outcomes are
+    the same either way.
     """
     path = Path(path)
     if not path.exists():
@@ -1056,9 +1279,10 @@ def read_package(path: str | Path) -> RawPackage:
                 )
             )
         p = candidates[0]
+        progress.step(p.name)
         try:
             if p.suffix.lower() in PARQUET_SUFFIXES:
-                pkg.tables[name] = read_parquet_table(p, name)
+                pkg.tables[name] = read_parquet_table(p, name, _compact_file(p, name, compact))
                 kinds.add("parquet")
             else:
                 pkg.tables[name] = read_csv_table(p, name)

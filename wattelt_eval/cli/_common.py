@@ -54,3 +54,19 @@ def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
 def lang_of(args: Any) -> str:
     """The message language of parsed arguments (``nl`` when not given)."""
     return getattr(args, "lang", None) or "nl"
+
+
+def add_progress(parser: argparse.ArgumentParser) -> None:
+    """``--progress`` / ``--no-progress``: progress bars on standard error."""
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="voortgangsbalk / progress bars (default: when standard error is a terminal)",
+    )
+
+
+def progress_of(args: Any) -> bool:
+    """Whether to show progress bars: ``--progress``, else when stderr is a terminal."""
+    chosen = getattr(args, "progress", None)
+    return sys.stderr.isatty() if chosen is None else bool(chosen)

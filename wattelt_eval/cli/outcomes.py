@@ -13,10 +13,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import progress
 from ..errors import WatteltError
 from ..i18n import pair, text
 from ..io import write_csv, write_xlsx
-from ._common import EXIT_DATA, EXIT_OK, EXIT_USAGE, add_lang, guarded, lang_of
+from ._common import (
+    EXIT_DATA,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_lang,
+    add_progress,
+    guarded,
+    lang_of,
+    progress_of,
+)
 
 __all__ = ["add_cli", "run_cli"]
 
@@ -60,6 +70,7 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--flow", default=None, help="also write the flow table (.csv/.parquet/.xlsx)")
     add_lang(p)
+    add_progress(p)
 
 
 def _write(df: pd.DataFrame, path: Path, sheets: dict[str, pd.DataFrame] | None = None) -> None:
@@ -92,7 +103,8 @@ def _read(args: argparse.Namespace, lang: str) -> object | int:
     from ..validation import ValidationError, load
 
     try:
-        return load(args.path)
+        with progress.shown(progress_of(args)):  # load's progress=None follows this
+            return load(args.path)
     except ValidationError as exc:
         print(text("outcome.cli.invalid_data", lang, error=exc), file=sys.stderr)
         problems = getattr(exc, "problems", None)
@@ -120,7 +132,11 @@ def run_cli(args: argparse.Namespace) -> int:
     if isinstance(data, int):
         return data
     try:
-        res = outcome_set(data, args.window_days, extract_date=args.extract_date)
+        with (
+            progress.shown(progress_of(args)),
+            progress.bar(5, text("outcome.progress.outcomes", lang)),
+        ):
+            res = outcome_set(data, args.window_days, extract_date=args.extract_date)
     except WatteltError:
         raise  # exit code by type (guarded)
     except ValueError as exc:

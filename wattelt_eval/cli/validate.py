@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import progress
 from ..i18n import text
-from ._common import EXIT_DATA, EXIT_OK, add_lang, guarded
+from ._common import EXIT_DATA, EXIT_OK, add_lang, add_progress, guarded, progress_of
 
 __all__ = ["add_cli", "run_cli"]
 
@@ -30,6 +31,7 @@ def add_cli(subparsers: Any) -> None:
     )
     p.add_argument("path", help="folder or .xlsx workbook")
     add_lang(p)
+    add_progress(p)
     p.add_argument(
         "--format",
         choices=["text", "json"],
@@ -70,7 +72,8 @@ def run_cli(args: argparse.Namespace) -> int:
     """Run ``wattelt-eval validate``; exit code 1 on any error, else 0."""
     from ..validation import format_problems, validate
 
-    problems = validate(args.path, lang=args.lang, extract_date=args.extract_date)
+    with progress.shown(progress_of(args)):  # validate's progress=None follows this
+        problems = validate(args.path, lang=args.lang, extract_date=args.extract_date)
     if args.output_format == "json":
         json.dump(_json_records(problems), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

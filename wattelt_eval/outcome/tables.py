@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .. import progress
 from ..data import RECORD_DATES, infer_extract_date
 from ..errors import UsageError
 from ..i18n import Lang, check_lang, pair, text
@@ -301,11 +302,16 @@ def outcome_set(
     data, notes = _unsupported(data)
     tr = _prepare_trajectories(data, log)
     n = len(tr.frame)
+    progress.step("trajectories")
 
     goals, ginfo = _goal_outcomes(data.goals, tr, log)
+    progress.step("goals")
     tell = _telling_outcomes(data.contacts, tr, log)
+    progress.step("contacts")
     costs = _cost_outcomes(data, tr, window_days, log)
+    progress.step("costs")
     dom = _domain_outcomes(data, tr, log)
+    progress.step("domain_scores")
 
     # ---- follow-up
     extract_day = None if extract_date is None else _day_number(extract_date)

@@ -62,13 +62,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import progress as _progress
 from ..data import PilotData
-from ..i18n import Lang, check_lang
+from ..i18n import Lang, check_lang, text
 from ..io import read_package
+from ..schema import TABLES
 from .build import build as _build
 from .canonical import check_canonical, pandera_schema
 from .engine import Checked as _Checked  # noqa: F401 - the checked package, for tests
 from .engine import check_package as _check
+from .engine import n_steps
 from .parse import (
     enum_lookup,
     parse_bools,
@@ -110,7 +113,13 @@ __all__ = [
 ]
 
 
-def validate(path: str | Path, lang: Lang = "nl", extract_date: str | None = None) -> pd.DataFrame:
+def validate(
+    path: str | Path,
+    lang: Lang = "nl",
+    extract_date: str | None = None,
+    compact: bool | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
     """List every problem in a pilot data package; never raises on bad data.
 
     Parameters
@@ -123,6 +132,13 @@ def validate(path: str | Path, lang: Lang = "nl", extract_date: str | None = Non
     extract_date : date, optional
         The data-extract date (``--extract-date``); default ``study.extract_date``, else
         inferred from the record dates. Records dated after it get a warning.
+    compact : bool, optional
+        Read the parquet files of the child tables with their text dictionary-encoded
+        (national scale, see ``docs/scale.md``); default: for files of at least
+        ``wattelt_eval.io.COMPACT_MIN_ROWS`` rows. The problems are the same either way.
+    progress : bool, optional
+        Show a progress bar (tqdm; a notebook bar in Jupyter) per table and check;
+        default off (``None`` keeps an enclosing :func:`wattelt_eval.progress.shown`).
 
     Returns
     -------
@@ -138,7 +154,11 @@ def validate(path: str | Path, lang: Lang = "nl", extract_date: str | None = Non
     >>> problems[problems.severity == "error"].message      # doctest: +SKIP
     """
     check_lang(lang)
-    checked = _check(read_package(path), extract_date)
+    with (
+        _progress.shown(progress),
+        _progress.bar(n_steps(), text("validation.progress.validate", lang)),
+    ):
+        checked = _check(read_package(path, compact), extract_date)
     out = _render(checked.problems, lang)
     out.attrs["extract_date"] = checked.extract_date
     out.attrs["extract_date_source"] = checked.extract_date_source
@@ -146,7 +166,11 @@ def validate(path: str | Path, lang: Lang = "nl", extract_date: str | None = Non
 
 
 def load(
-    path: str | Path | PilotData, lang: Lang = "nl", extract_date: str | None = None
+    path: str | Path | PilotData,
+    lang: Lang = "nl",
+    extract_date: str | None = None,
+    compact: bool | None = None,
+    progress: bool | None = None,
 ) -> PilotData:
     """Read, check and return a pilot data package.
 
@@ -157,6 +181,11 @@ def load(
     lang : {"nl", "en"}
         Language of the messages in a :class:`ValidationError` and in
         ``data.warnings``.
+    compact : bool, optional
+        As for :func:`validate`. Compactly read tables stay compact in the result
+        (categoricals, narrow numbers; :mod:`.compact`); the outcomes are the same.
+    progress : bool, optional
+        As for :func:`validate`.
 
     Returns
     -------
@@ -174,8 +203,11 @@ def load(
     check_lang(lang)
     if isinstance(path, PilotData):
         return path
-    checked = _check(read_package(path), extract_date)
-    problems = _render(checked.problems, lang)
-    if (problems["severity"] == "error").any():
-        raise ValidationError(problems, str(path), lang)
-    return _build(checked, problems[problems["severity"] == "warning"].reset_index(drop=True))
+    total = n_steps() + len(TABLES)
+    with _progress.shown(progress), _progress.bar(total, text("validation.progress.load", lang)):
+        checked = _check(read_package(path, compact), extract_date)
+        problems = _render(checked.problems, lang)
+        if (problems["severity"] == "error").any():
+            raise ValidationError(problems, str(path), lang)
+        warnings = problems[problems["severity"] == "warning"].reset_index(drop=True)
+        return _build(checked, warnings)

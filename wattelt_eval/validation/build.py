@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import schema
+from .. import progress, schema
 from ..data import PilotData, StudySettings, empty_exclusions
 from ..i18n import text
 from ..io import RawPackage
 from ..schema import TABLES
+from .compact import compact_table, is_compact
 from .cross import DOMAIN_TABLES, domain_codes
 from .engine import Checked
 from .parse import _text, parse_numbers
@@ -28,6 +29,7 @@ def build(checked: Checked, warnings: pd.DataFrame) -> PilotData:
     tables: dict[str, pd.DataFrame] = {}
     extra_columns: dict[str, list[str]] = {}
     for name, table in TABLES.items():
+        progress.step(name)
         if name not in checked.tables:
             tables[name] = table.empty_frame()
             continue
@@ -35,7 +37,11 @@ def build(checked: Checked, warnings: pd.DataFrame) -> PilotData:
         rt = checked.raw.tables[name]
         for c in checked.extras.get(name, []):
             t[c] = _extra_column(t[c], rt.decimal)
-        tables[name] = schema.coerce_table(name, t, keep_extra=True)
+        if is_compact(t):  # read compactly (national scale): stays compact
+            tables[name] = compact_table(name, t)
+        else:
+            tables[name] = schema.coerce_table(name, t, keep_extra=True)
+        del checked.tables[name], t
         if checked.extras.get(name):
             extra_columns[name] = list(checked.extras[name])
     return PilotData(

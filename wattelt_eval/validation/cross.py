@@ -15,13 +15,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
+from ..bsn import as_arrow_strings as _arrow_strings
 from ..i18n import LANGS, pair, text
 from ..instruments import Instrument
+from ..io import recode_categorical
 from ..schema import TABLES
 from . import reasons as _reasons  # noqa: F401 - declares the reason codes
 from .lineage import check_derived_from
-from .parse import _isin, _norm_key, _norm_series, _per_unique, _suggest, fmt_num, plain_num
+from .parse import (
+    _isin,
+    _norm_key,
+    _norm_series,
+    _per_unique,
+    _suggest,
+    distinct_values,
+    fmt_num,
+    plain_num,
+)
 from .problems import Problems, fill
 from .registry import check
 
@@ -81,6 +93,24 @@ def _first_map(s: pd.Series) -> pd.Series:
     return pd.Series(first.index.to_numpy(), index=first.to_numpy())
 
 
+def _value_codes(s: pd.Series) -> tuple[np.ndarray, int]:
+    """One integer per cell, equal for equal values, -1 for missing; and the code count + 1.
+
+    A categorical's own codes, or whole numbers shifted by their minimum when their range
+    is small; otherwise ``pd.factorize`` (a hash table).
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy(), len(s.cat.categories) + 1
+    if pd.api.types.is_integer_dtype(s) and s.notna().any():
+        lo, hi = int(s.min()), int(s.max())
+        if hi - lo < 2**20:  # missing -> lo - 1 -> code -1
+            codes = s.to_numpy(dtype=np.int32, na_value=lo - 1)
+            codes -= lo
+            return codes, hi - lo + 2
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    return codes, len(uniq) + 1
+
+
 def _duplicated_rows(sub: pd.DataFrame) -> np.ndarray:
     """``sub.duplicated(keep="first")`` as a numpy mask, via one int64 key per row.
 
@@ -91,11 +121,13 @@ def _duplicated_rows(sub: pd.DataFrame) -> np.ndarray:
     key = np.zeros(len(sub), dtype=np.int64)
     span = 1
     for c in sub.columns:
-        codes, uniq = pd.factorize(sub[c], use_na_sentinel=True)
-        k = len(uniq) + 1
+        codes, k = _value_codes(sub[c])
         if span * k >= 2**62:  # too many combinations for one int64: the general route
             return sub.duplicated(keep="first").to_numpy(dtype=bool)
-        key = key * k + (codes.astype(np.int64) + 1)
+        key *= k  # in place: a key of 90M rows is 720 MB
+        key += codes
+        key += 1
+        del codes
         span *= k
     if len(key) and span <= min(8 * len(key), 2**26):
         # few possible keys: count them; only keys seen more than once need the hash table
@@ -104,10 +136,35 @@ def _duplicated_rows(sub: pd.DataFrame) -> np.ndarray:
         if multi.any():
             dup[multi] = pd.Series(key[multi]).duplicated(keep="first").to_numpy(dtype=bool)
         return dup
-    return pd.Series(key).duplicated(keep="first").to_numpy(dtype=bool)
+    return duplicated_first(key)
+
+
+def duplicated_first(key: np.ndarray) -> np.ndarray:
+    """``pd.Series(key).duplicated(keep="first")`` of an int64 array, by a stable sort.
+
+    Equal keys end up next to each other in their original order, so every key equal to
+    its predecessor is a repeat. A stable sort of keys that arrive mostly in order (rows
+    grouped by trajectory) is nearly linear and needs no hash table of tens of millions
+    of entries.
+    """
+    dup = np.zeros(len(key), dtype=bool)
+    if len(key) < 2 or bool((key[1:] > key[:-1]).all()):  # strictly increasing: all distinct
+        return dup
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    dup[order[1:][ordered[1:] == ordered[:-1]]] = True
+    return dup
 
 
 # ---- unique ids and keys -------------------------------------------------------------
+
+
+def _all_distinct(s: pd.Series) -> bool:
+    """True when the present values of a text column are all different (False: maybe not)."""
+    if not isinstance(s.dtype, pd.StringDtype):
+        return False
+    a = _arrow_strings(s)
+    return pc.count_distinct(a, mode="only_valid").as_py() == len(a) - a.null_count
 
 
 @check("unique_ids", "cross", "duplicate_id")
@@ -118,6 +175,8 @@ def check_unique_ids(ctx: CrossContext, P: Problems) -> None:
             if not (col.unique and col.name in ctx.present[name]):
                 continue
             s = t[col.name]
+            if _all_distinct(s):  # the common case, one pyarrow hash pass
+                continue
             dup = (s.duplicated(keep="first") & s.notna()).to_numpy(dtype=bool)
             if dup.any():
                 first = s[dup].map(_first_map(s)).astype("Int64").astype(str).to_numpy(dtype=object)
@@ -283,6 +342,9 @@ def domain_lookup(instrument: Instrument) -> dict[str, str]:
 def domain_codes(s: pd.Series, instrument: Instrument) -> pd.Series:
     """The domain codes of a column of codes or labels (missing where unknown)."""
     lookup = domain_lookup(instrument)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # dictionary-encoded: map the categories
+        cats = pd.Series(np.asarray(s.cat.categories, dtype=object), dtype="string")
+        return recode_categorical(s, _norm_series(cats).map(lookup))
     mapped = _per_unique(s, lambda u: _norm_series(u).map(lookup), as_string=True)
     return mapped.astype("string")
 
@@ -425,7 +487,7 @@ def check_trajectory_has_rows(ctx: CrossContext, P: Problems) -> None:
         if name not in ctx.tables or "trajectory_id" not in ctx.present[name]:
             continue
         without = ids.notna().to_numpy(dtype=bool) & ~_isin(
-            ids, pd.unique(ctx.tables[name]["trajectory_id"].dropna())
+            ids, distinct_values(ctx.tables[name]["trajectory_id"])
         )
         if without.any():
             P.add(

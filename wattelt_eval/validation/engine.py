@@ -16,13 +16,22 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import progress
 from ..data import StudySettings, infer_extract_date
 from ..errors import UsageError
 from ..i18n import pair
 from ..instruments import Instrument
-from ..io import TABLE_ALIASES, RawPackage, RawTable, normalise_name, table_for_name
+from ..io import (
+    TABLE_ALIASES,
+    RawPackage,
+    RawTable,
+    normalise_name,
+    release_memory,
+    table_for_name,
+)
 from ..schema import TABLES
 from . import plausible as _plausible  # noqa: F401 - registers the plausibility checks
+from .compact import is_compact
 from .cross import CrossContext
 from .mapping import applied_frame, check_mapping, mapped_table, resolve_columns, written_columns
 from .problems import (
@@ -36,7 +45,12 @@ from .registry import checks
 from .study import check_study
 from .tables import extras, parse_table
 
-__all__ = ["Checked", "check_package"]
+__all__ = ["Checked", "check_package", "n_steps"]
+
+
+def n_steps() -> int:
+    """Progress steps of reading and checking a package: each table twice, each cross check."""
+    return 2 * len(TABLES) + len(checks("cross"))
 
 
 @dataclass
@@ -80,6 +94,7 @@ def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
     ext: dict[str, list[str]] = {}
     for name, table in TABLES.items():
         rt = raw.tables.get(name)
+        progress.step(name, 1 if rt is not None else 2)  # (a missing table was not read)
         if rt is None:
             _missing_table(raw, name, P)
             continue
@@ -99,13 +114,20 @@ def check_package(raw: RawPackage, extract_date: str | None = None) -> Checked:
         ctx.tables[name], ctx.present[name], ctx.sources[name] = tc.parsed, tc.present, rt.source
         ctx.invalid[name] = tc.bad_masks
         ext[name] = extras(tc)
+        if is_compact(rt.frame):  # national scale: the cells are parsed, let the text go
+            rt.frame = rt.frame.iloc[:, :0]
+            release_memory()
     if study.extract_date:
         ctx.extract_date = pd.Timestamp(study.extract_date)
     else:
         ctx.extract_date, source = infer_extract_date(ctx.tables), "inferred"
     ctx.extract_source = source
+    large = any(is_compact(t) for t in ctx.tables.values())
     for c in checks("cross"):
+        progress.step(c.name)
         c.fn(ctx, P)
+        if large:  # give back what the check freed before the next one allocates
+            release_memory()
     problems = sort_problems(group_references(drop_shadowed_by_bsn(P.frame())), ctx.sources)
     problems = written_columns(problems, written)
     ext_iso = "" if ctx.extract_date is None else ctx.extract_date.strftime("%Y-%m-%d")

@@ -36,18 +36,27 @@ def check_derived_from(g: pd.DataFrame, present: set[str], source: str, P: Probl
 def _parent_positions(g: pd.DataFrame, source: str, P: Problems) -> np.ndarray:
     """Row position of each goal's parent (first goal with that id), -1 if none or unknown."""
     ids = g["goal_id"]
-    ids_obj = ids.to_numpy(dtype=object, na_value=None)
     firsts = ~ids.duplicated(keep="first").to_numpy(dtype=bool) & ids.notna().to_numpy(dtype=bool)
     first_pos = np.flatnonzero(firsts)  # position of the first occurrence of each goal_id
     parent = g["derived_from"]
     has_parent = parent.notna().to_numpy(dtype=bool)
-    if isinstance(parent.dtype, pd.StringDtype) and isinstance(ids.dtype, pd.StringDtype):
+    text = (pd.StringDtype, pd.CategoricalDtype)
+    if isinstance(parent.dtype, text) and isinstance(ids.dtype, pd.StringDtype):
         # pyarrow's hash lookup: position of each parent among the first goal_ids, -1 if absent
-        found = pc.index_in(
-            _arrow_strings(parent), value_set=pa.array(ids_obj[firsts], type=pa.string())
-        )
-        where = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        first_ids = _arrow_strings(ids).filter(pa.array(firsts))
+        if isinstance(parent.dtype, pd.CategoricalDtype):  # look up each category once
+            cats = pd.Series(np.asarray(parent.cat.categories, dtype=object), dtype="string")
+            found = pc.index_in(_arrow_strings(cats), value_set=first_ids)
+            w_u = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), np.int64)
+            codes = parent.cat.codes.to_numpy()
+            where = np.where(codes >= 0, w_u[np.maximum(codes, 0)] if len(w_u) else -1, -1)
+        else:
+            found = pc.index_in(_arrow_strings(parent), value_set=first_ids)
+            where = np.asarray(
+                pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64
+            )
     else:
+        ids_obj = ids.to_numpy(dtype=object, na_value=None)
         where = pd.Index(ids_obj[firsts], dtype=object).get_indexer(
             parent.to_numpy(dtype=object, na_value=None)
         )
@@ -71,14 +80,19 @@ def _parent_positions(g: pd.DataFrame, source: str, P: Problems) -> np.ndarray:
 def _other_trajectory(g: pd.DataFrame, ppos: np.ndarray, source: str, P: Problems) -> None:
     """A parent of another trajectory (its link is then dropped from ``ppos``)."""
     parent = g["derived_from"]
-    tid = g["trajectory_id"].to_numpy(dtype=object, na_value=None)
     sel = np.flatnonzero(ppos >= 0)
     other = np.zeros(len(g), dtype=bool)
-    other[sel] = (
-        pd.Series(tid[sel]).ne(pd.Series(tid[ppos[sel]])).to_numpy()
-        & pd.notna(tid[sel])
-        & pd.notna(tid[ppos[sel]])
-    )
+    if isinstance(g["trajectory_id"].dtype, pd.CategoricalDtype):  # compare the codes
+        code = g["trajectory_id"].cat.codes.to_numpy()
+        a, b = code[sel], code[ppos[sel]]
+        other[sel] = (a != b) & (a >= 0) & (b >= 0)
+    else:
+        tid = g["trajectory_id"].to_numpy(dtype=object, na_value=None)
+        other[sel] = (
+            pd.Series(tid[sel]).ne(pd.Series(tid[ppos[sel]])).to_numpy()
+            & pd.notna(tid[sel])
+            & pd.notna(tid[ppos[sel]])
+        )
     if other.any():
         P.add(
             "derived_from_other_trajectory",

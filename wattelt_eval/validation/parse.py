@@ -21,6 +21,7 @@ from .. import schema
 from ..bsn import as_arrow_strings as _arrow_strings
 from ..i18n import LANGS, Lang, pair, text
 from ..i18n import format as fmt
+from ..io import recode_categorical
 from ..schema import Column
 from .problems import did_you_mean
 
@@ -84,6 +85,12 @@ def _per_unique(s: pd.Series, fn: Any, as_string: bool = False) -> pd.Series:
 
 def _isin(s: pd.Series, values: Any) -> np.ndarray:
     """``s.isin(values)`` as a numpy mask, hashing distinct values only (fast for strings)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):  # the categories only, then the codes
+        codes = s.cat.codes.to_numpy()
+        cats = s.cat.categories
+        text = "string" if pd.api.types.is_string_dtype(cats) else object
+        hit_u = _isin(pd.Series(np.asarray(cats, dtype=object), dtype=text), values)
+        return (codes >= 0) & hit_u[np.maximum(codes, 0)] if len(hit_u) else codes < -1
     if isinstance(s.dtype, pd.StringDtype):  # strings: pyarrow's hash lookup over the column
         vals = np.asarray(values, dtype=object)
         if all(isinstance(v, str) for v in vals):
@@ -96,6 +103,16 @@ def _isin(s: pd.Series, values: Any) -> np.ndarray:
         np.asarray(values, dtype=object)
     )
     return (codes >= 0) & hit[np.maximum(codes, 0)]
+
+
+def distinct_values(s: pd.Series) -> Any:
+    """The distinct present values of ``s`` (``pd.unique(s.dropna())``; a categorical's used
+    categories without expanding it)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        return np.asarray(s.cat.categories, dtype=object)[used]
+    return pd.unique(s.dropna())
 
 
 def _norm_series(u: pd.Series) -> pd.Series:
@@ -137,6 +154,10 @@ def parse_dates(raw: pd.Series) -> tuple[pd.Series, list[Bad]]:
     n = len(raw)
     if pd.api.types.is_datetime64_any_dtype(raw):
         s = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) is not None else raw
+        s = s.astype("datetime64[ns]")
+        day = np.int64(86_400 * 10**9)
+        if not (s.to_numpy().view("int64") % day).any():  # dates already (NaT is a day too)
+            return s, []
         return s.dt.normalize().astype("datetime64[ns]"), []
     t = _text(raw)
     codes, uniq = pd.factorize(t)
@@ -272,6 +293,8 @@ def parse_numbers(
     """
     n = len(raw)
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        if raw.dtype in (np.float64, np.float32) and not np.isinf(raw.to_numpy()).any():
+            return raw.copy(deep=False).rename(None), []  # no copy of a clean float column
         vals = raw.astype("float64").to_numpy(copy=True)
         inf = np.isinf(vals)
         if not inf.any():
@@ -379,6 +402,10 @@ def parse_ints(
     raw: pd.Series, decimal: str = ".", locale: NumberLocale | None = None
 ) -> tuple[pd.Series, list[Bad]]:
     """Parse a whole-number column (``3``, ``3.0`` accepted; ``3.5`` refused)."""
+    if isinstance(raw.dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_integer_dtype(
+        raw
+    ):  # nullable whole numbers (parquet): nothing to parse, the width is kept
+        return raw.copy(deep=False).rename(None), []
     vals, bads = parse_numbers(raw, decimal, locale)
     for b in bads:
         if b.rule == "invalid_number":
@@ -528,7 +555,11 @@ def parse_column(
     """Parse one raw column to its canonical dtype; returns the values and failed cells.
 
     ``locale`` is ``study.number_locale`` (how ambiguous numbers such as ``1.250`` read).
+    A categorical (dictionary-encoded) column is parsed one distinct value at a time
+    (:func:`_parse_categorical`): the same values and failed cells, text stays encoded.
     """
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        return _parse_categorical(raw, col, decimal, locale)
     if col.type == "date":
         out, bads = parse_dates(raw)
     elif col.type == "int":
@@ -585,3 +616,50 @@ def fmt_num(x: float, lang: Lang = "nl") -> str:
 def plain_num(x: float) -> str:
     """A number as a language-neutral value (``2``, ``2.5``), as shown in the value column."""
     return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _parse_categorical(
+    raw: pd.Series, col: Column, decimal: str = ".", locale: NumberLocale | None = None
+) -> tuple[pd.Series, list[Bad]]:
+    """:func:`parse_column` of a categorical column: its categories parsed, then broadcast.
+
+    Every rule of the parsers looks at a cell's own text, or at whether *any* cell of the
+    column has a form (the number convention), so parsing the distinct values gives the
+    same values and failed cells as parsing every cell. Codes and text (``enum``, ``str``)
+    stay categorical; other types become their ordinary dtype.
+    """
+    codes = raw.cat.codes.to_numpy()
+    cats = pd.Series(np.asarray(raw.cat.categories, dtype=object), dtype="string")
+    u_out, u_bads = parse_column(cats, col, decimal, locale)
+    if col.type in ("enum", "str"):
+        same = (
+            not u_out.isna().any()
+            and (u_out.to_numpy(dtype=object) == cats.to_numpy(dtype=object)).all()
+        )
+        out = raw.copy(deep=False) if same else recode_categorical(raw, u_out)
+    else:
+        taken = pd.api.extensions.take(u_out.array, codes, allow_fill=True)
+        out = pd.Series(taken, index=raw.index, name=raw.name)
+    bads = [_broadcast_bad(b, codes) for b in u_bads]
+    return out, bads
+
+
+def _broadcast_bad(b: Bad, codes: np.ndarray) -> Bad:
+    """A :class:`Bad` over the categories as one over the cells (texts per cell)."""
+    mask = (codes >= 0) & b.mask[np.maximum(codes, 0)] if len(b.mask) else codes < -1
+    pos = np.cumsum(b.mask) - 1  # category -> its place among the failed categories
+    where = pos[codes[mask]]
+
+    def per_cell(v: Any) -> Any:
+        if isinstance(v, np.ndarray) and v.ndim == 1 and len(v) == int(b.mask.sum()):
+            return v[where]
+        return v
+
+    return Bad(
+        mask,
+        b.rule,
+        per_cell(b.expected_nl),
+        per_cell(b.expected_en),
+        per_cell(b.detail_nl),
+        per_cell(b.detail_en),
+    )

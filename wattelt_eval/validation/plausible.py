@@ -271,8 +271,7 @@ def check_measurement_baseline(ctx: CrossContext, P: Problems) -> None:
         return
     d = ctx.tables["domain_scores"]
     m = pd.to_numeric(d["measurement"], errors="coerce")
-    first = m.groupby(d["trajectory_id"], sort=False, observed=True).min()
-    n = int((first > 0).sum())
+    n = _starting_above_zero(d["trajectory_id"], m)
     if n:
         P.add(
             "measurements_not_from_zero",
@@ -287,3 +286,21 @@ def check_measurement_baseline(ctx: CrossContext, P: Problems) -> None:
                 else "validation.detail.no_intake_board"
             ),
         )
+
+
+def _starting_above_zero(ids: pd.Series, m: pd.Series) -> int:
+    """Number of trajectories whose lowest measurement is above 0 (missing ones skipped).
+
+    ``(m.groupby(ids).min() > 0).sum()`` over integer codes (a categorical's own codes),
+    without a hash table of tens of millions of rows.
+    """
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        codes, k = ids.cat.codes.to_numpy(), len(ids.cat.categories)
+    else:
+        codes, uniq = pd.factorize(ids)
+        k = len(uniq)
+    vals = m.to_numpy(dtype="float64", na_value=np.nan)
+    ok = (codes >= 0) & ~np.isnan(vals)
+    first = np.full(k, np.inf)
+    np.fmin.at(first, codes[ok], vals[ok])
+    return int((np.isfinite(first) & (first > 0)).sum())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ class TableContext:
     parsed: pd.DataFrame
     #: schema columns present
     present: set[str]
-    #: per parsed column, the cells that failed parsing
+    #: per parsed column with any failed cell, the cells that failed parsing
     bad_masks: dict[str, np.ndarray]
     #: extra (non-schema) columns that are expected, not unknown (study.extra_covariates)
     extra_allowed: set[str] = field(default_factory=set)
@@ -73,18 +74,19 @@ def parse_table(
         shown = None
         for b in bads:
             if shown is None:
-                shown = _text(raw).to_numpy(dtype=object, na_value="")
+                shown = _shown(raw)
             P.add(
                 b.rule,
                 rt.source,
                 rows[b.mask],
                 col.name,
-                shown[b.mask],
+                shown(b.mask),
                 (b.expected_nl, b.expected_en),
                 (b.detail_nl, b.detail_en),
             )
             any_bad |= b.mask
-        bad_masks[col.name] = any_bad
+        if any_bad.any():  # (an all-clear mask is left out: 90M rows would be 90 MB each)
+            bad_masks[col.name] = any_bad
         if col.required:
             empty = raw.isna().to_numpy()
             if empty.any():
@@ -98,6 +100,17 @@ def parse_table(
         if c not in table.column_names:
             parsed[c] = df[c]
     return TableContext(rt, table, parsed, present, bad_masks)
+
+
+def _shown(raw: pd.Series) -> Any:
+    """Function: mask -> the cells' values as text (a categorical column is not expanded)."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        cats = pd.Series(np.asarray(raw.cat.categories, dtype=object), dtype="string")
+        shown_u = cats.to_numpy(dtype=object, na_value="")
+        codes = raw.cat.codes.to_numpy()
+        return lambda mask: shown_u[codes[mask]]
+    values = _text(raw).to_numpy(dtype=object, na_value="")
+    return lambda mask: values[mask]
 
 
 def extras(ctx: TableContext) -> list[str]:
