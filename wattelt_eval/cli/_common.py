@@ -70,3 +70,38 @@ def progress_of(args: Any) -> bool:
     """Whether to show progress bars: ``--progress``, else when stderr is a terminal."""
     chosen = getattr(args, "progress", None)
     return sys.stderr.isatty() if chosen is None else bool(chosen)
+
+
+def check_source(args: Any, area: str) -> None:
+    """A PATH or ``--demo``, not both; the PATH must exist (else a usage error, exit 2).
+
+    Messages ``<area>.cli.path_and_demo``, ``.no_path`` and ``.missing_path``.
+    """
+    from pathlib import Path
+
+    from ..errors import UsageError
+    from ..i18n import pair
+
+    if args.demo and args.path:
+        raise UsageError(*pair(f"{area}.cli.path_and_demo"))
+    if not args.demo and not args.path:
+        raise UsageError(*pair(f"{area}.cli.no_path"))
+    if args.path and not Path(args.path).exists():
+        raise UsageError(*pair(f"{area}.cli.missing_path", path=args.path))
+
+
+def print_problems(exc: Any, lang: str, area: str) -> None:
+    """Every validation problem (file, row, column, value, expected) on stderr, after the
+    heading ``<area>.cli.invalid_data``."""
+    import pandas as pd
+
+    from ..i18n import pair
+    from ..validation import format_problems
+
+    print(" / ".join(pair(f"{area}.cli.invalid_data")), file=sys.stderr)
+    problems = getattr(exc, "problems", None)
+    if isinstance(problems, pd.DataFrame):
+        source = getattr(exc, "source", "") or "data"
+        print(format_problems(problems, source, lang=lang), file=sys.stderr)
+    else:
+        print(exc, file=sys.stderr)

@@ -13,12 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..i18n import pair, text
-from ._common import EXIT_DATA, add_lang, guarded, lang_of
+from ..i18n import text
+from ._common import EXIT_DATA, add_lang, check_source, guarded, lang_of, print_problems
 
 __all__ = ["add_cli", "run_cli"]
 
@@ -52,31 +50,6 @@ def add_cli(subparsers: Any) -> None:
     add_lang(p)
 
 
-def _check_source(args: argparse.Namespace) -> None:
-    """A PATH or --demo, not both; the PATH must exist (else a usage error, exit 2)."""
-    if args.demo and args.path:
-        raise UsageError(*pair("provenance.cli.path_and_demo"))
-    if not args.demo and not args.path:
-        raise UsageError(*pair("provenance.cli.no_path"))
-    if args.path and not Path(args.path).exists():
-        raise UsageError(*pair("provenance.cli.missing_path", path=args.path))
-
-
-def _print_problems(exc: Any, lang: str) -> None:
-    """Every validation problem (file, row, column, value, expected) on stderr."""
-    import pandas as pd
-
-    from ..validation import format_problems
-
-    print(" / ".join(pair("provenance.cli.invalid_data")), file=sys.stderr)
-    problems = getattr(exc, "problems", None)
-    if isinstance(problems, pd.DataFrame):
-        source = getattr(exc, "source", "") or "data"
-        print(format_problems(problems, source, lang=lang), file=sys.stderr)
-    else:
-        print(exc, file=sys.stderr)
-
-
 @guarded
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``wattelt-eval fingerprint``; exit code 0 printed, 1 invalid data, 2 usage."""
@@ -85,14 +58,14 @@ def run_cli(args: argparse.Namespace) -> int:
     from ..report.provenance import fingerprints, report_fingerprint, settings_record
     from ..validation import ValidationError
 
-    _check_source(args)
+    check_source(args, "provenance")
     lang = lang_of(args)
     try:
         data = prepare_data(
             None if args.demo else args.path, args.demo, lang, extract_date=args.extract_date
         )
     except ValidationError as exc:
-        _print_problems(exc, lang)
+        print_problems(exc, lang, "provenance")
         return EXIT_DATA
     plan = ReportPlan.from_study(
         data.study, seed=args.seed, n_boot=args.n_boot, monitor=args.monitor

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError, WatteltError
-from ..i18n import LANGS, pair, text
-from ._common import EXIT_DATA, guarded, lang_of
+from ..errors import WatteltError
+from ..i18n import LANGS, text
+from ._common import EXIT_DATA, check_source, guarded, lang_of, print_problems
 
 __all__ = ["add_cli", "run_cli"]
 
@@ -68,38 +67,13 @@ def add_cli(subparsers: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
-def _check_source(args: argparse.Namespace) -> None:
-    """A PATH or --demo, not both; the PATH must exist (else a usage error, exit 2)."""
-    if args.demo and args.path:
-        raise UsageError(*pair("report.cli.path_and_demo"))
-    if not args.demo and not args.path:
-        raise UsageError(*pair("report.cli.no_path"))
-    if args.path and not Path(args.path).exists():
-        raise UsageError(*pair("report.cli.missing_path", path=args.path))
-
-
-def _print_problems(exc: Any, lang: str) -> None:
-    """Print every validation problem (file, row, column, value, expected) to stderr."""
-    import pandas as pd
-
-    from ..validation import format_problems
-
-    print(" / ".join(pair("report.cli.invalid_data")), file=sys.stderr)
-    problems = getattr(exc, "problems", None)
-    if isinstance(problems, pd.DataFrame):
-        source = getattr(exc, "source", "") or "data"
-        print(format_problems(problems, source, lang=lang), file=sys.stderr)
-    else:
-        print(exc, file=sys.stderr)
-
-
 @guarded
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``wattelt-eval report``; exit code 0 ok, 1 invalid data or failed report, 2 usage."""
     from ..report import build
     from ..validation import ValidationError
 
-    _check_source(args)
+    check_source(args, "report")
     lang = lang_of(args)
     try:
         result = build(
@@ -117,7 +91,7 @@ def run_cli(args: argparse.Namespace) -> int:
             command=getattr(args, "argv", None),
         )
     except ValidationError as exc:
-        _print_problems(exc, lang)
+        print_problems(exc, lang, "report")
         return EXIT_DATA
     except (WatteltError, ValueError, OSError) as exc:
         message = exc.message(lang) if isinstance(exc, WatteltError) else str(exc)
