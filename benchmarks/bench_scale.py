@@ -8,15 +8,18 @@ other's memory (peak = the child's ``ru_maxrss``):
 * ``load``         ``we.load(path)`` (read, check, build);
 * ``outcomes``     ``we.load`` + ``we.outcome_set`` (what ``wattelt-eval outcomes`` runs);
 * ``duckdb``       an independent DuckDB-SQL computation, on the same files, of the
-                   outcomes of two of the four sections of issue 17: tellings
-                   (``n_tellings``) and window costs (``cost_staff``,
-                   ``cost_provisions``), per ``docs/outcomes.md`` sections 3 and 4. Goal
-                   lineage and domain monitoring are not in the reference (yet), so the
-                   reference does less work than the package: the ratios are conservative.
+                   outcomes of the four sections of issue 17 (``docs/outcomes.md``
+                   sections 2-4, 6, 7): goal lineage (roots over ``derived_from``),
+                   retention, ownership, achieved share and GAS; tellings; window
+                   costs; domain monitoring (first vs latest per trajectory x rater x
+                   domain, resident - professional gaps, and the per-trajectory domain
+                   columns). It materialises the same three tables as Arrow tables:
+                   per trajectory, ``domain_changes`` and ``gaps``.
 
-With ``--check`` (default for packages up to 200k trajectories) the ``outcomes`` child
-also compares the package's ``n_tellings``, ``cost_staff`` and ``cost_provisions`` with
-the reference, trajectory by trajectory (a real check of both).
+With ``--check`` (default for packages up to 200k trajectories) the ``outcomes`` child,
+after its figures are taken, compares every reference column with the package's, row by
+row (trajectory; trajectory x rater x domain; trajectory x domain x measurement), and
+records the number of differing cells and rows on one side only.
 
 Printed per package and stage: wall seconds, CPU seconds, peak GiB, and the ratio of each
 package stage to the DuckDB reference (wall). The 2-core machine is shared: wall times
@@ -43,6 +46,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 GIB = 1024**3
 STAGES = ("validate", "load", "outcomes", "duckdb")
+STAGE_NAMES = ("intake", "plan", "specialist_plan", "review", "final")
+AUTHORS = ("resident", "jointly", "professional", "informal_carer")
+STATUSES = ("active", "achieved", "partly_achieved", "not_achieved", "dropped")
+RATERS = ("resident", "professional", "informal_carer")
 
 
 def _peak_bytes() -> int:
@@ -52,17 +59,116 @@ def _peak_bytes() -> int:
 # --------------------------------------------------------------------------- reference
 
 
-def reference_sql(path: Path, window_days: int, rates: dict[str, float]) -> str:
-    """The DuckDB SQL of the reference: one row per trajectory (see the module docstring)."""
+def _sql_list(values: Any) -> str:
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+
+
+def reference_sql(
+    path: Path, window_days: int, rates: dict[str, float], instrument: Any
+) -> dict[str, str]:
+    """The DuckDB SQL of the reference, as ``{name: statement}`` run in order.
+
+    ``tr``, ``goal``, ``score`` are temporary tables (trajectories, counted goals with
+    their lineage, counted domain scores); ``table`` gives one row per trajectory,
+    ``changes`` one per trajectory x rater x domain, ``gaps`` one per trajectory x
+    domain x measurement scored by both resident and professional. Written from
+    ``docs/outcomes.md`` sections 2-4, 6 and 7 for canonical codes (the package's aliases,
+    e.g. Dutch stage names, are not mapped here: the synthetic packages use none).
+    """
     p = str(path).replace("'", "''")
     rate_rows = ", ".join(f"('{r}', {float(v)!r})" for r, v in rates.items()) or "(NULL, NULL)"
     w = int(window_days)
-    return f"""
-WITH tr AS (
-    SELECT trajectory_id, start_date::DATE AS s, (start_date::DATE + {w} - 1) AS e
-    FROM read_parquet('{p}/trajectories.parquet')
+    stage_case = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGE_NAMES))
+    th = float(instrument.problem_threshold)
+    op = ">=" if instrument.direction == "lower_is_better" else "<="
+
+    def problem(x: str) -> str:  # the score x is in the instrument's problem range
+        return f"{x} {op} {th!r}"
+
+    sign = -1 if instrument.direction == "lower_is_better" else 1
+    return {
+        "tr": f"""
+CREATE TEMP TABLE tr AS
+SELECT trajectory_id, arm, start_date::DATE AS s, (start_date::DATE + {w} - 1) AS e
+FROM read_parquet('{p}/trajectories.parquet', file_row_number = true)
+WHERE trajectory_id IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY trajectory_id ORDER BY file_row_number) = 1
+""",
+        "goal": f"""
+CREATE TEMP TABLE goal AS
+WITH g0 AS (
+    SELECT g.goal_id, g.trajectory_id, CASE g.stage {stage_case} END AS st,
+           g.author IN ('resident', 'jointly') AS by_res, g.status, g.attainment,
+           g.derived_from
+    FROM read_parquet('{p}/goals.parquet', file_row_number = true) g
+    SEMI JOIN tr USING (trajectory_id)
+    WHERE g.stage IN ({_sql_list(STAGE_NAMES)}) AND g.author IN ({_sql_list(AUTHORS)})
+      AND g.status IN ({_sql_list(STATUSES)}) AND g.goal_id IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY g.goal_id ORDER BY g.file_row_number) = 1
 ),
-c AS (
+g1 AS (  -- the derived_from link used: a goal of the same trajectory at an earlier stage
+    SELECT g0.*, p.goal_id AS parent_id
+    FROM g0 LEFT JOIN g0 p
+      ON p.goal_id = g0.derived_from AND p.trajectory_id = g0.trajectory_id AND p.st < g0.st
+),
+r AS (  -- parents are at earlier stages: a lineage has at most 5 goals, 4 hops
+    SELECT a.goal_id,
+           coalesce(d.parent_id, c.parent_id, b.parent_id, a.parent_id, a.goal_id) AS root_id
+    FROM g1 a
+    LEFT JOIN g1 b ON b.goal_id = a.parent_id
+    LEFT JOIN g1 c ON c.goal_id = b.parent_id
+    LEFT JOIN g1 d ON d.goal_id = c.parent_id
+),
+span AS (
+    SELECT trajectory_id, min(st) AS first_st, max(st) AS last_st FROM g0 GROUP BY ALL
+)
+SELECT g1.goal_id, g1.trajectory_id, g1.st, g1.by_res, g1.status, g1.attainment,
+       r.root_id, span.first_st, span.last_st,
+       g1.st = span.first_st AND g1.by_res AS is_r,
+       g1.st = span.last_st AND g1.status <> 'dropped' AS in_final,
+       g1.st = span.last_st AND g1.attainment IS NOT NULL AS gas_goal
+FROM g1 JOIN r USING (goal_id) JOIN span USING (trajectory_id)
+""",
+        "score": f"""
+CREATE TEMP TABLE score AS
+SELECT trajectory_id, rater, domain, measurement::SMALLINT AS measurement,
+       arg_min(score, file_row_number) AS score  -- a duplicate: the first row counts
+FROM read_parquet('{p}/domain_scores.parquet', file_row_number = true)
+SEMI JOIN tr USING (trajectory_id)
+WHERE measurement BETWEEN 0 AND 999 AND rater IN ({_sql_list(RATERS)})
+  AND domain IN ({_sql_list(instrument.domain_codes)})
+  AND (instrument IS NULL OR instrument = '{instrument.code}')
+  AND score BETWEEN {float(instrument.scale_min)!r} AND {float(instrument.scale_max)!r}
+GROUP BY ALL
+""",
+        "changes": f"""
+CREATE TEMP TABLE changes AS
+SELECT trajectory_id, rater, domain,
+       min(measurement) AS first_measurement, max(measurement) AS latest_measurement,
+       count(*) AS n_measurements,
+       arg_min(score, measurement) AS first, arg_max(score, measurement) AS latest,
+       CASE WHEN count(*) >= 2 THEN arg_max(score, measurement) - arg_min(score, measurement)
+            END AS change,
+       {problem("arg_min(score, measurement)")} AS problem_first,
+       {problem("arg_max(score, measurement)")} AS problem_latest,
+       CASE WHEN count(*) < 2 THEN NULL
+            WHEN {sign} * (arg_max(score, measurement) - arg_min(score, measurement)) > 0
+            THEN 'improved'
+            WHEN arg_max(score, measurement) = arg_min(score, measurement) THEN 'same'
+            ELSE 'worse' END AS trend
+FROM score GROUP BY ALL
+""",
+        "gaps": """
+CREATE TEMP TABLE gaps AS
+SELECT r.trajectory_id, r.domain, r.measurement, r.score AS resident,
+       p.score AS professional, r.score - p.score AS gap
+FROM score r JOIN score p
+  ON p.trajectory_id = r.trajectory_id AND p.domain = r.domain
+ AND p.measurement = r.measurement
+WHERE r.rater = 'resident' AND p.rater = 'professional'
+""",
+        "table": f"""
+WITH c AS (
     SELECT trajectory_id, organisation, contact_type, story_told, plan_available,
            row_number() OVER (PARTITION BY trajectory_id ORDER BY date, contact_id) AS k
     FROM read_parquet('{p}/contacts.parquet')
@@ -113,32 +219,127 @@ prov AS (
                     WHEN freq = 'per_month' THEN vp / 30.4375 * inside
                     ELSE vp / days * inside END) AS cost_provisions
     FROM pv2 WHERE inside > 0 GROUP BY ALL
+),
+goal_raw AS (SELECT derived_from FROM read_parquet('{p}/goals.parquet')),
+lin AS (  -- per lineage root: reaches the final plan / a goal of it is achieved
+    SELECT root_id, bool_or(in_final) AS lin_final, bool_or(status = 'achieved') AS lin_ach
+    FROM goal GROUP BY ALL
+),
+gl AS (
+    SELECT g.*, lin.lin_final, lin.lin_ach, rt.by_res AS owned
+    FROM goal g JOIN lin USING (root_id) JOIN goal rt ON rt.goal_id = g.root_id
+),
+goals AS (
+    SELECT trajectory_id,
+           count(*) FILTER (is_r) AS n_r,
+           count(*) FILTER (is_r AND (lin_final OR lin_ach)) AS n_ret,
+           count(*) FILTER (is_r AND lin_ach) AS n_ach,
+           count(*) FILTER (in_final) AS n_final,
+           count(*) FILTER (in_final AND owned) AS n_owned,
+           count(*) FILTER (gas_goal) AS gas_n,
+           sum(attainment) FILTER (gas_goal) AS gas_sum,
+           NOT (SELECT bool_or(derived_from IS NOT NULL) FROM goal_raw)
+             AND max(last_st) > min(first_st) AS no_lineage
+    FROM gl GROUP BY ALL
+),
+ch AS (
+    SELECT trajectory_id,
+           count(*) FILTER (rater = 'resident' AND first_measurement = 0) AS n_t0,
+           count(*) FILTER (rater = 'resident' AND first_measurement = 0
+                            AND {problem("first")}) AS n_prob,
+           avg(change) FILTER (rater = 'resident' AND n_measurements >= 2) AS mean_change
+    FROM changes GROUP BY ALL
+),
+gp AS (
+    SELECT trajectory_id, avg(abs(gap)) FILTER (measurement = 0) AS disagreement_t0
+    FROM gaps GROUP BY ALL
 )
 SELECT tr.trajectory_id, tell.n_tellings,
        coalesce(staff.cost_staff, 0) AS cost_staff,
-       coalesce(prov.cost_provisions, 0) AS cost_provisions
+       coalesce(prov.cost_provisions, 0) AS cost_provisions,
+       coalesce(goals.n_r, 0) AS n_resident_goals,
+       CASE WHEN NOT coalesce(goals.no_lineage, false) THEN coalesce(goals.n_ret, 0) END
+         AS n_resident_goals_retained,
+       CASE WHEN NOT coalesce(goals.no_lineage, false) THEN goals.n_ret / nullif(goals.n_r, 0)
+         END AS goal_retention,
+       coalesce(goals.n_final, 0) AS n_goals_final,
+       goals.n_owned / nullif(goals.n_final, 0) AS goal_ownership,
+       goals.n_ach / nullif(goals.n_r, 0) AS goals_achieved_share,
+       CASE WHEN goals.gas_n > 0 THEN 50 + 10 * goals.gas_sum
+            / sqrt(0.7 * goals.gas_n + 0.3 * goals.gas_n ^ 2) END
+         AS gas_t,
+       CASE WHEN ch.n_t0 > 0 THEN ch.n_prob END AS n_problem_domains_t0,
+       ch.mean_change AS mean_change_resident,
+       gp.disagreement_t0
 FROM tr
 LEFT JOIN tell USING (trajectory_id)
 LEFT JOIN staff USING (trajectory_id)
 LEFT JOIN prov USING (trajectory_id)
+LEFT JOIN goals USING (trajectory_id)
+LEFT JOIN ch USING (trajectory_id)
+LEFT JOIN gp USING (trajectory_id)
 ORDER BY tr.trajectory_id
-"""
+""",
+    }
 
 
-def run_reference(path: Path) -> Any:
-    """The reference table (pandas) computed by DuckDB from the package's files."""
+#: Per-trajectory columns the reference computes (compared with the package's table).
+TABLE_COLUMNS = (
+    "n_tellings",
+    "cost_staff",
+    "cost_provisions",
+    "n_resident_goals",
+    "n_resident_goals_retained",
+    "goal_retention",
+    "n_goals_final",
+    "goal_ownership",
+    "goals_achieved_share",
+    "gas_t",
+    "n_problem_domains_t0",
+    "mean_change_resident",
+    "disagreement_t0",
+)
+CHANGE_COLUMNS = (
+    "first_measurement",
+    "latest_measurement",
+    "n_measurements",
+    "first",
+    "latest",
+    "change",
+    "problem_first",
+    "problem_latest",
+    "trend",
+)
+GAP_COLUMNS = ("resident", "professional", "gap")
+
+
+def run_reference(path: Path, *, pandas: bool = True) -> dict[str, Any]:
+    """The reference tables computed by DuckDB from the package's files.
+
+    ``{"table", "changes", "gaps"}`` as pandas frames (``pandas=False``: Arrow tables,
+    which is what the timed stage materialises).
+    """
     import duckdb
 
     from wattelt_eval.data import StudySettings
+    from wattelt_eval.instruments import load_instrument
     from wattelt_eval.io import read_study_toml
 
     study = StudySettings.from_dict(read_study_toml(path / "study.toml"))
-    sql = reference_sql(path, study.cost_window_days, dict(study.rates))
+    inst = load_instrument(study.instrument).with_threshold(study.problem_threshold)
+    sql = reference_sql(path, study.cost_window_days, dict(study.rates), inst)
     con = duckdb.connect()
     try:
-        return con.execute(sql).df()
+        for name in ("tr", "goal", "score", "changes", "gaps"):
+            con.execute(sql[name])
+        out = {"table": con.sql(sql["table"]).to_arrow_table()}
+        out["changes"] = con.sql("SELECT * FROM changes").to_arrow_table()
+        out["gaps"] = con.sql("SELECT * FROM gaps").to_arrow_table()
     finally:
         con.close()
+    if pandas:
+        out = {k: v.to_pandas() for k, v in out.items()}
+    return out
 
 
 # --------------------------------------------------------------------------- stages
@@ -164,34 +365,76 @@ def _stage(stage: str, path: str, check: bool) -> dict[str, Any]:
         res = we.outcome_set(data)
         out["outcome_set_seconds"] = time.perf_counter() - t1
         out["trajectories"] = len(res.table)
-        if check:
-            out["check"] = _compare(res.table, run_reference(Path(path)))
+        out["rows"] = {"domain_changes": len(res.domain_changes), "gaps": len(res.gaps)}
+        if check:  # after the stage's figures: the check's time and memory are not counted
+            out.update(_figures(t0, c0))
+            del data
+            out["check"] = _compare(res, run_reference(Path(path)))
+            out["peak_bytes_with_check"] = _peak_bytes()
+            return out
     elif stage == "duckdb":
-        ref = run_reference(Path(path))
-        out["trajectories"] = len(ref)
-    out["seconds"] = time.perf_counter() - t0
-    out["cpu_seconds"] = time.process_time() - c0
-    out["peak_bytes"] = _peak_bytes()
+        ref = run_reference(Path(path), pandas=False)
+        out["trajectories"] = ref["table"].num_rows
+        out["rows"] = {"domain_changes": ref["changes"].num_rows, "gaps": ref["gaps"].num_rows}
+    out.update(_figures(t0, c0))
     return out
 
 
-def _compare(table: Any, ref: Any) -> dict[str, Any]:
-    """Largest differences between the package's outcome table and the reference."""
-    import numpy as np
+def _figures(t0: float, c0: float) -> dict[str, float]:
+    return {
+        "seconds": time.perf_counter() - t0,
+        "cpu_seconds": time.process_time() - c0,
+        "peak_bytes": _peak_bytes(),
+    }
 
-    m = table.merge(ref, on="trajectory_id", how="outer", suffixes=("", "_ref"))
-    res: dict[str, Any] = {"trajectories": len(m)}
-    for c in ("n_tellings", "cost_staff", "cost_provisions"):
-        a = m[c].astype("float64").to_numpy()
-        b = m[f"{c}_ref"].astype("float64").to_numpy()
-        both_missing = np.isnan(a) & np.isnan(b)
-        diff = np.abs(a - b)
-        res[c] = {
-            "max_abs_diff": float(np.nanmax(diff)) if (~np.isnan(diff)).any() else 0.0,
-            "n_different": int(((diff > 1e-6) | (np.isnan(a) != np.isnan(b))).sum()),
-            "n_both_missing": int(both_missing.sum()),
+
+def _diff(a: Any, b: Any) -> dict[str, Any]:
+    """Largest difference and number of differing cells of two aligned columns."""
+    import numpy as np
+    import pandas as pd
+
+    if not (pd.api.types.is_numeric_dtype(a) or pd.api.types.is_bool_dtype(a)):
+        a, b = a.astype("string"), b.astype("string")
+        differ = (a != b).fillna(True) & ~(a.isna() & b.isna())
+        return {"max_abs_diff": None, "n_different": int(differ.sum())}
+    x = a.astype("float64").to_numpy(na_value=np.nan)
+    y = b.astype("float64").to_numpy(na_value=np.nan)
+    diff = np.abs(x - y)
+    return {
+        "max_abs_diff": float(np.nanmax(diff)) if (~np.isnan(diff)).any() else 0.0,
+        "n_different": int(((diff > 1e-6) | (np.isnan(x) != np.isnan(y))).sum()),
+        "n_both_missing": int((np.isnan(x) & np.isnan(y)).sum()),
+    }
+
+
+def _compare(res: Any, ref: dict[str, Any]) -> dict[str, Any]:
+    """The package's outcome set against the reference, row by row and column by column.
+
+    Rows are matched on their keys (outer join: a row on one side only counts as a
+    difference in every column).
+    """
+    out: dict[str, Any] = {}
+    specs = (
+        ("table", res.table, ["trajectory_id"], TABLE_COLUMNS),
+        ("changes", res.domain_changes, ["trajectory_id", "rater", "domain"], CHANGE_COLUMNS),
+        ("gaps", res.gaps, ["trajectory_id", "domain", "measurement"], GAP_COLUMNS),
+    )
+    for name, pkg, keys, cols in specs:
+        left = pkg[keys + list(cols)].copy()
+        right = ref[name][keys + list(cols)].copy()
+        for k in keys:
+            dtype = "int64" if k == "measurement" else "string"
+            left[k], right[k] = left[k].astype(dtype), right[k].astype(dtype)
+        m = left.merge(right, on=keys, how="outer", suffixes=("", "_ref"), indicator=True)
+        part: dict[str, Any] = {
+            "rows": len(m),
+            "package_only": int((m["_merge"] == "left_only").sum()),
+            "reference_only": int((m["_merge"] == "right_only").sum()),
         }
-    return res
+        for c in cols:
+            part[c] = _diff(m[c], m[f"{c}_ref"])
+        out[name] = part
+    return out
 
 
 def run_stage(stage: str, path: Path, check: bool) -> dict[str, Any]:
@@ -249,10 +492,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _check_summary(check: dict[str, Any]) -> str:
+    """'table 100000 rows, 0 different cells; ...' for the printed line."""
+    parts = []
+    for name, part in check.items():
+        n_diff = sum(v["n_different"] for v in part.values() if isinstance(v, dict))
+        extra = part["package_only"] + part["reference_only"]
+        parts.append(f"{name} {part['rows']:,} rows, {n_diff + extra} different")
+    return "; ".join(parts)
+
+
 def _line(n: int, r: dict[str, Any]) -> str:
     if "failed" in r:
         return f"{n:>9,} {r['stage']:<9} FAILED {r['failed'][-300:]}"
-    extra = f" check={r['check']}" if "check" in r else ""
+    extra = f" check: {_check_summary(r['check'])}" if "check" in r else ""
     return (
         f"{n:>9,} {r['stage']:<9} {r['seconds']:8.1f} s  cpu {r['cpu_seconds']:8.1f} s  "
         f"peak {r['peak_bytes'] / GIB:5.2f} GiB{extra}"

@@ -223,10 +223,13 @@ def test_lineage_checks_on_categorical_columns() -> None:
 
 
 def test_duckdb_reference_of_the_benchmark_agrees(clean: Path) -> None:
-    """benchmarks/bench_scale.py's DuckDB-SQL reference gives the package's tellings and costs.
+    """benchmarks/bench_scale.py's DuckDB-SQL reference gives the package's outcomes.
 
     Two independent implementations (SQL over the files; pandas after validation) of
-    docs/outcomes.md sections 3 and 4, compared trajectory by trajectory.
+    docs/outcomes.md sections 2-4, 6 and 7 (goal lineage and retention, GAS, tellings,
+    window costs, domain monitoring), compared trajectory by trajectory, and per
+    trajectory x rater x domain (first vs latest) and trajectory x domain x measurement
+    (resident - professional gaps).
     """
     pytest.importorskip("duckdb")
     import importlib.util
@@ -236,12 +239,29 @@ def test_duckdb_reference_of_the_benchmark_agrees(clean: Path) -> None:
     )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    table = we.outcome_set(we.load(clean)).table
-    check = bench._compare(table, bench.run_reference(clean))
-    assert check["trajectories"] == N
-    for c in ("n_tellings", "cost_staff", "cost_provisions"):
-        assert check[c]["n_different"] == 0, (c, check[c])
-    assert table["cost_provisions"].gt(0).sum() > N / 2  # the comparison compares something
+    res = we.outcome_set(we.load(clean))
+    ref = bench.run_reference(clean)
+    check = bench._compare(res, ref)
+    assert check["table"]["rows"] == N
+    assert len(check["changes"]) and check["changes"]["rows"] == len(res.domain_changes)
+    for name, part in check.items():
+        assert part["package_only"] == part["reference_only"] == 0, name
+        for c, d in part.items():
+            if isinstance(d, dict):
+                assert d["n_different"] == 0, (name, c, d)
+    # the comparison compares something: costs, retention, gaps and trends vary ...
+    t = res.table
+    assert t["cost_provisions"].gt(0).sum() > N / 2
+    assert t["goal_retention"].between(0.01, 0.99).sum() > N / 10
+    assert t["disagreement_t0"].gt(0).sum() > N / 2
+    assert res.domain_changes["trend"].value_counts().min() > 1000
+    # ... and a single changed cell is found
+    i = ref["table"]["goal_retention"].first_valid_index()
+    ref["table"].loc[i, "goal_retention"] += 0.5
+    ref["gaps"].loc[3, "gap"] = 99.0
+    check = bench._compare(res, ref)
+    assert check["table"]["goal_retention"]["n_different"] == 1
+    assert check["gaps"]["gap"]["n_different"] == 1
 
 
 def test_progress_bar_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
