@@ -39,12 +39,15 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 GIB = 1024**3
+#: DuckDB's memory limit in the reference (it spills to a temporary folder beyond it)
+DUCKDB_MEMORY = os.environ.get("BENCH_DUCKDB_MEMORY", "6GB")
 STAGES = ("validate", "load", "outcomes", "duckdb")
 STAGE_NAMES = ("intake", "plan", "specialist_plan", "review", "final")
 AUTHORS = ("resident", "jointly", "professional", "informal_carer")
@@ -87,15 +90,22 @@ def reference_sql(
 
     sign = -1 if instrument.direction == "lower_is_better" else 1
     return {
+        "types": f"""
+CREATE TYPE rater_t AS ENUM ({_sql_list(RATERS)});
+CREATE TYPE domain_t AS ENUM ({_sql_list(instrument.domain_codes)});
+""",
         "tr": f"""
-CREATE TEMP TABLE tr AS
-SELECT trajectory_id, arm, start_date::DATE AS s, (start_date::DATE + {w} - 1) AS e
-FROM read_parquet('{p}/trajectories.parquet', file_row_number = true)
-WHERE trajectory_id IS NOT NULL
-QUALIFY row_number() OVER (PARTITION BY trajectory_id ORDER BY file_row_number) = 1
+CREATE TABLE tr AS  -- tc: a trajectory's number in trajectory_id order (0, 1, ...)
+SELECT (row_number() OVER (ORDER BY trajectory_id) - 1)::INTEGER AS tc, *
+FROM (
+    SELECT trajectory_id, start_date::DATE AS s, (start_date::DATE + {w} - 1) AS e
+    FROM read_parquet('{p}/trajectories.parquet', file_row_number = true)
+    WHERE trajectory_id IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY trajectory_id ORDER BY file_row_number) = 1
+)
 """,
         "goal": f"""
-CREATE TEMP TABLE goal AS
+CREATE TABLE goal AS
 WITH g0 AS (
     SELECT g.goal_id, g.trajectory_id, CASE g.stage {stage_case} END AS st,
            g.author IN ('resident', 'jointly') AS by_res, g.status, g.attainment,
@@ -130,11 +140,12 @@ SELECT g1.goal_id, g1.trajectory_id, g1.st, g1.by_res, g1.status, g1.attainment,
 FROM g1 JOIN r USING (goal_id) JOIN span USING (trajectory_id)
 """,
         "score": f"""
-CREATE TEMP TABLE score AS
-SELECT trajectory_id, rater, domain, measurement::SMALLINT AS measurement,
-       arg_min(score, file_row_number) AS score  -- a duplicate: the first row counts
+CREATE TABLE score AS
+SELECT tr.tc, rater::rater_t AS rater, domain::domain_t AS domain,
+       measurement::SMALLINT AS measurement,
+       arg_min(score, file_row_number)::DOUBLE AS score  -- a duplicate: the first row counts
 FROM read_parquet('{p}/domain_scores.parquet', file_row_number = true)
-SEMI JOIN tr USING (trajectory_id)
+JOIN tr USING (trajectory_id)
 WHERE measurement BETWEEN 0 AND 999 AND rater IN ({_sql_list(RATERS)})
   AND domain IN ({_sql_list(instrument.domain_codes)})
   AND (instrument IS NULL OR instrument = '{instrument.code}')
@@ -142,8 +153,8 @@ WHERE measurement BETWEEN 0 AND 999 AND rater IN ({_sql_list(RATERS)})
 GROUP BY ALL
 """,
         "changes": f"""
-CREATE TEMP TABLE changes AS
-SELECT trajectory_id, rater, domain,
+CREATE TABLE changes AS
+SELECT tc, rater, domain,
        min(measurement) AS first_measurement, max(measurement) AS latest_measurement,
        count(*) AS n_measurements,
        arg_min(score, measurement) AS first, arg_max(score, measurement) AS latest,
@@ -159,11 +170,11 @@ SELECT trajectory_id, rater, domain,
 FROM score GROUP BY ALL
 """,
         "gaps": """
-CREATE TEMP TABLE gaps AS
-SELECT r.trajectory_id, r.domain, r.measurement, r.score AS resident,
+CREATE TABLE gaps AS
+SELECT r.tc, r.domain, r.measurement, r.score AS resident,
        p.score AS professional, r.score - p.score AS gap
 FROM score r JOIN score p
-  ON p.trajectory_id = r.trajectory_id AND p.domain = r.domain
+  ON p.tc = r.tc AND p.domain = r.domain
  AND p.measurement = r.measurement
 WHERE r.rater = 'resident' AND p.rater = 'professional'
 """,
@@ -243,7 +254,7 @@ goals AS (
     FROM gl GROUP BY ALL
 ),
 ch AS (
-    SELECT trajectory_id,
+    SELECT tc,
            count(*) FILTER (rater = 'resident' AND first_measurement = 0) AS n_t0,
            count(*) FILTER (rater = 'resident' AND first_measurement = 0
                             AND {problem("first")}) AS n_prob,
@@ -251,7 +262,7 @@ ch AS (
     FROM changes GROUP BY ALL
 ),
 gp AS (
-    SELECT trajectory_id, avg(abs(gap)) FILTER (measurement = 0) AS disagreement_t0
+    SELECT tc, avg(abs(gap)) FILTER (measurement = 0) AS disagreement_t0
     FROM gaps GROUP BY ALL
 )
 SELECT tr.trajectory_id, tell.n_tellings,
@@ -276,8 +287,8 @@ LEFT JOIN tell USING (trajectory_id)
 LEFT JOIN staff USING (trajectory_id)
 LEFT JOIN prov USING (trajectory_id)
 LEFT JOIN goals USING (trajectory_id)
-LEFT JOIN ch USING (trajectory_id)
-LEFT JOIN gp USING (trajectory_id)
+LEFT JOIN ch USING (tc)
+LEFT JOIN gp USING (tc)
 ORDER BY tr.trajectory_id
 """,
     }
@@ -319,7 +330,6 @@ def run_reference(path: Path, *, pandas: bool = True) -> dict[str, Any]:
     ``{"table", "changes", "gaps"}`` as pandas frames (``pandas=False``: Arrow tables,
     which is what the timed stage materialises).
     """
-    import duckdb
 
     from wattelt_eval.data import StudySettings
     from wattelt_eval.instruments import load_instrument
@@ -328,9 +338,25 @@ def run_reference(path: Path, *, pandas: bool = True) -> dict[str, Any]:
     study = StudySettings.from_dict(read_study_toml(path / "study.toml"))
     inst = load_instrument(study.instrument).with_threshold(study.problem_threshold)
     sql = reference_sql(path, study.cost_window_days, dict(study.rates), inst)
-    con = duckdb.connect()
+    with tempfile.TemporaryDirectory() as tmp:
+        return _run_sql(sql, tmp, pandas)
+
+
+def _run_sql(sql: dict[str, str], tmp: str, pandas: bool) -> dict[str, Any]:
+    import duckdb
+
+    # DuckDB's default memory limit is 80% of RAM; beyond DUCKDB_MEMORY it spills to disk
+    # (a database file, so that the intermediate tables can be evicted too)
+    con = duckdb.connect(
+        str(Path(tmp) / "reference.duckdb"),
+        config={
+            "memory_limit": DUCKDB_MEMORY,
+            "temp_directory": tmp,
+            "preserve_insertion_order": False,
+        },
+    )
     try:
-        for name in ("tr", "goal", "score", "changes", "gaps"):
+        for name in ("types", "tr", "goal", "score", "changes", "gaps"):
             con.execute(sql[name])
         out = {"table": con.sql(sql["table"]).to_arrow_table()}
         out["changes"] = con.sql("SELECT * FROM changes").to_arrow_table()
@@ -339,6 +365,10 @@ def run_reference(path: Path, *, pandas: bool = True) -> dict[str, Any]:
         con.close()
     if pandas:
         out = {k: v.to_pandas() for k, v in out.items()}
+        ids = out["table"]["trajectory_id"]  # in tc order
+        for k in ("changes", "gaps"):
+            tc = out[k].pop("tc").to_numpy()
+            out[k].insert(0, "trajectory_id", ids.to_numpy()[tc])
     return out
 
 

@@ -287,3 +287,40 @@ def test_cli_progress_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "uitkomsten berekenen" in err and "5/5" in err
     assert main(["validate", str(demo_path()), "--no-progress"]) == 0
     assert "controleren:" not in capsys.readouterr().err
+
+
+def test_out_of_memory_is_a_clear_bilingual_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A package too large for memory (e.g. 1M trajectories as CSV) gives a DataError that
+    says what happened and what to do, in Dutch and English, not a pyarrow traceback."""
+    import pyarrow as pa
+
+    from wattelt_eval import io
+    from wattelt_eval.cli.main import main
+    from wattelt_eval.errors import DataError
+
+    pkg = synth.write(tmp_path / "big", 300, seed=3, format="csv", truth=False)
+    largest = max(pkg.glob("*.csv"), key=lambda f: f.stat().st_size)
+    read = io.read_csv_table
+
+    def fail_on_largest(path: Path, name: str | None = None) -> io.RawTable:
+        if Path(path).name == largest.name:  # a forced allocation failure, as at 1M
+            raise pa.ArrowMemoryError("malloc of size 6442450944 failed")
+        return read(path, name)
+
+    monkeypatch.setattr(io, "read_csv_table", fail_on_largest)
+    for call in (we.validate, we.load):
+        with pytest.raises(DataError) as info:
+            call(pkg)
+        err = info.value
+        assert "werkgeheugen" in err.message_nl and "memory" in err.message_en
+        for msg in (err.message_nl, err.message_en):
+            assert largest.name in msg and largest.with_suffix(".parquet").name in msg
+            assert "COPY" in msg and "docs/scale.md" in msg and "malloc" not in msg
+        assert isinstance(err.__cause__, MemoryError)  # the cause is kept for a developer
+    # the command: exit code 1 and the message, no traceback
+    assert main(["validate", str(pkg), "--lang", "en"]) == 1
+    out = capsys.readouterr()
+    assert "does not fit in this computer's memory" in out.out + out.err
+    assert "Traceback" not in out.out + out.err

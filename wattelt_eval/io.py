@@ -1290,6 +1290,8 @@ def read_package(path: str | Path, compact: bool | None = None) -> RawPackage:
         except MixedEncodingError as exc:
             for ln in exc.lines:
                 issues.append(ReadIssue("mixed_encoding", p.name, ln))
+        except MemoryError:  # not a fault of the file: validate / load say what to do
+            raise
         except Exception as exc:  # noqa: BLE001 - any reader failure is reported, not raised
             line = re.search(r"line (\d+)", str(exc))
             issues.append(

@@ -150,16 +150,22 @@ def _count(idx: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.nda
 
 
 def _release_freed_memory() -> None:
-    """Give freed heap memory back to the operating system (glibc ``malloc_trim``).
+    """Give freed heap memory back to the operating system (glibc ``malloc_trim``, and
+    pyarrow's memory pool when pyarrow is loaded).
 
     Blocks of a few tens of MB (the per-chunk domain results) are served from the malloc
     heap; once they are concatenated and freed, glibc keeps the pages unless asked to
     return them, and the next large (mmap) array then comes on top, doubling the peak.
-    A no-op where glibc is not the C library. Changes no value.
+    pyarrow's pool (mimalloc or jemalloc) keeps freed pages as well: at 1M trajectories
+    the tellings stage's Arrow temporaries left 0.7 GB resident until released.
+    A no-op where neither applies. Changes no value.
     """
     trim = _MALLOC_TRIM
     if trim is not None:
         trim(0)
+    pa = sys.modules.get("pyarrow")  # (not imported here only for this)
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
 
 
 def _find_malloc_trim() -> Any:

@@ -64,7 +64,9 @@ import pandas as pd
 
 from .. import progress as _progress
 from ..data import PilotData
+from ..errors import DataError
 from ..i18n import Lang, check_lang, text
+from ..i18n import format as _fmt
 from ..io import read_package
 from ..schema import TABLES
 from .build import build as _build
@@ -158,7 +160,10 @@ def validate(
         _progress.shown(progress),
         _progress.bar(n_steps(), text("validation.progress.validate", lang)),
     ):
-        checked = _check(read_package(path, compact), extract_date)
+        try:
+            checked = _check(read_package(path, compact), extract_date)
+        except MemoryError as exc:
+            raise too_large_error(path) from exc
     out = _render(checked.problems, lang)
     out.attrs["extract_date"] = checked.extract_date
     out.attrs["extract_date_source"] = checked.extract_date_source
@@ -205,9 +210,40 @@ def load(
         return path
     total = n_steps() + len(TABLES)
     with _progress.shown(progress), _progress.bar(total, text("validation.progress.load", lang)):
-        checked = _check(read_package(path, compact), extract_date)
-        problems = _render(checked.problems, lang)
-        if (problems["severity"] == "error").any():
-            raise ValidationError(problems, str(path), lang)
-        warnings = problems[problems["severity"] == "warning"].reset_index(drop=True)
-        return _build(checked, warnings)
+        try:
+            checked = _check(read_package(path, compact), extract_date)
+            problems = _render(checked.problems, lang)
+            if (problems["severity"] == "error").any():
+                raise ValidationError(problems, str(path), lang)
+            warnings = problems[problems["severity"] == "warning"].reset_index(drop=True)
+            return _build(checked, warnings)
+        except MemoryError as exc:
+            raise too_large_error(path) from exc
+
+
+def too_large_error(path: str | Path) -> DataError:
+    """The bilingual error for a package that does not fit in memory (``docs/scale.md``).
+
+    Says what happened (the package's size on disk, its kind of files, its largest
+    file) and what to do: parquet (read compactly), with a DuckDB ``COPY`` line that
+    converts the largest file, or parts of at most 1M trajectories.
+    """
+    from ..io import CSV_SUFFIXES, PARQUET_SUFFIXES
+
+    p = Path(path)
+    files = [f for f in p.iterdir() if f.is_file()] if p.is_dir() else [p] if p.exists() else []
+    tables = [f for f in files if f.suffix.lower() in CSV_SUFFIXES + PARQUET_SUFFIXES] or files
+    largest = max(tables, key=lambda f: f.stat().st_size, default=p)
+    size_gb = sum(f.stat().st_size for f in tables) / 1e9
+    kind = "csv" if largest.suffix.lower() in CSV_SUFFIXES else largest.suffix.lstrip(".") or "?"
+    values = {
+        "path": p.name or str(p),
+        "file": largest.name,
+        "parquet": largest.with_suffix(".parquet").name,
+        "kind": kind.upper() if kind == "csv" else kind,
+    }
+    nl, en = (
+        text("validation.memory.too_large", lg, size=_fmt.number(size_gb, 1, lg), **values)
+        for lg in ("nl", "en")
+    )
+    return DataError(nl, en)
