@@ -48,6 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GIB = 1024**3
 #: DuckDB's memory limit in the reference (it spills to a temporary folder beyond it)
 DUCKDB_MEMORY = os.environ.get("BENCH_DUCKDB_MEMORY", "6GB")
+#: Domain-score rows per block of trajectories in the reference
+SCORE_BLOCK_ROWS = 10_000_000
 STAGES = ("validate", "load", "outcomes", "duckdb")
 STAGE_NAMES = ("intake", "plan", "specialist_plan", "review", "final")
 AUTHORS = ("resident", "jointly", "professional", "informal_carer")
@@ -90,6 +92,7 @@ def reference_sql(
 
     sign = -1 if instrument.direction == "lower_is_better" else 1
     return {
+        "scores_file": f"{p}/domain_scores.parquet",
         "types": f"""
 CREATE TYPE rater_t AS ENUM ({_sql_list(RATERS)});
 CREATE TYPE domain_t AS ENUM ({_sql_list(instrument.domain_codes)});
@@ -105,8 +108,7 @@ FROM (
 )
 """,
         "goal": f"""
-CREATE TABLE goal AS
-WITH g0 AS (
+CREATE TABLE g0 AS
     SELECT g.goal_id, g.trajectory_id, CASE g.stage {stage_case} END AS st,
            g.author IN ('resident', 'jointly') AS by_res, g.status, g.attainment,
            g.derived_from
@@ -114,14 +116,15 @@ WITH g0 AS (
     SEMI JOIN tr USING (trajectory_id)
     WHERE g.stage IN ({_sql_list(STAGE_NAMES)}) AND g.author IN ({_sql_list(AUTHORS)})
       AND g.status IN ({_sql_list(STATUSES)}) AND g.goal_id IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY g.goal_id ORDER BY g.file_row_number) = 1
-),
-g1 AS (  -- the derived_from link used: a goal of the same trajectory at an earlier stage
+    QUALIFY row_number() OVER (PARTITION BY g.goal_id ORDER BY g.file_row_number) = 1;
+-- the derived_from link used: a goal of the same trajectory at an earlier stage
+CREATE TABLE g1 AS
     SELECT g0.*, p.goal_id AS parent_id
     FROM g0 LEFT JOIN g0 p
-      ON p.goal_id = g0.derived_from AND p.trajectory_id = g0.trajectory_id AND p.st < g0.st
-),
-r AS (  -- parents are at earlier stages: a lineage has at most 5 goals, 4 hops
+      ON p.goal_id = g0.derived_from AND p.trajectory_id = g0.trajectory_id AND p.st < g0.st;
+DROP TABLE g0;
+CREATE TABLE goal AS
+WITH r AS (  -- parents are at earlier stages: a lineage has at most 5 goals, 4 hops
     SELECT a.goal_id,
            coalesce(d.parent_id, c.parent_id, b.parent_id, a.parent_id, a.goal_id) AS root_id
     FROM g1 a
@@ -130,17 +133,18 @@ r AS (  -- parents are at earlier stages: a lineage has at most 5 goals, 4 hops
     LEFT JOIN g1 d ON d.goal_id = c.parent_id
 ),
 span AS (
-    SELECT trajectory_id, min(st) AS first_st, max(st) AS last_st FROM g0 GROUP BY ALL
+    SELECT trajectory_id, min(st) AS first_st, max(st) AS last_st FROM g1 GROUP BY ALL
 )
 SELECT g1.goal_id, g1.trajectory_id, g1.st, g1.by_res, g1.status, g1.attainment,
        r.root_id, span.first_st, span.last_st,
        g1.st = span.first_st AND g1.by_res AS is_r,
        g1.st = span.last_st AND g1.status <> 'dropped' AS in_final,
        g1.st = span.last_st AND g1.attainment IS NOT NULL AS gas_goal
-FROM g1 JOIN r USING (goal_id) JOIN span USING (trajectory_id)
+FROM g1 JOIN r USING (goal_id) JOIN span USING (trajectory_id);
+DROP TABLE g1;
 """,
         "score": f"""
-CREATE TABLE score AS
+CREATE OR REPLACE TABLE score AS  -- one block of trajectories: tc in [__LO__, __HI__)
 SELECT tr.tc, rater::rater_t AS rater, domain::domain_t AS domain,
        measurement::SMALLINT AS measurement,
        arg_min(score, file_row_number)::DOUBLE AS score  -- a duplicate: the first row counts
@@ -150,10 +154,10 @@ WHERE measurement BETWEEN 0 AND 999 AND rater IN ({_sql_list(RATERS)})
   AND domain IN ({_sql_list(instrument.domain_codes)})
   AND (instrument IS NULL OR instrument = '{instrument.code}')
   AND score BETWEEN {float(instrument.scale_min)!r} AND {float(instrument.scale_max)!r}
+  AND tr.tc >= __LO__ AND tr.tc < __HI__
 GROUP BY ALL
 """,
         "changes": f"""
-CREATE TABLE changes AS
 SELECT tc, rater, domain,
        min(measurement) AS first_measurement, max(measurement) AS latest_measurement,
        count(*) AS n_measurements,
@@ -170,7 +174,6 @@ SELECT tc, rater, domain,
 FROM score GROUP BY ALL
 """,
         "gaps": """
-CREATE TABLE gaps AS
 SELECT r.tc, r.domain, r.measurement, r.score AS resident,
        p.score AS professional, r.score - p.score AS gap
 FROM score r JOIN score p
@@ -356,8 +359,20 @@ def _run_sql(sql: dict[str, str], tmp: str, pandas: bool) -> dict[str, Any]:
         },
     )
     try:
-        for name in ("types", "tr", "goal", "score", "changes", "gaps"):
+        for name in ("types", "tr", "goal"):
             con.execute(sql[name])
+        # domain scores in blocks of whole trajectories (as the package does): a hash
+        # aggregate over 90M rows (dedupe per trajectory x rater x domain x measurement)
+        # does not fit in DUCKDB_MEMORY at 1M trajectories
+        n_tr = con.execute("SELECT count(*) FROM tr").fetchone()[0]
+        n_rows = con.execute(f"SELECT count(*) FROM '{sql['scores_file']}'").fetchone()[0]
+        n_blocks = max(1, -(-n_rows // SCORE_BLOCK_ROWS))
+        bounds = [n_tr * i // n_blocks for i in range(n_blocks + 1)]
+        for i, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+            con.execute(sql["score"].replace("__LO__", str(lo)).replace("__HI__", str(hi)))
+            for name in ("changes", "gaps"):
+                head = f"CREATE TABLE {name} AS " if i == 0 else f"INSERT INTO {name} "
+                con.execute(head + sql[name])
         out = {"table": con.sql(sql["table"]).to_arrow_table()}
         out["changes"] = con.sql("SELECT * FROM changes").to_arrow_table()
         out["gaps"] = con.sql("SELECT * FROM gaps").to_arrow_table()
