@@ -71,10 +71,12 @@ def _sql_list(values: Any) -> str:
 def reference_sql(
     path: Path, window_days: int, rates: dict[str, float], instrument: Any
 ) -> dict[str, str]:
-    """The DuckDB SQL of the reference, as ``{name: statement}`` run in order.
+    """The DuckDB SQL of the reference, as ``{name: statement}`` (see :func:`_run_sql`).
 
-    ``tr``, ``goal``, ``score`` are temporary tables (trajectories, counted goals with
-    their lineage, counted domain scores); ``table`` gives one row per trajectory,
+    ``types``, ``tr`` and ``goal`` make the enum types, the trajectories (``tc``: number
+    in ``trajectory_id`` order) and the counted goals with their lineage; ``score`` (a
+    block of trajectories ``__LO__ <= tc < __HI__``), ``changes`` and ``gaps`` (SELECTs
+    over that block) are run per block; ``table`` gives one row per trajectory,
     ``changes`` one per trajectory x rater x domain, ``gaps`` one per trajectory x
     domain x measurement scored by both resident and professional. Written from
     ``docs/outcomes.md`` sections 2-4, 6 and 7 for canonical codes (the package's aliases,
