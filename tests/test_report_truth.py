@@ -31,14 +31,6 @@ from wattelt_eval.report.sections import CouncilReport
 GEN = "2025-06-15T00:00:00+00:00"
 
 
-def _subset(data, ids):
-    out = data.copy()
-    for name, df in out.tables.items():
-        setattr(out, name, df[df["trajectory_id"].isin(set(ids))].copy())
-    out.truth = None
-    return out
-
-
 @pytest.fixture(scope="module")
 def source():
     return synth.generate(400, seed=5, superpopulation=None)
@@ -51,7 +43,7 @@ def _pilot(source, teams_per_arm: int, n_per_arm: int):
         t = tr[tr["arm"] == arm]
         teams = sorted(t["team"].unique())[:teams_per_arm]
         ids += list(t[t["team"].isin(teams)]["trajectory_id"].iloc[:n_per_arm])
-    return _subset(source, ids)
+    return source.subset(ids)
 
 
 def _report(data, lang="nl"):

@@ -56,6 +56,8 @@ __all__ = [
     "ordered_counts",
     "verdict",
     "VERDICTS",
+    "within_range",
+    "is_clear",
 ]
 
 #: The verdicts of :func:`verdict`: ``clear`` (a difference, corrected for the number of
@@ -126,8 +128,13 @@ def verdict(e: Effect, alpha: float = ALPHA) -> str:
     """
     if e.status != "ok":
         return e.status
-    excludes_zero = e.ci_low > 0 or e.ci_high < 0
-    return "clear" if excludes_zero and bool(e.p_holm < alpha) else "unclear"
+    return "clear" if is_clear(e.ci_low, e.ci_high, e.p_holm, alpha) else "unclear"
+
+
+def is_clear(ci_low: float, ci_high: float, p: float, alpha: float = ALPHA) -> bool:
+    """The rule behind "clear": the interval excludes 0 and ``p`` (corrected where the
+    report corrects) is below ``alpha``."""
+    return bool((ci_low > 0 or ci_high < 0) and p < alpha)
 
 
 @dataclass(frozen=True)
@@ -258,6 +265,17 @@ def _arm_n(table: pd.DataFrame, column: str) -> tuple[int, int]:
 
 
 # ----------------------------------------------------------------------------- comparisons
+def within_range(h: Headline, lo: float, hi: float) -> tuple[float, float, bool]:
+    """An interval of a difference cut at the possible range, and whether it was cut.
+
+    A difference of shares lies in [-1, 1]; the true value always does, so the cut
+    interval covers it at least as often as the uncut one. Other scales are unbounded.
+    """
+    if h.scale != "percent":
+        return lo, hi, False
+    return max(lo, -1.0), min(hi, 1.0), bool(lo < -1 or hi > 1)
+
+
 def _effect_from(res: Any, h: Headline, n_t: int, n_c: int, adjusted: bool) -> Effect:
     tab = res.table
     allr = tab[tab["group"] == "all"].set_index("term")
@@ -268,10 +286,7 @@ def _effect_from(res: Any, h: Headline, n_t: int, n_c: int, adjusted: bool) -> E
     if h.flip:
         m_t, m_c, d, lo, hi = 1 - m_t, 1 - m_c, -d, -hi, -lo
         ratio = None  # a ratio of "with" shares does not carry over to "without"
-    bounded = False
-    if h.scale == "percent":  # a difference of shares lies in [-1, 1]
-        bounded = bool(lo < -1 or hi > 1)
-        lo, hi = max(lo, -1.0), min(hi, 1.0)
+    lo, hi, bounded = within_range(h, lo, hi)
     if ratio is not None:  # a ratio of non-negative means is >= 0
         ratio = (ratio[0], max(ratio[1], 0.0), ratio[2])
     diff_row = allr.loc["difference"] if "difference" in allr.index else None
@@ -585,13 +600,17 @@ def run_analysis(
 def _mask_revealing_shares(
     effects: dict[str, Effect], counts: dict[str, pd.DataFrame], rule: DisclosureRule
 ) -> None:
-    """A share (and its difference) is not published when its counts table has a cell
-    below the disclosure threshold: the share times the arm's size would give the count
+    """A share (and its difference) is not published when an arm's share is not
+    publishable (:func:`~wattelt_eval.disclosure.publishable_share` on the arm's row of
+    its two-category counts table): the share times the arm's size would give a count
     the table hides (e.g. 0,0% or 60,0% of 15). Such headlines get status ``small``."""
+    from ..disclosure import publishable_share
+
     for key, e in effects.items():
         if e.headline.scale != "percent" or e.status not in ("ok", "too_small"):
             continue
-        if rule.is_small(counts[key].to_numpy()).any():
+        rows = counts[key].to_numpy()
+        if any(publishable_share(r[0], r.sum(), rule) is None for r in rows):
             effects[key] = Effect(e.headline, e.n_treated, e.n_control, "small")
 
 

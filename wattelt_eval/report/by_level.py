@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import UsageError
 from ..i18n import pair, text
 from .markup import esc
+from .render import _nbsp, _t
 
 if TYPE_CHECKING:
     from ..data import PilotData
@@ -50,10 +51,6 @@ def level_folder(level: str, taken: set[str]) -> str:
     return name
 
 
-def _t(key: str, lang: str, **values: Any) -> str:
-    return text(f"report.{key}", lang, **values)
-
-
 def column_label(by: str, lang: str) -> str:
     """The column's name in words (``municipality`` -> ``gemeente``), else the name."""
     from ..i18n import catalogue
@@ -76,7 +73,7 @@ def _row(level: str, a: ReportAnalysis, lang: str) -> str:
         cells.append(f"{_value(h, e.difference, lang, diff=True)} ({word})" if e.shown else word)
     return (
         f"<tr><th scope='row'>{esc(level)}</th>"
-        + "".join(f"<td>{esc(c.replace('€ ', '€' + chr(160)))}</td>" for c in cells)
+        + "".join(f"<td>{esc(_nbsp(c))}</td>" for c in cells)
         + "</tr>"
     )
 

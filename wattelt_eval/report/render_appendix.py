@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..i18n import catalogue, text
+from ..estimation.results import ci_text, method_text
+from ..i18n import catalogue
 from ..i18n import format as fmt
 from .markup import HTMLSection, esc
 from .plan import ARMS
@@ -23,19 +24,7 @@ from .render import _arm, _mde_cell, _t, _value
 if TYPE_CHECKING:
     from .analysis import Effect, ReportAnalysis
 
-__all__ = ["appendix", "method_label", "ci_label"]
-
-
-def method_label(code: str, lang: str) -> str:
-    """The estimator's name (``estimation.method.<code>``), else the code."""
-    key = f"estimation.method.{code}"
-    return text(key, lang) if key in catalogue() else code
-
-
-def ci_label(code: str, lang: str) -> str:
-    """The interval method's name (``estimation.ci.<code>``), else the code."""
-    key = f"estimation.ci.{code}"
-    return text(key, lang) if key in catalogue() else code
+__all__ = ["appendix"]
 
 
 def _num(x: float, decimals: int, lang: str) -> str:
@@ -53,12 +42,12 @@ def _row(a: ReportAnalysis, e: Effect, lang: str) -> list[str]:
     if e.ratio is not None and np.isfinite(e.ratio).all():
         r, lo, hi = (fmt.number(x, 2, lang) for x in e.ratio)
         ratio = f"{r} ({lo} … {hi})"
-    method = method_label(e.method, lang) + (
+    method = method_text(e.method, lang) + (
         f" ({_t('lab_unadjusted_fallback', lang)})" if e.fallback else ""
     )
     return [
         method,
-        ci_label(e.ci_method, lang),
+        ci_text(e.ci_method, lang),
         _num(e.df, 1, lang),
         fmt.p_value(e.p_value, lang),
         fmt.p_value(e.p_holm, lang),
@@ -119,8 +108,8 @@ def _notes(a: ReportAnalysis, lang: str) -> list[str]:
                 hi=_value(h, it["ci_high"], lang, diff=True),
                 p=fmt.p_value(it["p_value"], lang),
                 df=_num(it["df"], 1, lang),
-                method=method_label(m.method, lang),
-                ci=ci_label(it["ci_method"], lang),
+                method=method_text(m.method, lang),
+                ci=ci_text(it["ci_method"], lang),
             )
         )
     for key, e in a.care_use.items():
@@ -130,8 +119,8 @@ def _notes(a: ReportAnalysis, lang: str) -> list[str]:
                 lang,
                 name=_t(f"name.{key}", lang).lower(),
                 p=fmt.p_value(e.p_value, lang),
-                method=method_label(e.method, lang),
-                ci=ci_label(e.ci_method, lang),
+                method=method_text(e.method, lang),
+                ci=ci_text(e.ci_method, lang),
             )
         )
     return out

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..i18n import format as fmt
+from .analysis import is_clear
 from .markup import HTMLSection, esc
 from .plan import ARMS
-from .render import VERDICT_KEYS, _arm, _t, _value
+from .render import VERDICT_KEYS, _arm, _nbsp, _t, _value
 
 if TYPE_CHECKING:
     from .analysis import ReportAnalysis
@@ -59,19 +60,15 @@ def _modification_table(a: ReportAnalysis, lang: str) -> str:
         cells = []
         for lev in m.groups.index:
             g = m.groups.loc[lev]
-            lo = _value(
-                h, max(g["ci_low"], -1) if h.scale == "percent" else g["ci_low"], lang, True
-            )
-            hi = _value(
-                h, min(g["ci_high"], 1) if h.scale == "percent" else g["ci_high"], lang, True
-            )
+            lo = _value(h, g["ci_low"], lang, True)
+            hi = _value(h, g["ci_high"], lang, True)
             cells.append(f"{_value(h, g['estimate'], lang, diff=True)} ({lo} … {hi})")
         it = m.interaction
-        other = it["p_value"] < 0.05 and (it["ci_low"] > 0 or it["ci_high"] < 0)
+        other = is_clear(it["ci_low"], it["ci_high"], it["p_value"])
         cells.append(_t("pd_other_yes" if other else "pd_other_no", lang))
         rows.append(
             f"<tr><th scope='row'>{esc(_t(f'name.{key}', lang))}</th>"
-            + "".join(f"<td class='num'>{esc(c.replace('€ ', '€' + chr(160)))}</td>" for c in cells)
+            + "".join(f"<td class='num'>{esc(_nbsp(c))}</td>" for c in cells)
             + "</tr>"
         )
     head = (

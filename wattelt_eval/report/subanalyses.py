@@ -54,7 +54,7 @@ class Modification:
     groups : DataFrame
         Index the levels (:data:`MODIFIER_LEVELS`); columns ``estimate``, ``ci_low``,
         ``ci_high``, ``p_value``, ``n_treated``, ``n_control`` (the arm difference in
-        that group, on the headline's scale).
+        that group, on the headline's scale; intervals cut at the possible range).
     interaction : dict
         ``estimate`` (2+ minus 0-1), ``ci_low``, ``ci_high``, ``p_value``, ``df``,
         ``ci_method``.
@@ -97,7 +97,7 @@ def effect_modification(
     definition range). None when the headline was not estimated or a level x arm cell is
     below the rule's ``min_n``.
     """
-    from .analysis import _compare_keeping_expected_warnings
+    from .analysis import _compare_keeping_expected_warnings, within_range
 
     if not effect.shown or not _levels_ok(table, h.column, rule):
         return None
@@ -120,11 +120,13 @@ def effect_modification(
     tab = res.table
     sign = -1.0 if h.flip else 1.0
     rows = tab[tab["term"] == "difference"].set_index("group")
+    lo, hi = (rows["ci_low"], rows["ci_high"]) if sign > 0 else (-rows["ci_high"], -rows["ci_low"])
+    cut = [within_range(h, a, b)[:2] for a, b in zip(lo, hi, strict=True)]
     groups = pd.DataFrame(
         {
             "estimate": sign * rows["estimate"],
-            "ci_low": np.where(sign > 0, rows["ci_low"], -rows["ci_high"]),
-            "ci_high": np.where(sign > 0, rows["ci_high"], -rows["ci_low"]),
+            "ci_low": [c[0] for c in cut],
+            "ci_high": [c[1] for c in cut],
             "p_value": rows["p_value"],
             "n_treated": rows["n_treated"],
             "n_control": rows["n_control"],
